@@ -1,0 +1,41 @@
+# openschannel — the two commands: `make demo` and `make test`.
+# Everything the tests need is installed by scripts/install-deps.sh (Debian packages, PyPI).
+
+CARGO ?= cargo
+PYTHON ?= python3
+
+.PHONY: all build deps demo test test-rust test-c test-interop header clean
+
+all: build
+
+build:
+	$(CARGO) build --release
+	$(MAKE) -C examples-c
+
+deps:
+	sh scripts/install-deps.sh
+
+## Our server and client talking, then our client against `openssl s_server`.
+demo: deps build
+	./examples-c/demo.sh
+
+## Every test: Rust unit/integration tests (header freshness included), the C harness, interop.
+test: deps build test-rust test-c test-interop
+
+test-rust:
+	$(CARGO) test --release
+
+test-c: build
+	$(MAKE) -C c-tests check
+
+test-interop: build
+	cd c-tests/interop && $(PYTHON) -m pytest -q
+
+## Regenerate include/openschannel.h from the Rust source (cbindgen).
+header:
+	UPDATE_HEADER=1 $(CARGO) test --release --test header
+
+clean:
+	$(CARGO) clean
+	$(MAKE) -C examples-c clean
+	rm -rf c-tests/build

@@ -1,0 +1,92 @@
+"""Legacy OpenSSL 1.0.2 client (from nassl) as a TLS peer for the interop suite.
+
+Run as a separate process (nassl can block forever on a misbehaving peer, so
+the caller enforces a timeout and kills us):
+
+    python3 nassl_client.py --port P --cipher AES128-SHA [--version TLSV1]
+                            [--cafile ca.pem] [--send TEXT]
+
+Prints, one per line and flushed:
+    cipher: <OpenSSL cipher name>
+    received: <repr of the bytes read back>
+    shutdown: ok
+Exit status 0 when the handshake, the echo and the shutdown all worked.
+"""
+
+import argparse
+import pathlib
+import socket
+import sys
+import time
+
+from nassl.legacy_ssl_client import LegacySslClient
+from nassl.ssl_client import OpenSslVerifyEnum, OpenSslVersionEnum
+
+
+def say(line: str) -> None:
+    print(line, flush=True)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--host", default="127.0.0.1")
+    ap.add_argument("--port", type=int, required=True)
+    ap.add_argument("--cipher", required=True, help="OpenSSL cipher list, e.g. AES128-SHA")
+    ap.add_argument("--version", default="TLSV1", choices=[v.name for v in OpenSslVersionEnum])
+    ap.add_argument("--cafile", help="verify the server against this CA bundle")
+    ap.add_argument("--servername", help="send this SNI host name")
+    ap.add_argument("--send", default="ping from nassl\n")
+    ap.add_argument("--io-timeout", type=float, default=5.0)
+    args = ap.parse_args()
+
+    sock = socket.create_connection((args.host, args.port), timeout=args.io_timeout)
+    if args.cafile:
+        verify = OpenSslVerifyEnum.PEER
+        locations = pathlib.Path(args.cafile)
+    else:
+        verify = OpenSslVerifyEnum.NONE
+        locations = None
+    client = LegacySslClient(
+        underlying_socket=sock,
+        ssl_version=OpenSslVersionEnum[args.version],
+        ssl_verify=verify,
+        ssl_verify_locations=locations,
+    )
+    client.set_cipher_list(args.cipher)
+    if args.servername:
+        client.set_tlsext_host_name(args.servername)
+    try:
+        client.do_handshake()
+    except Exception as exc:  # nassl raises OpenSSLError / socket errors
+        say(f"error: handshake: {exc}")
+        return 1
+    say(f"cipher: {client.get_current_cipher_name()}")
+
+    want = args.send.encode()
+    client.write(want)
+    got = b""
+    deadline = time.monotonic() + args.io_timeout
+    while len(got) < len(want) and time.monotonic() < deadline:
+        try:
+            chunk = client.read(4096)
+        except Exception as exc:
+            say(f"error: read: {exc}")
+            break
+        if not chunk:
+            break
+        got += chunk
+    say(f"received: {got!r}")
+
+    try:
+        client.shutdown()
+        say("shutdown: ok")
+        shutdown_ok = True
+    except Exception as exc:
+        say(f"error: shutdown: {exc}")
+        shutdown_ok = False
+    sock.close()
+    return 0 if got == want and shutdown_ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

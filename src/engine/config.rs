@@ -1,0 +1,65 @@
+//! What a credential tells the engine: versions, suites, trust, and (for servers) the
+//! certificate chain and key. Shared by every context made from one credential.
+#![forbid(unsafe_code)]
+
+use std::sync::Arc;
+
+use crate::crypto::rsa::RsaPrivateKey;
+use crate::msgs::enums::ProtocolVersion;
+use crate::suites::{self, CipherSuite};
+use crate::x509::TrustStore;
+
+/// Versions this build implements, highest first.
+pub const IMPLEMENTED_VERSIONS: &[ProtocolVersion] = &[ProtocolVersion::TLS1_0];
+
+/// A server's certificate chain and private key.
+pub struct ServerIdentity {
+    /// DER certificates, end-entity first.
+    pub chain: Vec<Vec<u8>>,
+    pub key: Arc<RsaPrivateKey>,
+}
+
+/// Connection settings derived from a credential.
+pub struct Config {
+    /// Enabled versions, highest first.
+    pub versions: Vec<ProtocolVersion>,
+    /// Enabled suites in preference order.
+    pub suites: Vec<&'static CipherSuite>,
+    /// Trust anchors for the peer's chain.
+    pub trust: Arc<TrustStore>,
+    /// Client: verify the server's chain (false with SCH_CRED_MANUAL_CRED_VALIDATION).
+    pub verify_chain: bool,
+    /// Client: check the target name against the certificate (false with SCH_CRED_NO_SERVERNAME_CHECK).
+    pub verify_name: bool,
+    /// Server: our chain and key.
+    pub identity: Option<ServerIdentity>,
+    /// Seconds since the Unix epoch, for certificate validity (injected so tests can move time).
+    pub clock: fn() -> i64,
+}
+
+/// The system clock in seconds since the Unix epoch.
+pub fn system_clock() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+impl Config {
+    /// Secure defaults: every implemented version, default-policy suites, system trust.
+    pub fn new(trust: Arc<TrustStore>) -> Self {
+        Config {
+            versions: IMPLEMENTED_VERSIONS.to_vec(),
+            suites: suites::defaults(),
+            trust,
+            verify_chain: true,
+            verify_name: true,
+            identity: None,
+            clock: system_clock,
+        }
+    }
+
+    /// The highest enabled version.
+    pub fn max_version(&self) -> Option<ProtocolVersion> {
+        self.versions.iter().copied().max()
+    }
+}

@@ -1,0 +1,393 @@
+//! The sans-IO security context: bytes in, records out. No sockets, no globals, no clock
+//! except the one in [`config::Config`].
+//!
+//! The SSPI layer maps [`Step`] and [`Opened`] onto `SEC_I_CONTINUE_NEEDED`,
+//! `SEC_E_INCOMPLETE_MESSAGE` + `SECBUFFER_MISSING`, `SECBUFFER_EXTRA` and friends.
+#![forbid(unsafe_code)]
+
+pub mod config;
+pub mod error;
+
+use std::ops::Range;
+use std::sync::Arc;
+
+use config::Config;
+use error::Error;
+
+use crate::handshake::client::{self, ClientState};
+use crate::handshake::server::{self, ServerState};
+use crate::handshake::{HandshakeData, Side};
+use crate::msgs::enums::{AlertDescription, AlertLevel, ContentType, HandshakeType, ProtocolVersion};
+use crate::msgs::handshake::peek_header;
+use crate::record::layer::RecordLayer;
+use crate::record::{self, Framing, HEADER_LEN, MAX_FRAGMENT};
+use crate::suites::CipherSuite;
+
+/// Largest handshake message we accept (a long certificate chain fits easily).
+const MAX_HANDSHAKE_MESSAGE: usize = 1 << 17;
+
+/// Result of feeding handshake bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// Not even one whole record: nothing consumed; `needed` more bytes required.
+    Incomplete { needed: usize },
+    /// `consumed` bytes were processed; the handshake goes on (send any output, feed the rest).
+    Continue { consumed: usize },
+    /// The handshake finished after `consumed` bytes; later bytes are application records.
+    Done { consumed: usize },
+}
+
+/// Result of opening one application record in place.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Opened {
+    /// Not a whole record yet; `needed` more bytes required.
+    Incomplete { needed: usize },
+    /// A record of `record_len` bytes; its plaintext is at `plaintext` inside the buffer.
+    Data { plaintext: Range<usize>, record_len: usize },
+    /// The peer sent close_notify.
+    Closed { record_len: usize },
+}
+
+enum State {
+    Client(ClientState),
+    Server(ServerState),
+}
+
+/// Negotiated parameters, available once the handshake is done.
+#[derive(Debug, Clone)]
+pub struct ConnectionInfo {
+    pub version: ProtocolVersion,
+    pub suite: &'static CipherSuite,
+    pub session_id: Vec<u8>,
+    pub secure_renegotiation: bool,
+}
+
+/// One TLS connection, either side.
+pub struct Connection {
+    side: Side,
+    config: Arc<Config>,
+    state: State,
+    hs: HandshakeData,
+    rl: RecordLayer,
+    /// Handshake bytes of a message that spans records.
+    hs_buf: Vec<u8>,
+    failed: Option<Error>,
+    received_close: bool,
+    sent_close: bool,
+}
+
+impl Connection {
+    /// A client; call [`Connection::start`] for the ClientHello. `server_name` is used for SNI
+    /// and the certificate name check.
+    pub fn new_client(config: Arc<Config>, server_name: Option<String>) -> Self {
+        let mut c = Self::new(Side::Client, config, State::Client(ClientState::ExpectServerHello));
+        c.hs.server_name = server_name;
+        c
+    }
+
+    /// A server waiting for a ClientHello.
+    pub fn new_server(config: Arc<Config>) -> Self {
+        Self::new(Side::Server, config, State::Server(ServerState::ExpectClientHello))
+    }
+
+    fn new(side: Side, config: Arc<Config>, state: State) -> Self {
+        Connection {
+            side,
+            config,
+            state,
+            hs: HandshakeData::default(),
+            rl: RecordLayer::default(),
+            hs_buf: Vec::new(),
+            failed: None,
+            received_close: false,
+            sent_close: false,
+        }
+    }
+
+    pub fn side(&self) -> Side {
+        self.side
+    }
+
+    /// Client: queues the ClientHello.
+    pub fn start(&mut self) -> Result<(), Error> {
+        let r = client::start(&mut self.hs, &self.config, &mut self.rl);
+        r.map(|s| self.state = State::Client(s)).map_err(|e| self.fail(e))
+    }
+
+    /// Whether the handshake has completed.
+    pub fn is_established(&self) -> bool {
+        matches!(self.state, State::Client(ClientState::Established) | State::Server(ServerState::Established))
+    }
+
+    /// Takes the bytes to send to the peer.
+    pub fn take_output(&mut self) -> Vec<u8> {
+        self.rl.take_output()
+    }
+
+    /// Records `err`, queues its alert if it has one, and hands it back.
+    fn fail(&mut self, err: Error) -> Error {
+        if self.failed.is_none() {
+            if let Some(desc) = err.alert() {
+                // Best effort: a failure to seal the alert leaves only the status to report.
+                let _ = self.rl.send_alert(AlertLevel::Fatal, desc);
+            }
+            self.failed = Some(err.clone());
+        }
+        err
+    }
+
+    fn check_usable(&self) -> Result<(), Error> {
+        match &self.failed {
+            Some(_) => Err(Error::ContextExpired),
+            None => Ok(()),
+        }
+    }
+
+    /// Feeds handshake bytes. Processes every whole record at the front of `input` until the
+    /// handshake is done; never consumes a partial record.
+    pub fn process_handshake(&mut self, input: &[u8]) -> Result<Step, Error> {
+        self.check_usable()?;
+        let mut consumed = 0;
+        while !self.is_established() {
+            if let Err(e) = precheck(&input[consumed..]) {
+                return Err(self.fail(e));
+            }
+            match record::frame(&input[consumed..]) {
+                Framing::Incomplete { needed } => {
+                    if consumed == 0 {
+                        return Ok(Step::Incomplete { needed });
+                    }
+                    break;
+                }
+                Framing::Overflow => return Err(self.fail(Error::RecordOverflow)),
+                Framing::Complete { typ, version, total } => {
+                    let mut rec = input[consumed..consumed + total].to_vec();
+                    consumed += total;
+                    if let Err(e) = self.handshake_record(typ, version, &mut rec[HEADER_LEN..]) {
+                        return Err(self.fail(e));
+                    }
+                }
+            }
+        }
+        Ok(if self.is_established() { Step::Done { consumed } } else { Step::Continue { consumed } })
+    }
+
+    fn handshake_record(&mut self, typ: u8, version: ProtocolVersion, payload: &mut [u8]) -> Result<(), Error> {
+        let ct = check_record_header(typ, version)?;
+        let n = self.rl.read.open(typ, version, payload)?;
+        let data = &payload[..n];
+        match ct {
+            ContentType::Handshake => {
+                if data.is_empty() {
+                    return Err(Error::UnexpectedMessage("empty handshake record"));
+                }
+                self.hs_buf.extend_from_slice(data);
+                self.drain_handshake_messages()
+            }
+            ContentType::ChangeCipherSpec => {
+                if data != [1] {
+                    return Err(Error::Decode(crate::msgs::codec::InvalidMessage::IllegalValue));
+                }
+                if !self.hs_buf.is_empty() {
+                    return Err(Error::UnexpectedMessage("ChangeCipherSpec inside a handshake message"));
+                }
+                self.state = match self.state {
+                    State::Client(s) => State::Client(client::handle_ccs(s)?),
+                    State::Server(s) => State::Server(server::handle_ccs(s)?),
+                };
+                let next = self.rl.pending_read.take().ok_or(Error::UnexpectedMessage("ChangeCipherSpec before keys"))?;
+                self.rl.read = next;
+                Ok(())
+            }
+            ContentType::Alert => self.alert(data).map(|_| ()),
+            ContentType::ApplicationData => Err(Error::UnexpectedMessage("application data during the handshake")),
+        }
+    }
+
+    fn drain_handshake_messages(&mut self) -> Result<(), Error> {
+        while let Some((typ, len)) = peek_header(&self.hs_buf) {
+            if len > MAX_HANDSHAKE_MESSAGE {
+                return Err(Error::IllegalParameter("handshake message too long"));
+            }
+            if self.hs_buf.len() < 4 + len {
+                break;
+            }
+            let raw: Vec<u8> = self.hs_buf.drain(..4 + len).collect();
+            let typ = HandshakeType::from_u8(typ).ok_or(Error::UnexpectedMessage("unknown handshake type"))?;
+            let body = &raw[4..];
+            self.state = match self.state {
+                State::Client(s) => State::Client(client::handle(s, &mut self.hs, &self.config, &mut self.rl, typ, body, &raw)?),
+                State::Server(s) => State::Server(server::handle(s, &mut self.hs, &self.config, &mut self.rl, typ, body, &raw)?),
+            };
+            if self.is_established() && !self.hs_buf.is_empty() {
+                return Err(Error::UnexpectedMessage("handshake data after Finished"));
+            }
+        }
+        Ok(())
+    }
+
+    /// Handles a received alert; returns true for close_notify.
+    fn alert(&mut self, data: &[u8]) -> Result<bool, Error> {
+        let [level, desc] = data else {
+            return Err(Error::Decode(crate::msgs::codec::InvalidMessage::IllegalValue));
+        };
+        let desc = AlertDescription::from_u8(*desc);
+        match (level, desc) {
+            (_, Some(AlertDescription::CloseNotify)) => {
+                self.received_close = true;
+                if self.is_established() {
+                    Ok(true)
+                } else {
+                    Err(Error::AlertReceived(AlertDescription::CloseNotify))
+                }
+            }
+            // Warnings other than close_notify are informational (RFC 2246 §7.2).
+            (1, Some(_)) => Ok(false),
+            (2, Some(d)) => {
+                self.failed = Some(Error::AlertReceived(d));
+                Err(Error::AlertReceived(d))
+            }
+            _ => Err(Error::IllegalParameter("malformed alert")),
+        }
+    }
+
+    /// Seals application data into one record (at most 2^14 bytes of plaintext).
+    pub fn seal(&mut self, data: &[u8]) -> Result<Vec<u8>, Error> {
+        self.check_usable()?;
+        if !self.is_established() {
+            return Err(Error::OutOfSequence);
+        }
+        if self.sent_close {
+            return Err(Error::ContextExpired);
+        }
+        if data.len() > MAX_FRAGMENT {
+            return Err(Error::Internal("plaintext larger than one record"));
+        }
+        self.rl.send(ContentType::ApplicationData, data)?;
+        Ok(self.rl.take_output())
+    }
+
+    /// Opens the first record of `buf` in place.
+    pub fn open(&mut self, buf: &mut [u8]) -> Result<Opened, Error> {
+        self.check_usable()?;
+        if !self.is_established() {
+            return Err(Error::OutOfSequence);
+        }
+        if self.received_close {
+            return Err(Error::ContextExpired);
+        }
+        if let Err(e) = precheck(buf) {
+            return Err(self.fail(e));
+        }
+        let (typ, version, total) = match record::frame(buf) {
+            Framing::Incomplete { needed } => return Ok(Opened::Incomplete { needed }),
+            Framing::Overflow => return Err(self.fail(Error::RecordOverflow)),
+            Framing::Complete { typ, version, total } => (typ, version, total),
+        };
+        match self.open_record(typ, version, &mut buf[HEADER_LEN..total]) {
+            Ok(Some(n)) => Ok(Opened::Data { plaintext: HEADER_LEN..HEADER_LEN + n, record_len: total }),
+            Ok(None) => Ok(Opened::Closed { record_len: total }),
+            Err(e @ Error::AlertReceived(_)) => Err(e),
+            Err(e) => Err(self.fail(e)),
+        }
+    }
+
+    /// Some(plaintext length) for data, None for close_notify.
+    fn open_record(&mut self, typ: u8, version: ProtocolVersion, payload: &mut [u8]) -> Result<Option<usize>, Error> {
+        let ct = check_record_header(typ, version)?;
+        if Some(version) != self.rl.version {
+            return Err(Error::IllegalParameter("record version changed"));
+        }
+        let n = self.rl.read.open(typ, version, payload)?;
+        match ct {
+            ContentType::ApplicationData => Ok(Some(n)),
+            ContentType::Alert => {
+                if self.alert(&payload[..n])? {
+                    Ok(None)
+                } else {
+                    Ok(Some(0))
+                }
+            }
+            ContentType::Handshake => {
+                // Renegotiation is not implemented yet: a HelloRequest is ignored (RFC 2246
+                // §7.4.1.1 allows it) and a new ClientHello is declined with a warning.
+                match self.side {
+                    Side::Client if payload[..n] == [0, 0, 0, 0] => Ok(Some(0)),
+                    Side::Server => {
+                        self.rl.send_alert(AlertLevel::Warning, AlertDescription::NoRenegotiation)?;
+                        Ok(Some(0))
+                    }
+                    _ => Err(Error::UnexpectedMessage("handshake message after the handshake")),
+                }
+            }
+            ContentType::ChangeCipherSpec => Err(Error::UnexpectedMessage("ChangeCipherSpec after the handshake")),
+        }
+    }
+
+    /// Queues close_notify (RFC 2246 §7.2.1) and returns every pending byte.
+    pub fn close_notify(&mut self) -> Vec<u8> {
+        if !self.sent_close {
+            self.sent_close = true;
+            let _ = self.rl.send_alert(AlertLevel::Warning, AlertDescription::CloseNotify);
+        }
+        self.rl.take_output()
+    }
+
+    /// Queues an alert chosen by the caller (`SCHANNEL_ALERT_TOKEN`) and returns pending bytes.
+    /// A fatal alert ends the connection.
+    pub fn send_alert(&mut self, level: AlertLevel, desc: AlertDescription) -> Vec<u8> {
+        let _ = self.rl.send_alert(level, desc);
+        if level == AlertLevel::Fatal {
+            self.sent_close = true;
+            self.failed.get_or_insert(Error::ContextExpired);
+        }
+        self.rl.take_output()
+    }
+
+    /// Negotiated parameters once a suite is chosen.
+    pub fn info(&self) -> Option<ConnectionInfo> {
+        Some(ConnectionInfo {
+            version: self.hs.version?,
+            suite: self.hs.suite?,
+            session_id: self.hs.session_id.clone(),
+            secure_renegotiation: self.hs.secure_renegotiation,
+        })
+    }
+
+    /// The peer's certificates, end-entity first (empty until received).
+    pub fn peer_certificates(&self) -> &[Vec<u8>] {
+        &self.hs.peer_certs
+    }
+
+    /// Largest trailer (MAC + padding) a sealed record can carry with the current keys.
+    pub fn max_trailer(&self) -> usize {
+        self.info().map_or(0, |i| i.suite.mac.output_len() + i.suite.bulk.block_len())
+    }
+
+    /// Block length of the negotiated cipher (0 for stream ciphers).
+    pub fn block_len(&self) -> usize {
+        self.info().map_or(0, |i| i.suite.bulk.block_len())
+    }
+
+    /// Whether the peer has sent close_notify.
+    pub fn peer_closed(&self) -> bool {
+        self.received_close
+    }
+}
+
+/// Rejects a non-TLS stream from its first bytes, before waiting for a whole "record".
+fn precheck(buf: &[u8]) -> Result<(), Error> {
+    if buf.first().is_some_and(|t| ContentType::from_u8(*t).is_none()) || buf.get(1).is_some_and(|m| *m != 3) {
+        return Err(Error::NotTls);
+    }
+    Ok(())
+}
+
+/// Rejects records that are not TLS at all before any state is touched.
+fn check_record_header(typ: u8, version: ProtocolVersion) -> Result<ContentType, Error> {
+    if version.0 >> 8 != 3 {
+        return Err(Error::NotTls);
+    }
+    ContentType::from_u8(typ).ok_or(Error::NotTls)
+}
+

@@ -1,0 +1,162 @@
+//! Handshake state machines (one enum of states per side) and what both sides share:
+//! transcript, randoms, master secret, key derivation and Finished (RFC 2246 §7.4, §8).
+#![forbid(unsafe_code)]
+
+pub mod client;
+pub mod server;
+
+use zeroize::Zeroizing;
+
+use crate::crypto::cipher::Direction;
+use crate::crypto::hash::md5_sha1;
+use crate::crypto::prf::tls10_prf;
+use crate::engine::error::Error;
+use crate::msgs::enums::{ContentType, HandshakeType, ProtocolVersion};
+use crate::msgs::handshake::frame;
+use crate::record::layer::RecordLayer;
+use crate::record::protect::DirectionState;
+use crate::suites::CipherSuite;
+
+/// Which end of the connection we are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    Client,
+    Server,
+}
+
+/// Length of Finished.verify_data in TLS 1.0 (RFC 2246 §7.4.9).
+pub const VERIFY_DATA_LEN: usize = 12;
+
+/// What a handshake accumulates, shared by client and server states.
+pub struct HandshakeData {
+    /// Every handshake message so far, as sent/received (for Finished).
+    pub transcript: Vec<u8>,
+    pub client_random: [u8; 32],
+    pub server_random: [u8; 32],
+    /// The version from the ClientHello (the premaster must carry it).
+    pub client_version: ProtocolVersion,
+    pub version: Option<ProtocolVersion>,
+    pub suite: Option<&'static CipherSuite>,
+    pub session_id: Vec<u8>,
+    pub master_secret: Zeroizing<[u8; 48]>,
+    /// The peer's certificate chain, end-entity first.
+    pub peer_certs: Vec<Vec<u8>>,
+    /// Both sides signalled RFC 5746 support.
+    pub secure_renegotiation: bool,
+    pub client_verify_data: Vec<u8>,
+    pub server_verify_data: Vec<u8>,
+    /// Client: the target name; server: the SNI host name received.
+    pub server_name: Option<String>,
+}
+
+impl Default for HandshakeData {
+    fn default() -> Self {
+        HandshakeData {
+            transcript: Vec::new(),
+            client_random: [0; 32],
+            server_random: [0; 32],
+            client_version: ProtocolVersion::TLS1_0,
+            version: None,
+            suite: None,
+            session_id: Vec::new(),
+            master_secret: Zeroizing::new([0; 48]),
+            peer_certs: Vec::new(),
+            secure_renegotiation: false,
+            client_verify_data: Vec::new(),
+            server_verify_data: Vec::new(),
+            server_name: None,
+        }
+    }
+}
+
+impl HandshakeData {
+    /// The negotiated suite; the states only call this after ServerHello.
+    pub fn suite(&self) -> Result<&'static CipherSuite, Error> {
+        self.suite.ok_or(Error::Internal("suite used before negotiation"))
+    }
+
+    /// master_secret = PRF(pre_master_secret, "master secret", ClientHello.random + ServerHello.random)[0..48].
+    pub fn set_master_secret(&mut self, premaster: &[u8]) {
+        let mut seed = [0u8; 64];
+        seed[..32].copy_from_slice(&self.client_random);
+        seed[32..].copy_from_slice(&self.server_random);
+        tls10_prf(premaster, b"master secret", &seed, &mut self.master_secret[..]);
+    }
+
+    /// The pending write and read states for `side` from the key block (RFC 2246 §6.3).
+    pub fn derive_states(&self, side: Side) -> Result<(DirectionState, DirectionState), Error> {
+        let suite = self.suite()?;
+        let (m, k, iv) = (suite.mac.output_len(), suite.bulk.key_len(), suite.bulk.iv_len());
+        let mut seed = [0u8; 64];
+        seed[..32].copy_from_slice(&self.server_random);
+        seed[32..].copy_from_slice(&self.client_random);
+        let mut kb = Zeroizing::new(vec![0u8; 2 * (m + k + iv)]);
+        tls10_prf(&self.master_secret[..], b"key expansion", &seed, &mut kb);
+        let (c_mac, rest) = kb.split_at(m);
+        let (s_mac, rest) = rest.split_at(m);
+        let (c_key, rest) = rest.split_at(k);
+        let (s_key, rest) = rest.split_at(k);
+        let (c_iv, s_iv) = rest.split_at(iv);
+        let client_write = |dir| DirectionState::new(suite.bulk, suite.mac, dir, c_key, c_iv, c_mac);
+        let server_write = |dir| DirectionState::new(suite.bulk, suite.mac, dir, s_key, s_iv, s_mac);
+        Ok(match side {
+            Side::Client => (client_write(Direction::Encrypt), server_write(Direction::Decrypt)),
+            Side::Server => (server_write(Direction::Encrypt), client_write(Direction::Decrypt)),
+        })
+    }
+
+    /// Finished.verify_data for the transcript so far (RFC 2246 §7.4.9).
+    pub fn verify_data(&self, sender: Side) -> [u8; VERIFY_DATA_LEN] {
+        let label: &[u8] = match sender {
+            Side::Client => b"client finished",
+            Side::Server => b"server finished",
+        };
+        let mut out = [0u8; VERIFY_DATA_LEN];
+        tls10_prf(&self.master_secret[..], label, &md5_sha1(&self.transcript), &mut out);
+        out
+    }
+
+    /// Frames a handshake message, adds it to the transcript and queues it.
+    pub fn send(&mut self, rl: &mut RecordLayer, typ: HandshakeType, body: &[u8]) -> Result<(), Error> {
+        let mut msg = Vec::with_capacity(body.len() + 4);
+        frame(typ, body, &mut msg);
+        self.transcript.extend_from_slice(&msg);
+        rl.send(ContentType::Handshake, &msg)?;
+        Ok(())
+    }
+
+    /// Sends ChangeCipherSpec then our Finished under the new keys.
+    pub fn send_ccs_and_finished(&mut self, rl: &mut RecordLayer, side: Side, write: DirectionState) -> Result<(), Error> {
+        rl.send_ccs_and_switch(write)?;
+        let vd = self.verify_data(side);
+        match side {
+            Side::Client => self.client_verify_data = vd.to_vec(),
+            Side::Server => self.server_verify_data = vd.to_vec(),
+        }
+        self.send(rl, HandshakeType::Finished, &vd)
+    }
+
+    /// Checks the peer's Finished in constant time, then records it in the transcript.
+    pub fn check_peer_finished(&mut self, peer: Side, body: &[u8], raw: &[u8]) -> Result<(), Error> {
+        use subtle::ConstantTimeEq;
+        let expect = self.verify_data(peer);
+        if body.len() != VERIFY_DATA_LEN {
+            return Err(Error::Decode(crate::msgs::codec::InvalidMessage::IllegalValue));
+        }
+        if !bool::from(expect.ct_eq(body)) {
+            return Err(Error::FinishedMismatch);
+        }
+        match peer {
+            Side::Client => self.client_verify_data = body.to_vec(),
+            Side::Server => self.server_verify_data = body.to_vec(),
+        }
+        self.transcript.extend_from_slice(raw);
+        Ok(())
+    }
+}
+
+/// A fresh hello random: 4 bytes of time then 28 random bytes (RFC 2246 §7.4.1.2). We fill all
+/// 32 randomly, as current stacks do, so the clock is not leaked.
+pub fn new_random() -> [u8; 32] {
+    crate::crypto::random::array()
+}

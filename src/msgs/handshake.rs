@@ -1,0 +1,310 @@
+//! Handshake messages (RFC 2246 §7.4) and the hello extensions we use (RFC 6066 server_name,
+//! RFC 5746 renegotiation_info). Unknown extensions are kept raw so they round-trip.
+
+use super::codec::{put_prefixed, put_u16, put_u24, InvalidMessage, Prefix, Reader};
+use super::enums::{HandshakeType, ProtocolVersion};
+
+/// Extension code points.
+pub mod ext {
+    pub const SERVER_NAME: u16 = 0;
+    pub const RENEGOTIATION_INFO: u16 = 0xff01;
+}
+
+/// A hello extension: type and raw body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Extension {
+    pub typ: u16,
+    pub body: Vec<u8>,
+}
+
+impl Extension {
+    /// server_name with one host_name entry (RFC 6066 §3).
+    pub fn server_name(host: &str) -> Self {
+        let mut body = Vec::new();
+        put_prefixed(&mut body, Prefix::U16, |o| {
+            o.push(0);
+            put_prefixed(o, Prefix::U16, |o| o.extend_from_slice(host.as_bytes()));
+        });
+        Extension { typ: ext::SERVER_NAME, body }
+    }
+    /// renegotiation_info carrying `verify_data` (empty on an initial handshake, RFC 5746 §3.2).
+    pub fn renegotiation_info(verify_data: &[u8]) -> Self {
+        let mut body = Vec::new();
+        put_prefixed(&mut body, Prefix::U8, |o| o.extend_from_slice(verify_data));
+        Extension { typ: ext::RENEGOTIATION_INFO, body }
+    }
+    /// The `renegotiated_connection` field of a renegotiation_info body.
+    pub fn parse_renegotiation_info(body: &[u8]) -> Result<&[u8], InvalidMessage> {
+        let mut r = Reader::new(body);
+        let v = r.vec_u8()?;
+        r.expect_empty()?;
+        Ok(v)
+    }
+    /// The first host_name in a server_name body.
+    pub fn parse_server_name(body: &[u8]) -> Result<Option<String>, InvalidMessage> {
+        let mut r = Reader::new(body);
+        let mut list = Reader::new(r.vec_u16()?);
+        r.expect_empty()?;
+        while list.any_left() {
+            let kind = list.u8()?;
+            let name = list.vec_u16()?;
+            if kind == 0 {
+                let s = core::str::from_utf8(name).map_err(|_| InvalidMessage::IllegalValue)?;
+                return Ok(Some(s.to_owned()));
+            }
+        }
+        Ok(None)
+    }
+}
+
+fn read_extensions(r: &mut Reader<'_>) -> Result<Vec<Extension>, InvalidMessage> {
+    let mut out = Vec::new();
+    if !r.any_left() {
+        return Ok(out); // extensions are optional (RFC 2246 §7.4.1.2 "forward compatibility")
+    }
+    let mut list = Reader::new(r.vec_u16()?);
+    while list.any_left() {
+        let typ = list.u16()?;
+        let body = list.vec_u16()?.to_vec();
+        if out.iter().any(|e: &Extension| e.typ == typ) {
+            return Err(InvalidMessage::IllegalValue); // RFC 5246 §7.4.1.4: no duplicates
+        }
+        out.push(Extension { typ, body });
+    }
+    Ok(out)
+}
+
+fn write_extensions(out: &mut Vec<u8>, exts: &[Extension]) {
+    if exts.is_empty() {
+        return;
+    }
+    put_prefixed(out, Prefix::U16, |o| {
+        for e in exts {
+            put_u16(o, e.typ);
+            put_prefixed(o, Prefix::U16, |o| o.extend_from_slice(&e.body));
+        }
+    });
+}
+
+/// ClientHello (RFC 2246 §7.4.1.2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientHello {
+    pub version: ProtocolVersion,
+    pub random: [u8; 32],
+    pub session_id: Vec<u8>,
+    pub cipher_suites: Vec<u16>,
+    pub compression_methods: Vec<u8>,
+    pub extensions: Vec<Extension>,
+}
+
+impl ClientHello {
+    pub fn read(body: &[u8]) -> Result<Self, InvalidMessage> {
+        let mut r = Reader::new(body);
+        let version = ProtocolVersion(r.u16()?);
+        let random = r.take(32)?.try_into().map_err(|_| InvalidMessage::Truncated)?;
+        let session_id = r.vec_u8()?.to_vec();
+        if session_id.len() > 32 {
+            return Err(InvalidMessage::IllegalValue);
+        }
+        let suites = r.vec_u16()?;
+        if suites.is_empty() || suites.len() % 2 != 0 {
+            return Err(InvalidMessage::IllegalValue);
+        }
+        let cipher_suites = suites.chunks_exact(2).map(|c| u16::from_be_bytes([c[0], c[1]])).collect();
+        let compression_methods = r.vec_u8()?.to_vec();
+        if compression_methods.is_empty() {
+            return Err(InvalidMessage::IllegalValue);
+        }
+        let extensions = read_extensions(&mut r)?;
+        r.expect_empty()?;
+        Ok(ClientHello { version, random, session_id, cipher_suites, compression_methods, extensions })
+    }
+    pub fn encode(&self, out: &mut Vec<u8>) {
+        put_u16(out, self.version.0);
+        out.extend_from_slice(&self.random);
+        put_prefixed(out, Prefix::U8, |o| o.extend_from_slice(&self.session_id));
+        put_prefixed(out, Prefix::U16, |o| self.cipher_suites.iter().for_each(|s| put_u16(o, *s)));
+        put_prefixed(out, Prefix::U8, |o| o.extend_from_slice(&self.compression_methods));
+        write_extensions(out, &self.extensions);
+    }
+    pub fn extension(&self, typ: u16) -> Option<&Extension> {
+        self.extensions.iter().find(|e| e.typ == typ)
+    }
+}
+
+/// ServerHello (RFC 2246 §7.4.1.3).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerHello {
+    pub version: ProtocolVersion,
+    pub random: [u8; 32],
+    pub session_id: Vec<u8>,
+    pub cipher_suite: u16,
+    pub compression_method: u8,
+    pub extensions: Vec<Extension>,
+}
+
+impl ServerHello {
+    pub fn read(body: &[u8]) -> Result<Self, InvalidMessage> {
+        let mut r = Reader::new(body);
+        let version = ProtocolVersion(r.u16()?);
+        let random = r.take(32)?.try_into().map_err(|_| InvalidMessage::Truncated)?;
+        let session_id = r.vec_u8()?.to_vec();
+        if session_id.len() > 32 {
+            return Err(InvalidMessage::IllegalValue);
+        }
+        let cipher_suite = r.u16()?;
+        let compression_method = r.u8()?;
+        let extensions = read_extensions(&mut r)?;
+        r.expect_empty()?;
+        Ok(ServerHello { version, random, session_id, cipher_suite, compression_method, extensions })
+    }
+    pub fn encode(&self, out: &mut Vec<u8>) {
+        put_u16(out, self.version.0);
+        out.extend_from_slice(&self.random);
+        put_prefixed(out, Prefix::U8, |o| o.extend_from_slice(&self.session_id));
+        put_u16(out, self.cipher_suite);
+        out.push(self.compression_method);
+        write_extensions(out, &self.extensions);
+    }
+    pub fn extension(&self, typ: u16) -> Option<&Extension> {
+        self.extensions.iter().find(|e| e.typ == typ)
+    }
+}
+
+/// Certificate: a list of DER certificates, sender's first (RFC 2246 §7.4.2).
+pub fn read_certificate_list(body: &[u8]) -> Result<Vec<Vec<u8>>, InvalidMessage> {
+    let mut r = Reader::new(body);
+    let mut list = Reader::new(r.vec_u24()?);
+    r.expect_empty()?;
+    let mut certs = Vec::new();
+    while list.any_left() {
+        let c = list.vec_u24()?;
+        if c.is_empty() {
+            return Err(InvalidMessage::IllegalValue);
+        }
+        certs.push(c.to_vec());
+    }
+    Ok(certs)
+}
+
+pub fn encode_certificate_list(certs: &[Vec<u8>], out: &mut Vec<u8>) {
+    put_prefixed(out, Prefix::U24, |o| {
+        for c in certs {
+            put_u24(o, c.len());
+            o.extend_from_slice(c);
+        }
+    });
+}
+
+/// CertificateRequest (RFC 2246 §7.4.4): certificate types and acceptable CA names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CertificateRequest {
+    pub certificate_types: Vec<u8>,
+    pub authorities: Vec<Vec<u8>>,
+}
+
+impl CertificateRequest {
+    pub fn read(body: &[u8]) -> Result<Self, InvalidMessage> {
+        let mut r = Reader::new(body);
+        let certificate_types = r.vec_u8()?.to_vec();
+        let mut names = Reader::new(r.vec_u16()?);
+        r.expect_empty()?;
+        let mut authorities = Vec::new();
+        while names.any_left() {
+            authorities.push(names.vec_u16()?.to_vec());
+        }
+        Ok(CertificateRequest { certificate_types, authorities })
+    }
+}
+
+/// RSA ClientKeyExchange: TLS carries the encrypted premaster behind a u16 length (RFC 2246 §7.4.7.1).
+pub fn read_rsa_client_key_exchange(body: &[u8]) -> Result<&[u8], InvalidMessage> {
+    let mut r = Reader::new(body);
+    let v = r.vec_u16()?;
+    r.expect_empty()?;
+    Ok(v)
+}
+
+/// Frames a handshake message: type, u24 length, body.
+pub fn frame(typ: HandshakeType, body: &[u8], out: &mut Vec<u8>) {
+    out.push(typ as u8);
+    put_u24(out, body.len());
+    out.extend_from_slice(body);
+}
+
+/// Splits a complete handshake message header: (type byte, body length).
+pub fn peek_header(buf: &[u8]) -> Option<(u8, usize)> {
+    let h = buf.get(..4)?;
+    Some((h[0], (usize::from(h[1]) << 16) | (usize::from(h[2]) << 8) | usize::from(h[3])))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample_client_hello() -> ClientHello {
+        ClientHello {
+            version: ProtocolVersion::TLS1_0,
+            random: [7; 32],
+            session_id: vec![],
+            cipher_suites: vec![0x002f, 0x00ff],
+            compression_methods: vec![0],
+            extensions: vec![Extension::server_name("example.com"), Extension::renegotiation_info(&[])],
+        }
+    }
+
+    #[test]
+    fn client_hello_round_trip_and_truncation() {
+        let ch = sample_client_hello();
+        let mut out = Vec::new();
+        ch.encode(&mut out);
+        assert_eq!(ClientHello::read(&out).unwrap(), ch);
+        let mut bare = ch.clone();
+        bare.extensions.clear();
+        let mut bare_out = Vec::new();
+        bare.encode(&mut bare_out);
+        for n in 0..out.len() {
+            // The only prefix that parses is the hello without its (optional) extension block.
+            assert_eq!(ClientHello::read(&out[..n]).is_ok(), n == bare_out.len(), "prefix {n}");
+        }
+        let mut trailing = out.clone();
+        trailing.push(0);
+        assert!(ClientHello::read(&trailing).is_err());
+        let sni = ch.extension(ext::SERVER_NAME).unwrap();
+        assert_eq!(Extension::parse_server_name(&sni.body).unwrap().as_deref(), Some("example.com"));
+    }
+
+    #[test]
+    fn duplicate_extensions_rejected() {
+        let mut ch = sample_client_hello();
+        ch.extensions.push(Extension::renegotiation_info(&[]));
+        let mut out = Vec::new();
+        ch.encode(&mut out);
+        assert_eq!(ClientHello::read(&out), Err(InvalidMessage::IllegalValue));
+    }
+
+    #[test]
+    fn server_hello_round_trip() {
+        let sh = ServerHello {
+            version: ProtocolVersion::TLS1_0,
+            random: [1; 32],
+            session_id: vec![9; 32],
+            cipher_suite: 0x0035,
+            compression_method: 0,
+            extensions: vec![Extension::renegotiation_info(&[])],
+        };
+        let mut out = Vec::new();
+        sh.encode(&mut out);
+        assert_eq!(ServerHello::read(&out).unwrap(), sh);
+        assert!(ServerHello::read(&out[..out.len() - 1]).is_err());
+    }
+
+    #[test]
+    fn certificate_list_round_trip() {
+        let certs = vec![vec![1, 2, 3], vec![4; 300]];
+        let mut out = Vec::new();
+        encode_certificate_list(&certs, &mut out);
+        assert_eq!(read_certificate_list(&out).unwrap(), certs);
+        assert!(read_certificate_list(&out[..out.len() - 1]).is_err());
+    }
+}

@@ -1,0 +1,284 @@
+//! Record protection for one direction: TLS 1.0 MAC-then-encrypt with sequence numbers
+//! (RFC 2246 §6.2.3), CBC padding checked in constant time (Lucky 13).
+
+use subtle::{Choice, ConditionallySelectable, ConstantTimeEq, ConstantTimeLess};
+use zeroize::Zeroizing;
+
+use super::{header, HEADER_LEN, MAX_CIPHERTEXT};
+use crate::crypto::cipher::{BulkAlg, Direction, RecordCipher};
+use crate::crypto::hash::{dummy_compressions, hmac, HashAlg};
+use crate::msgs::enums::ProtocolVersion;
+
+/// Why a record could not be opened or sealed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordError {
+    /// MAC or padding wrong (both reported alike, RFC 5246 §6.2.3.2 implementation note).
+    BadRecordMac,
+    /// Plaintext longer than 2^14 after decryption.
+    Overflow,
+    /// The 64-bit sequence number would wrap; the connection must end.
+    SequenceExhausted,
+}
+
+struct Keys {
+    cipher: RecordCipher,
+    bulk: BulkAlg,
+    mac: HashAlg,
+    mac_key: Zeroizing<Vec<u8>>,
+}
+
+/// One direction's protection state: NULL until ChangeCipherSpec installs keys.
+pub struct DirectionState {
+    keys: Option<Keys>,
+    seq: u64,
+}
+
+impl Default for DirectionState {
+    fn default() -> Self {
+        Self::null()
+    }
+}
+
+impl DirectionState {
+    /// The initial TLS_NULL_WITH_NULL_NULL state.
+    pub fn null() -> Self {
+        DirectionState { keys: None, seq: 0 }
+    }
+
+    /// A keyed state with sequence number 0.
+    pub fn new(bulk: BulkAlg, mac: HashAlg, dir: Direction, key: &[u8], iv: &[u8], mac_key: &[u8]) -> Self {
+        DirectionState {
+            keys: Some(Keys {
+                cipher: RecordCipher::new(bulk, dir, key, iv),
+                bulk,
+                mac,
+                mac_key: Zeroizing::new(mac_key.to_vec()),
+            }),
+            seq: 0,
+        }
+    }
+
+    /// Whether records are encrypted in this direction.
+    pub fn is_protected(&self) -> bool {
+        self.keys.is_some()
+    }
+
+    /// Most bytes a record's trailer (MAC and padding) can take.
+    pub fn max_trailer(&self) -> usize {
+        self.keys.as_ref().map_or(0, |k| k.mac.output_len() + k.bulk.block_len())
+    }
+
+    /// Cipher block length, 0 for stream ciphers and NULL.
+    pub fn block_len(&self) -> usize {
+        self.keys.as_ref().map_or(0, |k| k.bulk.block_len())
+    }
+
+    fn next_seq(&mut self) -> Result<u64, RecordError> {
+        let s = self.seq;
+        self.seq = self.seq.checked_add(1).ok_or(RecordError::SequenceExhausted)?;
+        Ok(s)
+    }
+
+    /// Seals `fragment` (at most 2^14 bytes) into a complete record appended to `out`.
+    pub fn seal(&mut self, typ: u8, version: ProtocolVersion, fragment: &[u8], out: &mut Vec<u8>) -> Result<(), RecordError> {
+        let seq = self.next_seq()?;
+        let Some(k) = self.keys.as_mut() else {
+            out.extend_from_slice(&header(typ, version, fragment.len()));
+            out.extend_from_slice(fragment);
+            return Ok(());
+        };
+        let mac = hmac(k.mac, &k.mac_key, &[&mac_header(seq, typ, version, fragment.len()), fragment]);
+        let bl = k.bulk.block_len();
+        let body = fragment.len() + mac.len();
+        // Minimal padding: pad_len bytes of value pad_len plus the length byte (RFC 2246 §6.2.3.2).
+        let pad_len = if bl == 0 { None } else { Some(bl - 1 - body % bl) };
+        let total = body + pad_len.map_or(0, |p| p + 1);
+        let start = out.len();
+        out.extend_from_slice(&header(typ, version, total));
+        out.extend_from_slice(fragment);
+        out.extend_from_slice(&mac);
+        if let Some(p) = pad_len {
+            out.extend(core::iter::repeat_n(p as u8, p + 1));
+        }
+        k.cipher.apply(&mut out[start + HEADER_LEN..]);
+        Ok(())
+    }
+
+    /// Opens a record body in place and returns the plaintext length (plaintext at `payload[..n]`).
+    pub fn open(&mut self, typ: u8, version: ProtocolVersion, payload: &mut [u8]) -> Result<usize, RecordError> {
+        let seq = self.next_seq()?;
+        let Some(k) = self.keys.as_mut() else {
+            return if payload.len() > super::MAX_FRAGMENT { Err(RecordError::Overflow) } else { Ok(payload.len()) };
+        };
+        if payload.len() > MAX_CIPHERTEXT {
+            return Err(RecordError::Overflow);
+        }
+        let m = k.mac.output_len();
+        let bl = k.bulk.block_len();
+        let len = payload.len();
+        let n = if bl == 0 {
+            if len < m {
+                return Err(RecordError::BadRecordMac);
+            }
+            k.cipher.apply(payload);
+            let n = len - m;
+            let expect = hmac(k.mac, &k.mac_key, &[&mac_header(seq, typ, version, n), &payload[..n]]);
+            if !bool::from(expect.ct_eq(&payload[n..])) {
+                return Err(RecordError::BadRecordMac);
+            }
+            n
+        } else {
+            // Length and block alignment are visible on the wire; rejecting them early leaks nothing.
+            if len % bl != 0 || len < (m + 1).max(bl) {
+                return Err(RecordError::BadRecordMac);
+            }
+            k.cipher.apply(payload);
+            open_cbc_constant_time(k, seq, typ, version, payload)?
+        };
+        if n > super::MAX_FRAGMENT {
+            return Err(RecordError::Overflow);
+        }
+        Ok(n)
+    }
+}
+
+/// seq_num || type || version || length, the MAC's prefix (RFC 2246 §6.2.3.1).
+fn mac_header(seq: u64, typ: u8, version: ProtocolVersion, len: usize) -> [u8; 13] {
+    let mut h = [0u8; 13];
+    h[..8].copy_from_slice(&seq.to_be_bytes());
+    h[8..].copy_from_slice(&header(typ, version, len));
+    h
+}
+
+/// Padding and MAC check whose time depends only on the record length, not on the padding
+/// value: every candidate padding byte is examined, the MAC is extracted by scanning every
+/// possible position, and the hash does the compressions the longest possible message needs.
+fn open_cbc_constant_time(k: &Keys, seq: u64, typ: u8, version: ProtocolVersion, payload: &[u8]) -> Result<usize, RecordError> {
+    let len = payload.len();
+    let m = k.mac.output_len();
+    let pad = payload[len - 1];
+    let pad_usize = usize::from(pad);
+    // pad + 1 + m <= len, without branching on pad.
+    let mut good = !((len as u64).ct_lt(&((pad_usize + 1 + m) as u64)));
+    let max_check = 255.min(len - 1);
+    for i in 1..=max_check {
+        let in_padding = !((pad_usize as u64).ct_lt(&(i as u64)));
+        good &= !in_padding | payload[len - 1 - i].ct_eq(&pad);
+    }
+    let pad_eff = u64::conditional_select(&0, &(pad_usize as u64), good) as usize;
+    let data_len = len - m - 1 - pad_eff;
+
+    let expect = hmac(k.mac, &k.mac_key, &[&mac_header(seq, typ, version, data_len), &payload[..data_len]]);
+    // Inner hash: 64-byte key block + 13-byte header + data + 9 bytes of MD-padding at least.
+    let blocks = |n: usize| (64 + 13 + n + 9).div_ceil(64);
+    dummy_compressions(k.mac, blocks(len - m - 1) - blocks(data_len));
+
+    let lowest = (len - m - 1).saturating_sub(255);
+    let mut received = vec![0u8; m];
+    for start in lowest..=len - m - 1 {
+        let here = (start as u64).ct_eq(&(data_len as u64));
+        for (j, r) in received.iter_mut().enumerate() {
+            r.conditional_assign(&payload[start + j], here);
+        }
+    }
+    good &= expect.ct_eq(&received);
+    if bool::from(good) {
+        Ok(data_len)
+    } else {
+        Err(RecordError::BadRecordMac)
+    }
+}
+
+/// Wraps `Choice` for callers that need a bool after all checks ran.
+pub fn choice_to_bool(c: Choice) -> bool {
+    bool::from(c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pair(bulk: BulkAlg, mac: HashAlg) -> (DirectionState, DirectionState) {
+        let key = vec![1u8; bulk.key_len()];
+        let iv = vec![2u8; bulk.iv_len()];
+        let mk = vec![3u8; mac.output_len()];
+        (
+            DirectionState::new(bulk, mac, Direction::Encrypt, &key, &iv, &mk),
+            DirectionState::new(bulk, mac, Direction::Decrypt, &key, &iv, &mk),
+        )
+    }
+
+    const ALL: [(BulkAlg, HashAlg); 5] = [
+        (BulkAlg::Aes128Cbc, HashAlg::Sha1),
+        (BulkAlg::Aes256Cbc, HashAlg::Sha1),
+        (BulkAlg::TripleDesCbc, HashAlg::Sha1),
+        (BulkAlg::Rc4_128, HashAlg::Sha1),
+        (BulkAlg::Rc4_128, HashAlg::Md5),
+    ];
+
+    #[test]
+    fn seal_open_round_trip_every_length() {
+        for (bulk, mac) in ALL {
+            let (mut w, mut r) = pair(bulk, mac);
+            for n in [0usize, 1, 15, 16, 17, 100, 16384] {
+                let data: Vec<u8> = (0..n).map(|i| i as u8).collect();
+                let mut rec = Vec::new();
+                w.seal(23, ProtocolVersion::TLS1_0, &data, &mut rec).unwrap();
+                assert!(rec.len() - HEADER_LEN <= n + w.max_trailer());
+                let got = r.open(23, ProtocolVersion::TLS1_0, &mut rec[HEADER_LEN..]).unwrap();
+                assert_eq!(&rec[HEADER_LEN..HEADER_LEN + got], &data[..]);
+            }
+        }
+    }
+
+    #[test]
+    fn any_flipped_bit_is_bad_record_mac() {
+        for (bulk, mac) in ALL {
+            let (mut w, _) = pair(bulk, mac);
+            let mut rec = Vec::new();
+            w.seal(23, ProtocolVersion::TLS1_0, b"attack at dawn, bring snacks", &mut rec).unwrap();
+            for i in HEADER_LEN..rec.len() {
+                let (_, mut r) = pair(bulk, mac);
+                let mut bad = rec.clone();
+                bad[i] ^= 0x01;
+                assert_eq!(r.open(23, ProtocolVersion::TLS1_0, &mut bad[HEADER_LEN..]), Err(RecordError::BadRecordMac), "{bulk:?} byte {i}");
+            }
+        }
+    }
+
+    #[test]
+    fn wrong_type_or_sequence_fails_mac() {
+        let (mut w, mut r) = pair(BulkAlg::Aes128Cbc, HashAlg::Sha1);
+        let mut a = Vec::new();
+        w.seal(23, ProtocolVersion::TLS1_0, b"one", &mut a).unwrap();
+        let mut b = Vec::new();
+        w.seal(23, ProtocolVersion::TLS1_0, b"two", &mut b).unwrap();
+        // Replaying b in a's slot: wrong sequence number (and wrong IV chain).
+        assert!(r.open(23, ProtocolVersion::TLS1_0, &mut b[HEADER_LEN..]).is_err());
+        let (_, mut r) = pair(BulkAlg::Aes128Cbc, HashAlg::Sha1);
+        assert!(r.open(22, ProtocolVersion::TLS1_0, &mut a[HEADER_LEN..]).is_err());
+    }
+
+    #[test]
+    fn short_and_misaligned_ciphertexts_rejected() {
+        let (_, mut r) = pair(BulkAlg::Aes128Cbc, HashAlg::Sha1);
+        assert_eq!(r.open(23, ProtocolVersion::TLS1_0, &mut [0u8; 16]), Err(RecordError::BadRecordMac));
+        assert_eq!(r.open(23, ProtocolVersion::TLS1_0, &mut [0u8; 33]), Err(RecordError::BadRecordMac));
+        let (_, mut r) = pair(BulkAlg::Rc4_128, HashAlg::Sha1);
+        assert_eq!(r.open(23, ProtocolVersion::TLS1_0, &mut [0u8; 5]), Err(RecordError::BadRecordMac));
+    }
+
+    #[test]
+    fn padding_longer_than_minimal_is_accepted() {
+        // Peers may use up to 255 bytes of padding (RFC 2246 §6.2.3.2); build such a record by hand.
+        let (mut w, mut r) = pair(BulkAlg::Aes128Cbc, HashAlg::Sha1);
+        let data = b"x";
+        let mac = hmac(HashAlg::Sha1, &[3u8; 20], &[&mac_header(0, 23, ProtocolVersion::TLS1_0, 1), data]);
+        let mut body = data.to_vec();
+        body.extend_from_slice(&mac);
+        // 21 bytes + 43 padding bytes (value 42) = 64.
+        body.extend(core::iter::repeat_n(42u8, 43));
+        w.keys.as_mut().unwrap().cipher.apply(&mut body);
+        assert_eq!(r.open(23, ProtocolVersion::TLS1_0, &mut body).unwrap(), 1);
+    }
+}

@@ -1,0 +1,168 @@
+//! Security-context semantics shared by `InitializeSecurityContext` and
+//! `AcceptSecurityContext`: one handshake step, control tokens, and the attributes.
+#![forbid(unsafe_code)]
+
+use std::sync::Arc;
+
+use super::credentials::{protocol_bit, CertData};
+use super::ffi::consts::*;
+use super::ffi::types::{SecPkgContext_CipherInfo, SecPkgContext_ConnectionInfo, SecPkgContext_StreamSizes, SECURITY_STATUS, SZ_ALG_MAX_SIZE};
+use super::status::from_error;
+use crate::engine::{Connection, Step};
+use crate::handshake::Side;
+use crate::msgs::enums::{AlertDescription, AlertLevel};
+use crate::record::{HEADER_LEN, MAX_FRAGMENT};
+
+/// A request queued by `ApplyControlToken`, carried out by the next ISC/ASC call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Control {
+    Shutdown,
+    Alert(AlertLevel, AlertDescription),
+}
+
+/// One security context.
+pub struct Context {
+    pub conn: Connection,
+    pub pending_control: Option<Control>,
+    /// The certificate of the credential this context was made from.
+    pub local_cert: Option<Arc<CertData>>,
+}
+
+/// What one ISC/ASC call produced, before it is written into the caller's buffers.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct StepOutcome {
+    pub status: SECURITY_STATUS,
+    /// Bytes for the output TOKEN buffer (an alert on failure).
+    pub token: Vec<u8>,
+    /// Unconsumed bytes at the end of the input (reported as SECBUFFER_EXTRA).
+    pub extra: usize,
+    /// Bytes still needed (reported as SECBUFFER_MISSING with SEC_E_INCOMPLETE_MESSAGE).
+    pub missing: Option<usize>,
+}
+
+impl Context {
+    pub fn new(conn: Connection, local_cert: Option<Arc<CertData>>) -> Self {
+        Context { conn, pending_control: None, local_cert }
+    }
+
+    /// The client's first call: the ClientHello.
+    pub fn start(&mut self) -> StepOutcome {
+        match self.conn.start() {
+            Ok(()) => StepOutcome { status: SEC_I_CONTINUE_NEEDED, token: self.conn.take_output(), ..Default::default() },
+            Err(e) => StepOutcome { status: from_error(&e), token: self.conn.take_output(), ..Default::default() },
+        }
+    }
+
+    /// One ISC/ASC continuation call with the caller's input token (None when absent).
+    pub fn step(&mut self, input: Option<&[u8]>) -> StepOutcome {
+        if let Some(ctrl) = self.pending_control.take() {
+            // Shutdown/alert: the token is the alert record, whatever the input (MS "Shutting
+            // Down an Schannel Connection").
+            let token = match ctrl {
+                Control::Shutdown => self.conn.close_notify(),
+                Control::Alert(level, desc) => self.conn.send_alert(level, desc),
+            };
+            return StepOutcome { status: SEC_E_OK, token, ..Default::default() };
+        }
+        let pending = self.conn.take_output();
+        if !pending.is_empty() {
+            // An alert queued by a failed DecryptMessage/EncryptMessage is handed out here.
+            return StepOutcome { status: SEC_E_OK, token: pending, ..Default::default() };
+        }
+        let Some(input) = input else {
+            return StepOutcome { status: SEC_E_INCOMPLETE_MESSAGE, ..Default::default() };
+        };
+        if self.conn.is_established() {
+            // Renegotiation is not implemented yet; nothing to do for a finished handshake.
+            return StepOutcome { status: SEC_E_OK, extra: input.len(), ..Default::default() };
+        }
+        match self.conn.process_handshake(input) {
+            Ok(Step::Incomplete { needed }) => StepOutcome { status: SEC_E_INCOMPLETE_MESSAGE, missing: Some(needed), ..Default::default() },
+            Ok(Step::Continue { consumed }) => StepOutcome {
+                status: SEC_I_CONTINUE_NEEDED,
+                token: self.conn.take_output(),
+                extra: input.len() - consumed,
+                missing: None,
+            },
+            Ok(Step::Done { consumed }) => StepOutcome {
+                status: SEC_E_OK,
+                token: self.conn.take_output(),
+                extra: input.len() - consumed,
+                missing: None,
+            },
+            Err(e) => StepOutcome { status: from_error(&e), token: self.conn.take_output(), ..Default::default() },
+        }
+    }
+
+    /// `SECPKG_ATTR_STREAM_SIZES`; None before a suite is negotiated.
+    pub fn stream_sizes(&self) -> Option<SecPkgContext_StreamSizes> {
+        self.conn.info()?;
+        Some(SecPkgContext_StreamSizes {
+            cbHeader: HEADER_LEN as u32,
+            cbTrailer: self.conn.max_trailer() as u32,
+            cbMaximumMessage: MAX_FRAGMENT as u32,
+            cBuffers: 4,
+            cbBlockSize: self.conn.block_len() as u32,
+        })
+    }
+
+    fn is_inbound(&self) -> bool {
+        self.conn.side() == Side::Server
+    }
+
+    /// `SECPKG_ATTR_CONNECTION_INFO`.
+    pub fn connection_info(&self) -> Option<SecPkgContext_ConnectionInfo> {
+        let info = self.conn.info()?;
+        let s = info.suite;
+        Some(SecPkgContext_ConnectionInfo {
+            dwProtocol: protocol_bit(info.version, self.is_inbound()),
+            aiCipher: s.calg_cipher,
+            dwCipherStrength: s.strength_bits,
+            aiHash: s.calg_hash,
+            dwHashStrength: (s.mac.output_len() * 8) as u32,
+            aiExch: s.calg_exch,
+            dwExchStrength: self.exchange_bits(),
+        })
+    }
+
+    fn exchange_bits(&self) -> u32 {
+        let leaf = match self.conn.side() {
+            Side::Client => self.conn.peer_certificates().first().cloned(),
+            Side::Server => self.local_cert.as_ref().map(|c| c.der.clone()),
+        };
+        leaf.and_then(|d| crate::x509::rsa_modulus_bits(&d).ok()).unwrap_or(0)
+    }
+
+    /// `SECPKG_ATTR_CIPHER_INFO`.
+    pub fn cipher_info(&self) -> Option<SecPkgContext_CipherInfo> {
+        let info = self.conn.info()?;
+        let s = info.suite;
+        let bits = self.exchange_bits();
+        Some(SecPkgContext_CipherInfo {
+            dwVersion: 1,
+            dwProtocol: u32::from(info.version.0),
+            dwCipherSuite: u32::from(s.id),
+            dwBaseCipherSuite: u32::from(s.id),
+            szCipherSuite: wide(s.name),
+            szCipher: wide(s.cng_cipher),
+            dwCipherLen: s.strength_bits,
+            dwCipherBlockLen: s.bulk.block_len() as u32,
+            szHash: wide(s.cng_hash),
+            dwHashLen: (s.mac.output_len() * 8) as u32,
+            szExchange: wide("RSA"),
+            dwMinExchangeLen: bits,
+            dwMaxExchangeLen: bits,
+            szCertificate: wide("RSA"),
+            dwKeyType: 0,
+        })
+    }
+}
+
+/// A NUL-terminated UTF-16 copy of `s` in a fixed array (truncated to fit).
+pub fn wide(s: &str) -> [u16; SZ_ALG_MAX_SIZE] {
+    let mut out = [0u16; SZ_ALG_MAX_SIZE];
+    for (o, c) in out.iter_mut().take(SZ_ALG_MAX_SIZE - 1).zip(s.encode_utf16()) {
+        *o = c;
+    }
+    out
+}

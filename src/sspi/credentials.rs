@@ -1,0 +1,169 @@
+//! `AcquireCredentialsHandle` semantics: from the fields of `SCHANNEL_CRED`/`SCH_CREDENTIALS`
+//! to an engine [`Config`], with Schannel's status for each kind of bad input.
+#![forbid(unsafe_code)]
+
+use std::sync::{Arc, OnceLock};
+
+use super::ffi::consts::*;
+use super::ffi::types::SECURITY_STATUS;
+use crate::crypto::rsa::RsaPrivateKey;
+use crate::engine::config::{Config, ServerIdentity};
+use crate::msgs::enums::ProtocolVersion;
+use crate::suites::{self, CipherSuite};
+use crate::x509::TrustStore;
+
+/// A certificate as the provider holds it: DER, optional chain and optional private key.
+pub struct CertData {
+    pub der: Vec<u8>,
+    /// Intermediates sent after the end-entity certificate.
+    pub chain: Vec<Vec<u8>>,
+    pub key: Option<Arc<RsaPrivateKey>>,
+}
+
+/// The fields of a Schannel credential structure, already read from C memory.
+#[derive(Default)]
+pub struct CredRequest {
+    pub inbound: bool,
+    /// `grbitEnabledProtocols` (SCHANNEL_CRED) — 0 for defaults.
+    pub enabled_protocols: u32,
+    /// `TLS_PARAMETERS.grbitDisabledProtocols` (SCH_CREDENTIALS).
+    pub disabled_protocols: u32,
+    pub certs: Vec<Arc<CertData>>,
+    pub root_store: Option<Arc<TrustStore>>,
+    pub algs: Vec<u32>,
+    pub min_strength: u32,
+    pub max_strength: u32,
+    pub flags: u32,
+}
+
+/// An acquired credential.
+pub struct Credential {
+    pub inbound: bool,
+    /// `SP_PROT_*` bits that are enabled (what SUPPORTED_PROTOCOLS reports).
+    pub protocols: u32,
+    pub config: Arc<Config>,
+    pub cert: Option<Arc<CertData>>,
+}
+
+/// (version, client bit, server bit) for every version this build implements.
+const VERSION_BITS: &[(ProtocolVersion, u32, u32)] = &[(ProtocolVersion::TLS1_0, SP_PROT_TLS1_0_CLIENT, SP_PROT_TLS1_0_SERVER)];
+
+/// The SP_PROT bit for a negotiated version on one side.
+pub fn protocol_bit(version: ProtocolVersion, inbound: bool) -> u32 {
+    let all: &[(ProtocolVersion, u32, u32)] = &[
+        (ProtocolVersion::SSL3_0, SP_PROT_SSL3_CLIENT, SP_PROT_SSL3_SERVER),
+        (ProtocolVersion::TLS1_0, SP_PROT_TLS1_0_CLIENT, SP_PROT_TLS1_0_SERVER),
+        (ProtocolVersion::TLS1_1, SP_PROT_TLS1_1_CLIENT, SP_PROT_TLS1_1_SERVER),
+        (ProtocolVersion::TLS1_2, SP_PROT_TLS1_2_CLIENT, SP_PROT_TLS1_2_SERVER),
+    ];
+    all.iter().find(|(v, _, _)| *v == version).map_or(0, |&(_, c, s)| if inbound { s } else { c })
+}
+
+/// The system trust store, loaded once per process.
+pub fn system_trust() -> Arc<TrustStore> {
+    static SYSTEM: OnceLock<Arc<TrustStore>> = OnceLock::new();
+    SYSTEM.get_or_init(|| Arc::new(TrustStore::system())).clone()
+}
+
+/// Builds a credential, or the status Schannel returns for the request.
+pub fn acquire(req: CredRequest) -> Result<Credential, SECURITY_STATUS> {
+    let side_bits = |(c, s): (u32, u32)| if req.inbound { s } else { c };
+    // Client bits sit at odd positions, server bits at even ones (schannel.h SP_PROT_*).
+    let side_mask: u32 = if req.inbound { 0x1555 } else { 0x2AAA };
+    let requested = if req.enabled_protocols == 0 {
+        // Provider defaults, minus anything SCH_CREDENTIALS disables.
+        VERSION_BITS.iter().map(|&(_, c, s)| side_bits((c, s))).fold(0, |a, b| a | b) & !req.disabled_protocols
+    } else {
+        req.enabled_protocols & side_mask
+    };
+    let versions: Vec<ProtocolVersion> =
+        VERSION_BITS.iter().filter(|&&(_, c, s)| requested & side_bits((c, s)) != 0).map(|&(v, _, _)| v).rev().collect();
+    if versions.is_empty() {
+        return Err(SEC_E_ALGORITHM_MISMATCH);
+    }
+    let protocols = VERSION_BITS.iter().filter(|(v, _, _)| versions.contains(v)).map(|&(_, c, s)| side_bits((c, s))).fold(0, |a, b| a | b);
+
+    let mut suite_list: Vec<&'static CipherSuite> = if req.algs.is_empty() { suites::defaults() } else { suites::by_alg_ids(&req.algs) };
+    if req.min_strength != 0 {
+        suite_list.retain(|s| s.strength_bits >= req.min_strength);
+    }
+    if req.max_strength != 0 {
+        suite_list.retain(|s| s.strength_bits <= req.max_strength);
+    }
+    if suite_list.is_empty() {
+        return Err(SEC_E_ALGORITHM_MISMATCH);
+    }
+
+    if req.certs.len() > 1 {
+        return Err(SEC_E_UNKNOWN_CREDENTIALS);
+    }
+    let cert = req.certs.first().cloned();
+    let identity = match (&cert, req.inbound) {
+        (None, true) => return Err(SEC_E_NO_CREDENTIALS),
+        (Some(c), true) => {
+            let key = c.key.clone().ok_or(SEC_E_NO_CREDENTIALS)?;
+            let mut chain = vec![c.der.clone()];
+            chain.extend(c.chain.iter().cloned());
+            Some(ServerIdentity { chain, key })
+        }
+        (_, false) => None,
+    };
+
+    let mut config = Config::new(req.root_store.unwrap_or_else(system_trust));
+    config.versions = versions;
+    config.suites = suite_list;
+    config.verify_chain = req.flags & SCH_CRED_MANUAL_CRED_VALIDATION == 0;
+    config.verify_name = req.flags & SCH_CRED_NO_SERVERNAME_CHECK == 0;
+    config.identity = identity;
+    Ok(Credential { inbound: req.inbound, protocols, config: Arc::new(config), cert })
+}
+
+impl Credential {
+    /// Restricts the credential to `ids` in this order (`OpenSchannelSetCipherSuites`). Naming
+    /// an explicit-only suite (RC4) enables it; unknown ids are ignored.
+    pub fn set_suites(&mut self, ids: &[u16]) -> Result<(), SECURITY_STATUS> {
+        let list: Vec<&'static CipherSuite> = ids.iter().filter_map(|id| suites::by_id(*id)).collect();
+        if list.is_empty() {
+            return Err(SEC_E_ALGORITHM_MISMATCH);
+        }
+        let old = &self.config;
+        let mut config = Config::new(old.trust.clone());
+        config.versions = old.versions.clone();
+        config.suites = list;
+        config.verify_chain = old.verify_chain;
+        config.verify_name = old.verify_name;
+        config.identity = old.identity.as_ref().map(|i| ServerIdentity { chain: i.chain.clone(), key: i.key.clone() });
+        config.clock = old.clock;
+        self.config = Arc::new(config);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_defaults_and_side_filtering() {
+        let c = acquire(CredRequest::default()).ok().unwrap();
+        assert_eq!(c.protocols, SP_PROT_TLS1_0_CLIENT);
+        // Both bits given (SP_PROT_TLS1): the client keeps its own.
+        let c = acquire(CredRequest { enabled_protocols: SP_PROT_TLS1_0_CLIENT | SP_PROT_TLS1_0_SERVER, ..Default::default() }).ok().unwrap();
+        assert_eq!(c.protocols, SP_PROT_TLS1_0_CLIENT);
+        // Only server bits on an outbound credential.
+        assert_eq!(acquire(CredRequest { enabled_protocols: SP_PROT_TLS1_0_SERVER, ..Default::default() }).err(), Some(SEC_E_ALGORITHM_MISMATCH));
+        // A server needs a certificate.
+        assert_eq!(acquire(CredRequest { inbound: true, ..Default::default() }).err(), Some(SEC_E_NO_CREDENTIALS));
+    }
+
+    #[test]
+    fn rc4_only_by_request() {
+        let c = acquire(CredRequest::default()).ok().unwrap();
+        assert!(c.config.suites.iter().all(|s| s.calg_cipher != CALG_RC4));
+        let c = acquire(CredRequest { algs: vec![CALG_RC4], ..Default::default() }).ok().unwrap();
+        assert!(c.config.suites.iter().all(|s| s.calg_cipher == CALG_RC4));
+        let mut c = acquire(CredRequest::default()).ok().unwrap();
+        c.set_suites(&[0x0004]).unwrap();
+        assert_eq!(c.config.suites.len(), 1);
+    }
+}

@@ -1,0 +1,50 @@
+//! The panic guard every export goes through: no unwind ever crosses into C.
+
+/// Runs `body`; a panic becomes `$on_panic` (SEC_E_INTERNAL_ERROR for status-returning exports).
+#[macro_export]
+macro_rules! ffi_guard {
+    ($on_panic:expr, $body:block) => {
+        match ::std::panic::catch_unwind(::std::panic::AssertUnwindSafe(|| $body)) {
+            Ok(v) => v,
+            Err(_) => $on_panic,
+        }
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::sspi::ffi::consts::{SEC_E_INTERNAL_ERROR, SEC_E_OK};
+
+    #[test]
+    fn a_panic_becomes_internal_error() {
+        let r: i32 = ffi_guard!(SEC_E_INTERNAL_ERROR, {
+            if std::hint::black_box(true) {
+                panic!("boom");
+            }
+            SEC_E_OK
+        });
+        assert_eq!(r, SEC_E_INTERNAL_ERROR);
+    }
+
+    /// Every exported function's body starts inside `ffi_guard!`.
+    #[test]
+    fn every_export_is_guarded() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src/sspi/ffi");
+        let mut checked = 0;
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let text = std::fs::read_to_string(&path).unwrap();
+            let lines: Vec<&str> = text.lines().collect();
+            for (i, l) in lines.iter().enumerate() {
+                if l.trim_start().starts_with("pub unsafe extern \"C\" fn") || l.trim_start().starts_with("pub extern \"C\" fn") {
+                    // The signature may span lines; the first statement after `{` must be the guard.
+                    let body_start = (i..lines.len()).find(|&j| lines[j].trim_end().ends_with('{')).unwrap();
+                    let first = lines[body_start + 1].trim_start();
+                    assert!(first.starts_with("ffi_guard!"), "{}:{} export not guarded: {}", path.display(), i + 1, l);
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked >= 30, "found only {checked} exports");
+    }
+}

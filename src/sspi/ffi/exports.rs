@@ -1,0 +1,765 @@
+//! Credential and context exports: AcquireCredentialsHandle, InitializeSecurityContext,
+//! AcceptSecurityContext, ApplyControlToken, QueryContextAttributes and friends.
+
+use core::ffi::{c_char, c_void};
+use std::ffi::CStr;
+use std::sync::Arc;
+
+use super::buffers::{self, base_type, write_out};
+use super::certs::{cert_data, new_cert_context, store_trust};
+use super::consts::*;
+use super::types::*;
+use crate::engine::Connection;
+use crate::ffi_guard;
+use crate::msgs::enums::{AlertDescription, AlertLevel};
+use crate::sspi::context::{Context, Control, StepOutcome};
+use crate::sspi::credentials::{acquire, CredRequest, Credential};
+use crate::sspi::handles::{HandleTable, Kind};
+use crate::sspi::status;
+
+pub(crate) static CREDENTIALS: HandleTable<Credential> = HandleTable::new(Kind::Credential);
+pub(crate) static CONTEXTS: HandleTable<Context> = HandleTable::new(Kind::Context);
+
+/// Package names Schannel answers to (schannel.h UNISP_NAME, SCHANNEL_NAME, DEFAULT_TLS_SSP_NAME).
+pub const PACKAGE_NAMES: [&str; 3] = ["Microsoft Unified Security Protocol Provider", "Schannel", "Default TLS SSP"];
+
+pub(crate) fn is_our_package(name: &str) -> bool {
+    PACKAGE_NAMES.iter().any(|n| n.eq_ignore_ascii_case(name))
+}
+
+pub(crate) unsafe fn ansi(p: *const SEC_CHAR) -> Option<String> {
+    if p.is_null() {
+        return None;
+    }
+    // SAFETY: NUL-terminated string per the SSPI contract.
+    Some(unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned())
+}
+
+pub(crate) unsafe fn wide(p: *const SEC_WCHAR) -> Option<String> {
+    if p.is_null() {
+        return None;
+    }
+    let mut n = 0;
+    // SAFETY: NUL-terminated UTF-16 per the SSPI contract; bounded to 64 Ki code units.
+    while n < 65536 && unsafe { *p.add(n) } != 0 {
+        n += 1;
+    }
+    // SAFETY: the n units before the terminator are readable.
+    Some(String::from_utf16_lossy(unsafe { core::slice::from_raw_parts(p, n) }))
+}
+
+/// Reads `SCHANNEL_CRED` (v4) or `SCH_CREDENTIALS` (v5) from C memory.
+unsafe fn read_auth_data(p: *const c_void, inbound: bool) -> Result<CredRequest, SECURITY_STATUS> {
+    let mut req = CredRequest { inbound, ..Default::default() };
+    if p.is_null() {
+        return Ok(req);
+    }
+    // SAFETY: both structures start with a DWORD version.
+    let version = unsafe { *(p as *const DWORD) };
+    let (c_creds, pa_cred, root) = match version {
+        SCHANNEL_CRED_VERSION => {
+            // SAFETY: version 4 is a SCHANNEL_CRED.
+            let c = unsafe { &*(p as *const SCHANNEL_CRED) };
+            req.enabled_protocols = c.grbitEnabledProtocols;
+            req.min_strength = c.dwMinimumCipherStrength;
+            req.max_strength = c.dwMaximumCipherStrength;
+            req.flags = c.dwFlags;
+            if c.cSupportedAlgs > 0 && !c.palgSupportedAlgs.is_null() {
+                // SAFETY: cSupportedAlgs entries at palgSupportedAlgs.
+                req.algs = unsafe { core::slice::from_raw_parts(c.palgSupportedAlgs, c.cSupportedAlgs.min(256) as usize) }.to_vec();
+            }
+            (c.cCreds, c.paCred, c.hRootStore)
+        }
+        SCH_CREDENTIALS_VERSION => {
+            // SAFETY: version 5 is a SCH_CREDENTIALS.
+            let c = unsafe { &*(p as *const SCH_CREDENTIALS) };
+            req.flags = c.dwFlags;
+            if c.cTlsParameters > 0 && !c.pTlsParameters.is_null() {
+                // SAFETY: cTlsParameters entries; we honour the first (the one without ALPN filter).
+                let t = unsafe { &*c.pTlsParameters };
+                req.disabled_protocols = t.grbitDisabledProtocols;
+            }
+            (c.cCreds, c.paCred, c.hRootStore)
+        }
+        _ => return Err(SEC_E_UNKNOWN_CREDENTIALS),
+    };
+    if c_creds > 0 {
+        if pa_cred.is_null() {
+            return Err(SEC_E_UNKNOWN_CREDENTIALS);
+        }
+        for i in 0..c_creds.min(16) as usize {
+            // SAFETY: cCreds entries at paCred.
+            let cert = unsafe { *pa_cred.add(i) };
+            req.certs.push(cert_data(cert).ok_or(SEC_E_UNKNOWN_CREDENTIALS)?);
+        }
+        if c_creds > 16 {
+            return Err(SEC_E_UNKNOWN_CREDENTIALS);
+        }
+    }
+    if !root.is_null() {
+        req.root_store = Some(store_trust(root).ok_or(SEC_E_UNKNOWN_CREDENTIALS)?);
+    }
+    Ok(req)
+}
+
+unsafe fn acquire_common(
+    package: Option<String>,
+    f_credential_use: ULONG,
+    p_auth_data: *mut c_void,
+    ph_credential: PCredHandle,
+    pts_expiry: PTimeStamp,
+) -> SECURITY_STATUS {
+    if !package.as_deref().is_some_and(is_our_package) {
+        return SEC_E_SECPKG_NOT_FOUND;
+    }
+    let inbound = match f_credential_use {
+        SECPKG_CRED_INBOUND => true,
+        SECPKG_CRED_OUTBOUND => false,
+        0 => return SEC_E_NO_CREDENTIALS,
+        _ => return SEC_E_UNKNOWN_CREDENTIALS,
+    };
+    if ph_credential.is_null() {
+        return SEC_E_INVALID_HANDLE;
+    }
+    // SAFETY: auth data pointer from the caller, validated by its version field.
+    let req = match unsafe { read_auth_data(p_auth_data, inbound) } {
+        Ok(r) => r,
+        Err(s) => return s,
+    };
+    match acquire(req) {
+        Ok(cred) => {
+            let h = CREDENTIALS.insert(cred);
+            // SAFETY: checked non-NULL above; caller-owned out parameter.
+            unsafe { *ph_credential = h };
+            if let Some(ts) = unsafe { pts_expiry.as_mut() } {
+                // Credentials do not expire (Wine reports zero for outbound too).
+                *ts = TimeStamp { LowPart: 0, HighPart: 0 };
+            }
+            SEC_E_OK
+        }
+        Err(s) => s,
+    }
+}
+
+/// AcquireCredentialsHandleA: a client (`SECPKG_CRED_OUTBOUND`) or server
+/// (`SECPKG_CRED_INBOUND`) credential from a `SCHANNEL_CRED`/`SCH_CREDENTIALS` (or NULL for
+/// client defaults). Writes `*phCredential`; free it with `FreeCredentialsHandle`.
+/// Returns SEC_E_OK, SEC_E_SECPKG_NOT_FOUND, SEC_E_NO_CREDENTIALS, SEC_E_UNKNOWN_CREDENTIALS,
+/// SEC_E_ALGORITHM_MISMATCH or SEC_E_INVALID_HANDLE.
+#[no_mangle]
+pub unsafe extern "C" fn AcquireCredentialsHandleA(
+    pszPrincipal: *mut SEC_CHAR,
+    pszPackage: *mut SEC_CHAR,
+    fCredentialUse: ULONG,
+    pvLogonId: *mut c_void,
+    pAuthData: *mut c_void,
+    pGetKeyFn: SEC_GET_KEY_FN,
+    pvGetKeyArgument: *mut c_void,
+    phCredential: PCredHandle,
+    ptsExpiry: PTimeStamp,
+) -> SECURITY_STATUS {
+    ffi_guard!(SEC_E_INTERNAL_ERROR, {
+        let _ = (pszPrincipal, pvLogonId, pGetKeyFn, pvGetKeyArgument);
+        // SAFETY: string and structure pointers from the caller per the SSPI contract.
+        unsafe { acquire_common(ansi(pszPackage), fCredentialUse, pAuthData, phCredential, ptsExpiry) }
+    })
+}
+
+/// AcquireCredentialsHandleW: as `AcquireCredentialsHandleA` with UTF-16 strings.
+#[no_mangle]
+pub unsafe extern "C" fn AcquireCredentialsHandleW(
+    pszPrincipal: *mut SEC_WCHAR,
+    pszPackage: *mut SEC_WCHAR,
+    fCredentialUse: ULONG,
+    pvLogonId: *mut c_void,
+    pAuthData: *mut c_void,
+    pGetKeyFn: SEC_GET_KEY_FN,
+    pvGetKeyArgument: *mut c_void,
+    phCredential: PCredHandle,
+    ptsExpiry: PTimeStamp,
+) -> SECURITY_STATUS {
+    ffi_guard!(SEC_E_INTERNAL_ERROR, {
+        let _ = (pszPrincipal, pvLogonId, pGetKeyFn, pvGetKeyArgument);
+        // SAFETY: as in the A function.
+        unsafe { acquire_common(wide(pszPackage), fCredentialUse, pAuthData, phCredential, ptsExpiry) }
+    })
+}
+
+/// FreeCredentialsHandle: releases a credential. Contexts made from it keep working (they hold
+/// their own reference). SEC_E_INVALID_HANDLE for NULL, stale or foreign handles.
+#[no_mangle]
+pub unsafe extern "C" fn FreeCredentialsHandle(phCredential: PCredHandle) -> SECURITY_STATUS {
+    ffi_guard!(SEC_E_INTERNAL_ERROR, {
+        // SAFETY: NULL or a caller-owned handle.
+        match unsafe { phCredential.as_ref() } {
+            Some(h) if CREDENTIALS.remove(h) => SEC_E_OK,
+            _ => SEC_E_INVALID_HANDLE,
+        }
+    })
+}
+
+/// The input token and the slot for EXTRA/MISSING of an ISC/ASC call.
+struct HandshakeInput {
+    token: Option<(usize, Vec<u8>)>,
+    second: Option<usize>,
+}
+
+unsafe fn read_handshake_input(desc: *mut SecBufferDesc) -> Result<HandshakeInput, SECURITY_STATUS> {
+    if desc.is_null() {
+        return Ok(HandshakeInput { token: None, second: None });
+    }
+    // SAFETY: caller-provided descriptor.
+    let bufs = unsafe { buffers::view(desc) }?;
+    let Some(ti) = bufs.iter().position(|b| base_type(b) == SECBUFFER_TOKEN) else {
+        return Ok(HandshakeInput { token: None, second: None });
+    };
+    // SAFETY: a TOKEN buffer describes cbBuffer readable bytes.
+    let data = unsafe { buffers::bytes(&bufs[ti]) }?.to_vec();
+    let second = bufs.iter().enumerate().position(|(i, b)| i != ti && base_type(b) == SECBUFFER_EMPTY);
+    Ok(HandshakeInput { token: Some((ti, data)), second })
+}
+
+/// Writes MISSING/EXTRA into the caller's input descriptor.
+unsafe fn write_input_results(desc: *mut SecBufferDesc, input: &HandshakeInput, out: &StepOutcome) {
+    let Some(second) = input.second else { return };
+    // SAFETY: the same descriptor read_handshake_input validated.
+    let Ok(bufs) = (unsafe { buffers::view(desc) }) else { return };
+    if let Some(m) = out.missing {
+        bufs[second].BufferType = SECBUFFER_MISSING;
+        bufs[second].cbBuffer = m as u32;
+    } else if out.extra > 0 {
+        // Only the count is meaningful: the bytes are the last `extra` of the input token.
+        bufs[second].BufferType = SECBUFFER_EXTRA;
+        bufs[second].cbBuffer = out.extra as u32;
+        if let Some((ti, data)) = &input.token {
+            let tok = bufs[*ti].pvBuffer;
+            if !tok.is_null() {
+                // SAFETY: points inside the caller's token at its last `extra` bytes.
+                bufs[second].pvBuffer = (unsafe { (tok as *mut u8).add(data.len() - out.extra) }) as *mut c_void;
+            }
+        }
+    }
+}
+
+/// Writes the output token (and the ALERT buffer on failure). On a too-small caller buffer
+/// the status becomes SEC_E_INSUFFICIENT_MEMORY.
+unsafe fn write_output(desc: *mut SecBufferDesc, out: &StepOutcome, allocate: bool) -> SECURITY_STATUS {
+    if desc.is_null() {
+        return if out.token.is_empty() { out.status } else { SEC_E_INSUFFICIENT_MEMORY };
+    }
+    // SAFETY: caller-provided descriptor.
+    let bufs = match unsafe { buffers::view(desc) } {
+        Ok(b) => b,
+        Err(s) => return s,
+    };
+    let failed = out.status < 0 && out.status != SEC_E_INCOMPLETE_MESSAGE;
+    if let Some(tok) = bufs.iter_mut().find(|b| matches!(base_type(b), SECBUFFER_TOKEN | SECBUFFER_EMPTY)) {
+        tok.BufferType = SECBUFFER_TOKEN;
+        if out.status == SEC_E_INCOMPLETE_MESSAGE {
+            // The output is left untouched except that nothing is to be sent.
+            if allocate {
+                tok.pvBuffer = core::ptr::null_mut();
+            }
+            tok.cbBuffer = 0;
+        } else if let Err(s) = unsafe { write_out(tok, &out.token, allocate) } {
+            return s;
+        }
+    } else if !out.token.is_empty() && !failed {
+        return SEC_E_INSUFFICIENT_MEMORY;
+    }
+    if failed {
+        if let Some(alert) = bufs.iter_mut().find(|b| base_type(b) == SECBUFFER_ALERT) {
+            // SAFETY: caller's ALERT buffer, written like the token.
+            let _ = unsafe { write_out(alert, &out.token, allocate) };
+        }
+    }
+    out.status
+}
+
+/// Rejects a zero-size caller token buffer up front, as Wine and Windows do.
+unsafe fn check_output_room(desc: *mut SecBufferDesc, allocate: bool) -> SECURITY_STATUS {
+    if allocate || desc.is_null() {
+        return SEC_E_OK;
+    }
+    // SAFETY: caller-provided descriptor.
+    match unsafe { buffers::view(desc) } {
+        Ok(bufs) => match bufs.iter().find(|b| matches!(base_type(b), SECBUFFER_TOKEN | SECBUFFER_EMPTY)) {
+            Some(t) if t.cbBuffer == 0 || t.pvBuffer.is_null() => SEC_E_INSUFFICIENT_MEMORY,
+            _ => SEC_E_OK,
+        },
+        Err(s) => s,
+    }
+}
+
+/// ISC/ASC after the optional first-call context creation.
+unsafe fn handshake_call(
+    ctx_handle: SecHandle,
+    ctx: Arc<parking_lot::Mutex<Context>>,
+    first_output: Option<StepOutcome>,
+    input_desc: *mut SecBufferDesc,
+    output_desc: *mut SecBufferDesc,
+    allocate: bool,
+) -> (SECURITY_STATUS, SecHandle) {
+    // SAFETY: the caller's descriptors, validated by the helpers.
+    let input = match unsafe { read_handshake_input(input_desc) } {
+        Ok(i) => i,
+        Err(s) => return (s, ctx_handle),
+    };
+    let mut c = ctx.lock();
+    let outcome = match first_output {
+        Some(o) => o,
+        None => c.step(input.token.as_ref().map(|(_, d)| d.as_slice())),
+    };
+    drop(c);
+    // SAFETY: as above.
+    unsafe { write_input_results(input_desc, &input, &outcome) };
+    // SAFETY: as above.
+    let status = unsafe { write_output(output_desc, &outcome, allocate) };
+    (status, ctx_handle)
+}
+
+fn isc_ret_flags(req: ULONG) -> ULONG {
+    let mut r = ISC_RET_REPLAY_DETECT | ISC_RET_SEQUENCE_DETECT | ISC_RET_CONFIDENTIALITY | ISC_RET_STREAM;
+    for (q, a) in [
+        (ISC_REQ_ALLOCATE_MEMORY, ISC_RET_ALLOCATED_MEMORY),
+        (ISC_REQ_USE_SUPPLIED_CREDS, ISC_RET_USED_SUPPLIED_CREDS),
+        (ISC_REQ_MANUAL_CRED_VALIDATION, ISC_RET_MANUAL_CRED_VALIDATION),
+        (ISC_REQ_EXTENDED_ERROR, ISC_RET_EXTENDED_ERROR),
+        (ISC_REQ_MUTUAL_AUTH, ISC_RET_MUTUAL_AUTH),
+    ] {
+        if req & q != 0 {
+            r |= a;
+        }
+    }
+    r
+}
+
+fn asc_ret_flags(req: ULONG) -> ULONG {
+    let mut r = ASC_RET_REPLAY_DETECT | ASC_RET_SEQUENCE_DETECT | ASC_RET_CONFIDENTIALITY | ASC_RET_STREAM;
+    for (q, a) in [
+        (ASC_REQ_ALLOCATE_MEMORY, ASC_RET_ALLOCATED_MEMORY),
+        (ASC_REQ_EXTENDED_ERROR, ASC_RET_EXTENDED_ERROR),
+        (ASC_REQ_MUTUAL_AUTH, ASC_RET_MUTUAL_AUTH),
+    ] {
+        if req & q != 0 {
+            r |= a;
+        }
+    }
+    r
+}
+
+#[allow(clippy::too_many_arguments)]
+unsafe fn initialize_common(
+    ph_credential: PCredHandle,
+    ph_context: PCtxtHandle,
+    target: Option<String>,
+    f_context_req: ULONG,
+    p_input: PSecBufferDesc,
+    ph_new_context: PCtxtHandle,
+    p_output: PSecBufferDesc,
+    pf_context_attr: *mut ULONG,
+    pts_expiry: PTimeStamp,
+) -> SECURITY_STATUS {
+    if f_context_req & (ISC_REQ_DELEGATE | ISC_REQ_PROMPT_FOR_CREDS) != 0 {
+        return SEC_E_UNSUPPORTED_FUNCTION;
+    }
+    let allocate = f_context_req & ISC_REQ_ALLOCATE_MEMORY != 0;
+    // SAFETY: NULL or caller-owned handles/out parameters.
+    let existing = unsafe { ph_context.as_ref() }.copied();
+    let (status, handle) = match existing {
+        Some(h) => {
+            let Some(ctx) = CONTEXTS.get(&h) else { return SEC_E_INVALID_HANDLE };
+            if ctx.lock().conn.side() != crate::handshake::Side::Client {
+                return SEC_E_INVALID_HANDLE;
+            }
+            // SAFETY: caller descriptors.
+            unsafe { handshake_call(h, ctx, None, p_input, p_output, allocate) }
+        }
+        None => {
+            // SAFETY: NULL or caller-owned handle.
+            let Some(cred) = (unsafe { ph_credential.as_ref() }).and_then(|h| CREDENTIALS.get(h)) else {
+                return SEC_E_INVALID_HANDLE;
+            };
+            let cred = cred.lock();
+            if cred.inbound {
+                return SEC_E_INVALID_HANDLE;
+            }
+            if ph_new_context.is_null() {
+                return SEC_E_INVALID_HANDLE;
+            }
+            // SAFETY: caller descriptor.
+            let room = unsafe { check_output_room(p_output, allocate) };
+            if room != SEC_E_OK {
+                return room;
+            }
+            let conn = Connection::new_client(cred.config.clone(), target.filter(|t| !t.is_empty()));
+            let mut ctx = Context::new(conn, cred.cert.clone());
+            drop(cred);
+            let first = ctx.start();
+            if first.status < 0 {
+                return first.status;
+            }
+            let h = CONTEXTS.insert(ctx);
+            let ctx = CONTEXTS.get(&h).expect("just inserted");
+            // SAFETY: caller descriptors.
+            let (status, h) = unsafe { handshake_call(h, ctx, Some(first), core::ptr::null_mut(), p_output, allocate) };
+            if status < 0 {
+                CONTEXTS.remove(&h);
+                return status;
+            }
+            (status, h)
+        }
+    };
+    // SAFETY: out parameters are NULL or writable.
+    unsafe {
+        if let Some(n) = ph_new_context.as_mut() {
+            *n = handle;
+        }
+        if let Some(a) = pf_context_attr.as_mut() {
+            *a = isc_ret_flags(f_context_req);
+        }
+        if let Some(t) = pts_expiry.as_mut() {
+            *t = TimeStamp { LowPart: u32::MAX, HighPart: i32::MAX };
+        }
+    }
+    status
+}
+
+/// InitializeSecurityContextA: the client handshake loop. First call (`phContext` NULL)
+/// creates the context in `*phNewContext` and returns SEC_I_CONTINUE_NEEDED with the
+/// ClientHello in the output TOKEN. Later calls take `[TOKEN, EMPTY]` input and return
+/// SEC_I_CONTINUE_NEEDED, SEC_E_OK (done), SEC_E_INCOMPLETE_MESSAGE (second input buffer =
+/// SECBUFFER_MISSING), or an error with the alert to send in the output TOKEN (and ALERT)
+/// buffer. Unconsumed input is reported as SECBUFFER_EXTRA in the second input buffer. With
+/// ISC_REQ_ALLOCATE_MEMORY the token is allocated by us and freed with `FreeContextBuffer`;
+/// otherwise it is copied into the caller's buffer (SEC_E_INSUFFICIENT_MEMORY if too small).
+#[no_mangle]
+pub unsafe extern "C" fn InitializeSecurityContextA(
+    phCredential: PCredHandle,
+    phContext: PCtxtHandle,
+    pszTargetName: *mut SEC_CHAR,
+    fContextReq: ULONG,
+    Reserved1: ULONG,
+    TargetDataRep: ULONG,
+    pInput: PSecBufferDesc,
+    Reserved2: ULONG,
+    phNewContext: PCtxtHandle,
+    pOutput: PSecBufferDesc,
+    pfContextAttr: *mut ULONG,
+    ptsExpiry: PTimeStamp,
+) -> SECURITY_STATUS {
+    ffi_guard!(SEC_E_INTERNAL_ERROR, {
+        let _ = (Reserved1, TargetDataRep, Reserved2);
+        // SAFETY: caller pointers per the SSPI contract.
+        unsafe { initialize_common(phCredential, phContext, ansi(pszTargetName), fContextReq, pInput, phNewContext, pOutput, pfContextAttr, ptsExpiry) }
+    })
+}
+
+/// InitializeSecurityContextW: as `InitializeSecurityContextA` with a UTF-16 target name.
+#[no_mangle]
+pub unsafe extern "C" fn InitializeSecurityContextW(
+    phCredential: PCredHandle,
+    phContext: PCtxtHandle,
+    pszTargetName: *mut SEC_WCHAR,
+    fContextReq: ULONG,
+    Reserved1: ULONG,
+    TargetDataRep: ULONG,
+    pInput: PSecBufferDesc,
+    Reserved2: ULONG,
+    phNewContext: PCtxtHandle,
+    pOutput: PSecBufferDesc,
+    pfContextAttr: *mut ULONG,
+    ptsExpiry: PTimeStamp,
+) -> SECURITY_STATUS {
+    ffi_guard!(SEC_E_INTERNAL_ERROR, {
+        let _ = (Reserved1, TargetDataRep, Reserved2);
+        // SAFETY: caller pointers per the SSPI contract.
+        unsafe { initialize_common(phCredential, phContext, wide(pszTargetName), fContextReq, pInput, phNewContext, pOutput, pfContextAttr, ptsExpiry) }
+    })
+}
+
+/// AcceptSecurityContext: the server handshake loop, mirroring `InitializeSecurityContextA`.
+/// The first call (`phContext` NULL) creates the context in `*phNewContext` even when it
+/// returns SEC_E_INCOMPLETE_MESSAGE, so the caller retries with that handle (and must delete
+/// it on failure).
+#[no_mangle]
+pub unsafe extern "C" fn AcceptSecurityContext(
+    phCredential: PCredHandle,
+    phContext: PCtxtHandle,
+    pInput: PSecBufferDesc,
+    fContextReq: ULONG,
+    TargetDataRep: ULONG,
+    phNewContext: PCtxtHandle,
+    pOutput: PSecBufferDesc,
+    pfContextAttr: *mut ULONG,
+    ptsExpiry: PTimeStamp,
+) -> SECURITY_STATUS {
+    ffi_guard!(SEC_E_INTERNAL_ERROR, {
+        let _ = TargetDataRep;
+        let allocate = fContextReq & ASC_REQ_ALLOCATE_MEMORY != 0;
+        // SAFETY: NULL or caller-owned handle.
+        let existing = unsafe { phContext.as_ref() }.copied();
+        let (h, ctx) = match existing {
+            Some(h) => match CONTEXTS.get(&h) {
+                Some(c) if c.lock().conn.side() == crate::handshake::Side::Server => (h, c),
+                _ => return SEC_E_INVALID_HANDLE,
+            },
+            None => {
+                // SAFETY: NULL or caller-owned handle.
+                let Some(cred) = (unsafe { phCredential.as_ref() }).and_then(|h| CREDENTIALS.get(h)) else {
+                    return SEC_E_INVALID_HANDLE;
+                };
+                let cred = cred.lock();
+                if !cred.inbound || phNewContext.is_null() {
+                    return SEC_E_INVALID_HANDLE;
+                }
+                // SAFETY: caller descriptor.
+                let room = unsafe { check_output_room(pOutput, allocate) };
+                if room != SEC_E_OK {
+                    return room;
+                }
+                let ctx = Context::new(Connection::new_server(cred.config.clone()), cred.cert.clone());
+                let h = CONTEXTS.insert(ctx);
+                (h, CONTEXTS.get(&h).expect("just inserted"))
+            }
+        };
+        // SAFETY: caller descriptors.
+        let (status, h) = unsafe { handshake_call(h, ctx, None, pInput, pOutput, allocate) };
+        // SAFETY: out parameters are NULL or writable.
+        unsafe {
+            if let Some(n) = phNewContext.as_mut() {
+                *n = h;
+            }
+            if let Some(a) = pfContextAttr.as_mut() {
+                *a = asc_ret_flags(fContextReq);
+            }
+            if let Some(t) = ptsExpiry.as_mut() {
+                *t = TimeStamp { LowPart: u32::MAX, HighPart: i32::MAX };
+            }
+        }
+        status
+    })
+}
+
+/// DeleteSecurityContext: frees a context; every later call with the handle returns
+/// SEC_E_INVALID_HANDLE. Call `ApplyControlToken(SCHANNEL_SHUTDOWN)` first for a clean close.
+#[no_mangle]
+pub unsafe extern "C" fn DeleteSecurityContext(phContext: PCtxtHandle) -> SECURITY_STATUS {
+    ffi_guard!(SEC_E_INTERNAL_ERROR, {
+        // SAFETY: NULL or caller-owned handle.
+        match unsafe { phContext.as_ref() } {
+            Some(h) if CONTEXTS.remove(h) => SEC_E_OK,
+            _ => SEC_E_INVALID_HANDLE,
+        }
+    })
+}
+
+/// ApplyControlToken: `[TOKEN]` holding DWORD SCHANNEL_SHUTDOWN, or a SCHANNEL_ALERT_TOKEN.
+/// The next ISC/ASC call returns the alert record to send. Returns SEC_E_OK,
+/// SEC_E_INVALID_HANDLE, SEC_E_INTERNAL_ERROR (NULL descriptor), SEC_E_INVALID_TOKEN (wrong
+/// buffer shape) or SEC_E_UNSUPPORTED_FUNCTION (short token, SCHANNEL_RENEGOTIATE, unknown).
+#[no_mangle]
+pub unsafe extern "C" fn ApplyControlToken(phContext: PCtxtHandle, pInput: PSecBufferDesc) -> SECURITY_STATUS {
+    ffi_guard!(SEC_E_INTERNAL_ERROR, {
+        // SAFETY: NULL or caller-owned handle.
+        let Some(ctx) = (unsafe { phContext.as_ref() }).and_then(|h| CONTEXTS.get(h)) else {
+            return SEC_E_INVALID_HANDLE;
+        };
+        if pInput.is_null() {
+            return SEC_E_INTERNAL_ERROR;
+        }
+        // SAFETY: caller descriptor.
+        let bufs = match unsafe { buffers::view(pInput) } {
+            Ok(b) => b,
+            Err(s) => return s,
+        };
+        if bufs.len() != 1 || base_type(&bufs[0]) != SECBUFFER_TOKEN {
+            return SEC_E_INVALID_TOKEN;
+        }
+        // SAFETY: the token describes cbBuffer readable bytes.
+        let tok = match unsafe { buffers::bytes(&bufs[0]) } {
+            Ok(t) => t,
+            Err(s) => return s,
+        };
+        let dword = |i: usize| tok.get(i * 4..i * 4 + 4).map(|b| u32::from_ne_bytes([b[0], b[1], b[2], b[3]]));
+        let control = match dword(0) {
+            Some(SCHANNEL_SHUTDOWN) => Control::Shutdown,
+            Some(SCHANNEL_ALERT) => {
+                let (Some(kind), Some(number)) = (dword(1), dword(2)) else { return SEC_E_UNSUPPORTED_FUNCTION };
+                let level = match kind {
+                    TLS1_ALERT_WARNING => AlertLevel::Warning,
+                    TLS1_ALERT_FATAL => AlertLevel::Fatal,
+                    _ => return SEC_E_INVALID_TOKEN,
+                };
+                let Some(desc) = u8::try_from(number).ok().and_then(AlertDescription::from_u8) else {
+                    return SEC_E_INVALID_TOKEN;
+                };
+                Control::Alert(level, desc)
+            }
+            _ => return SEC_E_UNSUPPORTED_FUNCTION,
+        };
+        ctx.lock().pending_control = Some(control);
+        SEC_E_OK
+    })
+}
+
+/// Copies a plain struct into the caller's attribute buffer.
+unsafe fn put<T: Copy>(p: *mut c_void, v: T) -> SECURITY_STATUS {
+    // SAFETY: the caller passes a buffer of the attribute's structure type.
+    unsafe { (p as *mut T).write_unaligned(v) };
+    SEC_E_OK
+}
+
+unsafe fn query_context(ph_context: PCtxtHandle, attribute: ULONG, buffer: *mut c_void) -> SECURITY_STATUS {
+    // SAFETY: NULL or caller-owned handle.
+    let Some(ctx) = (unsafe { ph_context.as_ref() }).and_then(|h| CONTEXTS.get(h)) else {
+        return SEC_E_INVALID_HANDLE;
+    };
+    if buffer.is_null() {
+        return SEC_E_INTERNAL_ERROR;
+    }
+    let c = ctx.lock();
+    // SAFETY (all arms): `buffer` is the caller's structure for `attribute`.
+    unsafe {
+        match attribute {
+            SECPKG_ATTR_STREAM_SIZES => c.stream_sizes().map_or(SEC_E_INVALID_HANDLE, |v| put(buffer, v)),
+            SECPKG_ATTR_CONNECTION_INFO => c.connection_info().map_or(SEC_E_INVALID_HANDLE, |v| put(buffer, v)),
+            SECPKG_ATTR_CIPHER_INFO => c.cipher_info().map_or(SEC_E_INVALID_HANDLE, |v| put(buffer, v)),
+            SECPKG_ATTR_SESSION_INFO => match c.conn.info() {
+                Some(i) => {
+                    let mut s = SecPkgContext_SessionInfo { dwFlags: 0, cbSessionId: i.session_id.len().min(32) as u32, rgbSessionId: [0; 32] };
+                    s.rgbSessionId[..s.cbSessionId as usize].copy_from_slice(&i.session_id[..s.cbSessionId as usize]);
+                    put(buffer, s)
+                }
+                None => SEC_E_INVALID_HANDLE,
+            },
+            SECPKG_ATTR_REMOTE_CERT_CONTEXT => {
+                let certs = c.conn.peer_certificates();
+                match certs.split_first() {
+                    Some((leaf, rest)) => {
+                        let data = crate::sspi::credentials::CertData { der: leaf.clone(), chain: rest.to_vec(), key: None };
+                        put(buffer, new_cert_context(Arc::new(data)))
+                    }
+                    None => SEC_E_NO_CREDENTIALS,
+                }
+            }
+            SECPKG_ATTR_LOCAL_CERT_CONTEXT => match &c.local_cert {
+                Some(d) => put(buffer, new_cert_context(d.clone())),
+                None => SEC_E_NO_CREDENTIALS,
+            },
+            _ => SEC_E_UNSUPPORTED_FUNCTION,
+        }
+    }
+}
+
+/// QueryContextAttributesA: SECPKG_ATTR_STREAM_SIZES, CONNECTION_INFO, CIPHER_INFO,
+/// SESSION_INFO, REMOTE_CERT_CONTEXT and LOCAL_CERT_CONTEXT (a new `PCCERT_CONTEXT` the
+/// caller frees with `CertFreeCertificateContext`). Other attributes:
+/// SEC_E_UNSUPPORTED_FUNCTION.
+#[no_mangle]
+pub unsafe extern "C" fn QueryContextAttributesA(phContext: PCtxtHandle, ulAttribute: ULONG, pBuffer: *mut c_void) -> SECURITY_STATUS {
+    ffi_guard!(SEC_E_INTERNAL_ERROR, {
+        // SAFETY: caller pointers per the SSPI contract.
+        unsafe { query_context(phContext, ulAttribute, pBuffer) }
+    })
+}
+
+/// QueryContextAttributesW: as the A function (no attribute we return holds a string pointer).
+#[no_mangle]
+pub unsafe extern "C" fn QueryContextAttributesW(phContext: PCtxtHandle, ulAttribute: ULONG, pBuffer: *mut c_void) -> SECURITY_STATUS {
+    ffi_guard!(SEC_E_INTERNAL_ERROR, {
+        // SAFETY: caller pointers per the SSPI contract.
+        unsafe { query_context(phContext, ulAttribute, pBuffer) }
+    })
+}
+
+unsafe fn query_credentials(ph: PCredHandle, attribute: ULONG, buffer: *mut c_void) -> SECURITY_STATUS {
+    // SAFETY: NULL or caller-owned handle.
+    let Some(cred) = (unsafe { ph.as_ref() }).and_then(|h| CREDENTIALS.get(h)) else {
+        return SEC_E_INVALID_HANDLE;
+    };
+    if buffer.is_null() {
+        return SEC_E_INTERNAL_ERROR;
+    }
+    match attribute {
+        // SAFETY: the caller's SecPkgCred_SupportedProtocols.
+        SECPKG_ATTR_SUPPORTED_PROTOCOLS => unsafe { put(buffer, SecPkgCred_SupportedProtocols { grbitProtocol: cred.lock().protocols }) },
+        _ => SEC_E_UNSUPPORTED_FUNCTION,
+    }
+}
+
+/// QueryCredentialsAttributesA: SECPKG_ATTR_SUPPORTED_PROTOCOLS (exactly the enabled bits).
+#[no_mangle]
+pub unsafe extern "C" fn QueryCredentialsAttributesA(phCredential: PCredHandle, ulAttribute: ULONG, pBuffer: *mut c_void) -> SECURITY_STATUS {
+    ffi_guard!(SEC_E_INTERNAL_ERROR, {
+        // SAFETY: caller pointers per the SSPI contract.
+        unsafe { query_credentials(phCredential, ulAttribute, pBuffer) }
+    })
+}
+
+/// QueryCredentialsAttributesW: as the A function.
+#[no_mangle]
+pub unsafe extern "C" fn QueryCredentialsAttributesW(phCredential: PCredHandle, ulAttribute: ULONG, pBuffer: *mut c_void) -> SECURITY_STATUS {
+    ffi_guard!(SEC_E_INTERNAL_ERROR, {
+        // SAFETY: caller pointers per the SSPI contract.
+        unsafe { query_credentials(phCredential, ulAttribute, pBuffer) }
+    })
+}
+
+/// CompleteAuthToken: Schannel never needs it; SEC_E_OK for a live context.
+#[no_mangle]
+pub unsafe extern "C" fn CompleteAuthToken(phContext: PCtxtHandle, pToken: PSecBufferDesc) -> SECURITY_STATUS {
+    ffi_guard!(SEC_E_INTERNAL_ERROR, {
+        let _ = pToken;
+        // SAFETY: NULL or caller-owned handle.
+        match (unsafe { phContext.as_ref() }).and_then(|h| CONTEXTS.get(h)) {
+            Some(_) => SEC_E_OK,
+            None => SEC_E_INVALID_HANDLE,
+        }
+    })
+}
+
+/// OpenSchannelSetCipherSuites: restricts a credential to `count` IANA suite ids in preference
+/// order (naming RC4 enables it). Affects contexts created afterwards. Returns SEC_E_OK,
+/// SEC_E_INVALID_HANDLE, SEC_E_INVALID_PARAMETER or SEC_E_ALGORITHM_MISMATCH (no known suite).
+#[no_mangle]
+pub unsafe extern "C" fn OpenSchannelSetCipherSuites(phCredential: PCredHandle, suites: *const u16, count: u32) -> SECURITY_STATUS {
+    ffi_guard!(SEC_E_INTERNAL_ERROR, {
+        // SAFETY: NULL or caller-owned handle.
+        let Some(cred) = (unsafe { phCredential.as_ref() }).and_then(|h| CREDENTIALS.get(h)) else {
+            return SEC_E_INVALID_HANDLE;
+        };
+        if suites.is_null() || count == 0 || count > 1024 {
+            return SEC_E_INVALID_PARAMETER;
+        }
+        // SAFETY: `count` ids at `suites`.
+        let ids = unsafe { core::slice::from_raw_parts(suites, count as usize) };
+        let result = cred.lock().set_suites(ids);
+        match result {
+            Ok(()) => SEC_E_OK,
+            Err(s) => s,
+        }
+    })
+}
+
+/// OpenSchannelCipherSuiteFromName: the IANA id of a suite this build implements, 0 if unknown.
+#[no_mangle]
+pub unsafe extern "C" fn OpenSchannelCipherSuiteFromName(iana_name: *const c_char) -> u16 {
+    ffi_guard!(0, {
+        // SAFETY: NULL or a NUL-terminated string.
+        unsafe { ansi(iana_name) }.and_then(|n| crate::suites::by_name(&n)).map_or(0, |s| s.id)
+    })
+}
+
+/// OpenSchannelStatusName: "SEC_E_UNTRUSTED_ROOT" etc.; "UNKNOWN_STATUS" otherwise. Static string.
+#[no_mangle]
+pub extern "C" fn OpenSchannelStatusName(status: SECURITY_STATUS) -> *const c_char {
+    ffi_guard!(c"UNKNOWN_STATUS".as_ptr(), {
+        static NAMES: std::sync::OnceLock<Vec<std::ffi::CString>> = std::sync::OnceLock::new();
+        let names = NAMES.get_or_init(|| status::NAMES.iter().map(|(_, n)| std::ffi::CString::new(*n).expect("no NUL")).collect());
+        match status::NAMES.iter().position(|(s, _)| *s == status) {
+            Some(i) => names[i].as_ptr(),
+            None => c"UNKNOWN_STATUS".as_ptr(),
+        }
+    })
+}

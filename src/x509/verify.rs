@@ -1,0 +1,619 @@
+//! Certificate path building and validation, server-name checks, and key
+//! extraction.
+//!
+//! This is a deliberately small subset of RFC 5280 §6: name chaining,
+//! signatures, validity periods, basicConstraints (cA and pathLenConstraint)
+//! and keyUsage keyCertSign on issuers. Not implemented: revocation, name
+//! constraints, policies, extended key usage, and rejection of unknown
+//! critical extensions (RFC 5280 §4.2 asks for the last; there is no
+//! [`CertError`] variant for it yet).
+
+use der::{Decode, Reader, SliceReader};
+use x509_cert::ext::pkix::{BasicConstraints, KeyUsage, SubjectAltName};
+use x509_cert::ext::pkix::name::GeneralName;
+use x509_cert::Certificate;
+
+use super::name::{dns_name_matches, last_common_name, names_equal, parse_ip_literal};
+use super::{CertError, TrustStore};
+use crate::crypto::signature::{self, SigAlg};
+
+/// Longest path accepted, end-entity and anchor included. Real chains have
+/// 2–4 certificates; the cap bounds the search.
+const MAX_PATH_LEN: usize = 10;
+
+/// Signature verifications one [`verify_chain`] call may spend. Path building
+/// backtracks over certificates with equal names, so a hostile peer could
+/// otherwise make us verify a combinatorial number of signatures.
+const MAX_SIGNATURE_CHECKS: usize = 64;
+
+/// A certificate decoded once, with the byte ranges signature and name checks
+/// need taken from the original DER.
+///
+/// The slices are cut out of the input rather than re-encoded because
+/// re-encoding is not byte-exact in general (x509-cert rewrites a
+/// GeneralizedTime before 2050 as UTCTime, per its RFC 5280 profile), and a
+/// signature covers the bytes the issuer actually signed.
+pub(crate) struct ParsedCert<'a> {
+    /// The whole certificate.
+    pub(crate) der: &'a [u8],
+    /// The TBSCertificate TLV: what the signature covers.
+    pub(crate) tbs: &'a [u8],
+    /// The issuer `Name` TLV.
+    pub(crate) issuer: &'a [u8],
+    /// The subject `Name` TLV.
+    pub(crate) subject: &'a [u8],
+    /// The SubjectPublicKeyInfo TLV.
+    pub(crate) spki: &'a [u8],
+    /// The decoded certificate.
+    pub(crate) cert: Certificate,
+    /// notBefore / notAfter as Unix seconds.
+    not_before: i64,
+    not_after: i64,
+}
+
+impl<'a> ParsedCert<'a> {
+    /// Decodes `der`, which must be exactly one certificate.
+    pub(crate) fn parse(der: &'a [u8]) -> Result<Self, CertError> {
+        let cert = Certificate::from_der(der)?;
+        // RFC 5280 §4.1.1.2: the outer and inner algorithm must be identical;
+        // a mismatch is how signature-stripping attacks show up.
+        if cert.signature_algorithm() != cert.tbs_certificate().signature() {
+            return Err(CertError::Malformed);
+        }
+        let mut outer = SliceReader::new(der)?;
+        let tbs = outer.sequence(|r| {
+            let tbs = r.tlv_bytes()?;
+            r.tlv_bytes()?; // signatureAlgorithm
+            r.tlv_bytes()?; // signatureValue
+            Ok::<_, der::Error>(tbs)
+        })?;
+        outer.finish()?;
+
+        let mut inner = SliceReader::new(tbs)?;
+        let (issuer, subject, spki) = inner.sequence(|r| {
+            if r.peek_byte() == Some(0xA0) {
+                r.tlv_bytes()?; // [0] EXPLICIT version
+            }
+            r.tlv_bytes()?; // serialNumber
+            r.tlv_bytes()?; // signature
+            let issuer = r.tlv_bytes()?;
+            r.tlv_bytes()?; // validity
+            let subject = r.tlv_bytes()?;
+            let spki = r.tlv_bytes()?;
+            while !r.is_finished() {
+                r.tlv_bytes()?; // unique IDs, extensions
+            }
+            Ok::<_, der::Error>((issuer, subject, spki))
+        })?;
+        inner.finish()?;
+
+        let validity = cert.tbs_certificate().validity();
+        let secs = |t: x509_cert::time::Time| {
+            i64::try_from(t.to_unix_duration().as_secs()).unwrap_or(i64::MAX)
+        };
+        Ok(Self {
+            der,
+            tbs,
+            issuer,
+            subject,
+            spki,
+            not_before: secs(validity.not_before),
+            not_after: secs(validity.not_after),
+            cert,
+        })
+    }
+
+    /// The algorithm the issuer used, or why we will not check it.
+    fn sig_alg(&self) -> Result<SigAlg, CertError> {
+        sig_alg_for_oid(&self.cert.signature_algorithm().oid)
+            .ok_or(CertError::UnsupportedSignatureAlgorithm)
+    }
+
+    /// Verifies this certificate's signature with `issuer_spki`.
+    fn check_signed_by(&self, issuer_spki: &[u8]) -> Result<(), CertError> {
+        let alg = self.sig_alg()?;
+        let key_alg = spki::SubjectPublicKeyInfoRef::from_der(issuer_spki)
+            .map_err(|_| CertError::UnsupportedKey)?
+            .algorithm
+            .oid;
+        if key_alg != const_oid::db::rfc5912::RSA_ENCRYPTION
+            && key_alg != const_oid::db::rfc5912::ID_EC_PUBLIC_KEY
+        {
+            return Err(CertError::UnsupportedKey);
+        }
+        let sig = self.cert.signature().as_bytes().ok_or(CertError::Malformed)?;
+        if signature::verify(alg, issuer_spki, self.tbs, sig) {
+            Ok(())
+        } else {
+            Err(CertError::BadSignature)
+        }
+    }
+
+    /// RFC 5280 §4.1.2.5: valid from notBefore to notAfter, both inclusive.
+    fn check_time(&self, now: i64) -> Result<(), CertError> {
+        if now < self.not_before {
+            Err(CertError::NotYetValid)
+        } else if now > self.not_after {
+            Err(CertError::Expired)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// basicConstraints and keyUsage, Malformed when present twice or
+    /// undecodable (RFC 5280 §4.2: at most one instance of an extension).
+    fn constraints(&self) -> Result<(Option<BasicConstraints>, Option<KeyUsage>), CertError> {
+        let tbs = self.cert.tbs_certificate();
+        let bc = tbs.get_extension::<BasicConstraints>()?.map(|(_, bc)| bc);
+        let ku = tbs.get_extension::<KeyUsage>()?.map(|(_, ku)| ku);
+        Ok((bc, ku))
+    }
+
+    /// May this certificate issue certificates, `below` non-self-issued
+    /// intermediates lying between it and the end-entity?
+    ///
+    /// RFC 5280 §6.1.4(k): a v3 issuer needs basicConstraints cA=true;
+    /// §6.1.4(m): pathLenConstraint bounds `below`; §6.1.4(n): keyUsage, when
+    /// present, must assert keyCertSign. An anchor is the RFC's trust-anchor
+    /// input, not a path certificate, so it only fails on an explicit
+    /// contradiction (cA=false, no keyCertSign); that keeps v1 roots and old
+    /// v3 roots without basicConstraints usable, as every platform does.
+    fn check_issuer(&self, below: usize, is_anchor: bool) -> Result<(), CertError> {
+        let (bc, ku) = self.constraints()?;
+        if ku.is_some_and(|ku| !ku.key_cert_sign()) {
+            return Err(CertError::NotCa);
+        }
+        match bc {
+            Some(bc) => {
+                if !bc.ca || bc.path_len_constraint.is_some_and(|n| below > usize::from(n)) {
+                    return Err(CertError::NotCa);
+                }
+            }
+            // v1/v2 certificates have no extensions, so this also rejects
+            // every v1 intermediate.
+            None if !is_anchor => return Err(CertError::NotCa),
+            None => {}
+        }
+        Ok(())
+    }
+
+    /// Issuer and subject are the same name (RFC 5280 §3.3 "self-issued").
+    fn is_self_issued(&self) -> bool {
+        names_equal(self.issuer, self.subject)
+    }
+}
+
+/// Maps a certificate signatureAlgorithm OID to a scheme we verify.
+/// RFC 4055/8017 for RSA, RFC 5758 for ECDSA; MD2/MD5, RSA-PSS and DSA are
+/// deliberately absent.
+fn sig_alg_for_oid(oid: &der::asn1::ObjectIdentifier) -> Option<SigAlg> {
+    use const_oid::db::rfc5912::*;
+    let table = [
+        (SHA_1_WITH_RSA_ENCRYPTION, SigAlg::RsaPkcs1Sha1),
+        (SHA_256_WITH_RSA_ENCRYPTION, SigAlg::RsaPkcs1Sha256),
+        (SHA_384_WITH_RSA_ENCRYPTION, SigAlg::RsaPkcs1Sha384),
+        (SHA_512_WITH_RSA_ENCRYPTION, SigAlg::RsaPkcs1Sha512),
+        (ECDSA_WITH_SHA_256, SigAlg::EcdsaP256Sha256),
+        (ECDSA_WITH_SHA_384, SigAlg::EcdsaP384Sha384),
+    ];
+    table.iter().find(|(o, _)| o == oid).map(|(_, alg)| *alg)
+}
+
+/// Checks that `der` is one parseable certificate (used by the loaders).
+pub(crate) fn check_certificate(der: &[u8]) -> Result<(), CertError> {
+    ParsedCert::parse(der).map(|_| ())
+}
+
+/// How far a failed candidate path got; the reported error is that of the
+/// path that got furthest, so a chain with one dead-end branch and one
+/// expired-but-otherwise-good branch reports "expired".
+fn rank(e: CertError) -> u8 {
+    match e {
+        CertError::BadSignature | CertError::UnsupportedKey => 1,
+        CertError::UnsupportedSignatureAlgorithm => 2,
+        CertError::NotCa => 3,
+        CertError::Expired | CertError::NotYetValid => 4,
+        _ => 0,
+    }
+}
+
+/// Mutable state of one path search.
+struct Search<'s> {
+    store: &'s TrustStore,
+    now: i64,
+    budget: usize,
+    best: CertError,
+}
+
+impl Search<'_> {
+    fn note(&mut self, e: CertError) {
+        if rank(e) > rank(self.best) {
+            self.best = e;
+        }
+    }
+
+    /// Spends one signature check; false when the budget is gone.
+    fn spend(&mut self) -> bool {
+        match self.budget.checked_sub(1) {
+            Some(left) => {
+                self.budget = left;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Depth-first search for an issuer of the last certificate of `path`
+    /// (indexes into `chain`), anchors first. True when a complete, valid
+    /// path was found.
+    fn extend(&mut self, chain: &[ParsedCert<'_>], path: &mut Vec<usize>) -> bool {
+        let Some(current) = path.last().and_then(|&i| chain.get(i)) else {
+            return false;
+        };
+        for anchor in self.store.anchors() {
+            if !names_equal(&anchor.subject, current.issuer) {
+                continue;
+            }
+            if !self.spend() {
+                return false;
+            }
+            if let Err(e) = current.check_signed_by(&anchor.spki) {
+                self.note(e);
+                continue;
+            }
+            match ParsedCert::parse(&anchor.der).and_then(|a| self.check_path(chain, path, &a)) {
+                Ok(()) => return true,
+                Err(e) => self.note(e),
+            }
+        }
+        // Room for one more intermediate plus the anchor above it?
+        if path.len() + 2 > MAX_PATH_LEN {
+            return false;
+        }
+        for (index, candidate) in chain.iter().enumerate().skip(1) {
+            if path.contains(&index) || !names_equal(candidate.subject, current.issuer) {
+                continue;
+            }
+            if !self.spend() {
+                return false;
+            }
+            if let Err(e) = current.check_signed_by(candidate.spki) {
+                self.note(e);
+                continue;
+            }
+            path.push(index);
+            if self.extend(chain, path) {
+                return true;
+            }
+            path.pop();
+        }
+        false
+    }
+
+    /// All signatures on `path` + `anchor` verified; now the CA constraints,
+    /// then the validity periods (the documented error precedence).
+    fn check_path(
+        &self,
+        chain: &[ParsedCert<'_>],
+        path: &[usize],
+        anchor: &ParsedCert<'_>,
+    ) -> Result<(), CertError> {
+        let certs: Vec<&ParsedCert<'_>> = path.iter().filter_map(|&i| chain.get(i)).collect();
+        // `below` counts non-self-issued intermediates between an issuer and
+        // the end-entity (RFC 5280 §6.1.4(l)).
+        let mut below = 0usize;
+        for cert in certs.iter().skip(1) {
+            cert.check_issuer(below, false)?;
+            if !cert.is_self_issued() {
+                below += 1;
+            }
+        }
+        anchor.check_issuer(below, true)?;
+        for cert in certs.iter().copied().chain(std::iter::once(anchor)) {
+            cert.check_time(self.now)?;
+        }
+        Ok(())
+    }
+}
+
+/// Validates `chain` against `store` at `now_unix` (seconds since 1970).
+///
+/// `chain[0]` is the end-entity, the rest as the peer sent them (any order,
+/// may contain extras, may or may not contain the root). A path is built from
+/// the end-entity to an anchor in `store` by issuer/subject name match plus
+/// signature verification, trying alternatives when names repeat (cross
+/// signing, re-keyed CAs). Every certificate on the path, the anchor
+/// included, must be within its validity period; every issuer must be a CA
+/// (see [`CertError::NotCa`]). At most 10 certificates per path.
+///
+/// Errors: any unparseable certificate → `Malformed`; empty chain → `Empty`;
+/// otherwise, for the candidate path that got furthest, the first failed
+/// check in the order UnknownIssuer > BadSignature / UnsupportedKey >
+/// UnsupportedSignatureAlgorithm > NotCa > Expired / NotYetValid.
+///
+/// An end-entity that is itself in the store (same DER) is trusted as is
+/// (a pinned self-signed certificate); only its dates are checked.
+pub fn verify_chain(chain: &[Vec<u8>], store: &TrustStore, now_unix: i64) -> Result<(), CertError> {
+    let parsed = chain
+        .iter()
+        .map(|der| ParsedCert::parse(der))
+        .collect::<Result<Vec<_>, _>>()?;
+    let leaf = parsed.first().ok_or(CertError::Empty)?;
+    if store.contains_der(leaf.der) {
+        return leaf.check_time(now_unix);
+    }
+    let mut search = Search {
+        store,
+        now: now_unix,
+        budget: MAX_SIGNATURE_CHECKS,
+        best: CertError::UnknownIssuer,
+    };
+    let mut path = vec![0];
+    if search.extend(&parsed, &mut path) {
+        Ok(())
+    } else {
+        Err(search.best)
+    }
+}
+
+/// Checks that `leaf_der` is a certificate for `host` (RFC 6125 §6).
+///
+/// `host` is a DNS name or an IPv4/IPv6 literal (brackets allowed); a
+/// trailing dot is ignored. DNS names are matched case-insensitively against
+/// the dNSName entries of subjectAltName, with a whole left-most `*` label
+/// matching exactly one label ([`dns_name_matches`]). IP literals are matched
+/// against iPAddress entries by value. The subject's last commonName is used
+/// only when the certificate has no subjectAltName extension at all (RFC 6125
+/// §6.4.4); an IP literal in the CN is then compared as an address, which is
+/// what Windows' SSL chain policy accepts for old self-signed certificates.
+pub fn verify_host_name(leaf_der: &[u8], host: &str) -> Result<(), CertError> {
+    let leaf = ParsedCert::parse(leaf_der)?;
+    let host = host.strip_suffix('.').unwrap_or(host);
+    if host.is_empty() {
+        return Err(CertError::NameMismatch);
+    }
+    let ip = parse_ip_literal(host);
+    let tbs = leaf.cert.tbs_certificate();
+    let matched = match tbs.get_extension::<SubjectAltName>()? {
+        Some((_, san)) => san.0.iter().any(|name| match (name, ip) {
+            (GeneralName::DnsName(pattern), None) => dns_name_matches(pattern.as_str(), host),
+            (GeneralName::IpAddress(octets), Some(ip)) => ip_matches(octets.as_bytes(), ip),
+            _ => false,
+        }),
+        None => last_common_name(tbs.subject()).is_some_and(|cn| match ip {
+            Some(ip) => parse_ip_literal(&cn) == Some(ip),
+            None => dns_name_matches(&cn, host),
+        }),
+    };
+    if matched {
+        Ok(())
+    } else {
+        Err(CertError::NameMismatch)
+    }
+}
+
+/// RFC 5280 §4.2.1.6: iPAddress holds 4 (IPv4) or 16 (IPv6) octets.
+fn ip_matches(octets: &[u8], ip: std::net::IpAddr) -> bool {
+    match ip {
+        std::net::IpAddr::V4(v4) => octets == v4.octets(),
+        std::net::IpAddr::V6(v6) => octets == v6.octets(),
+    }
+}
+
+/// The SubjectPublicKeyInfo DER of `cert_der`, byte-exact.
+pub fn subject_public_key_info(cert_der: &[u8]) -> Result<Vec<u8>, CertError> {
+    Ok(ParsedCert::parse(cert_der)?.spki.to_vec())
+}
+
+/// The RFC 8017 RSAPublicKey DER inside the certificate's rsaEncryption SPKI
+/// (what TLS RSA key exchange encrypts to). [`CertError::UnsupportedKey`]
+/// for any other key type or a key that does not decode.
+pub fn rsa_public_key_pkcs1(cert_der: &[u8]) -> Result<Vec<u8>, CertError> {
+    let parsed = ParsedCert::parse(cert_der)?;
+    Ok(rsa_key_of(&parsed)?.to_vec())
+}
+
+/// Size in bits of the RSA modulus of the certificate's key (for the
+/// SSPI connection info and export-grade checks).
+pub fn rsa_modulus_bits(cert_der: &[u8]) -> Result<u32, CertError> {
+    let parsed = ParsedCert::parse(cert_der)?;
+    let key = pkcs1::RsaPublicKeyRef::from_der(rsa_key_of(&parsed)?)
+        .map_err(|_| CertError::UnsupportedKey)?;
+    // UintRef strips leading zero octets, so the first octet is significant.
+    let modulus = key.modulus.as_bytes();
+    let Some(&first) = modulus.first() else {
+        return Err(CertError::UnsupportedKey);
+    };
+    let bytes = u32::try_from(modulus.len()).map_err(|_| CertError::UnsupportedKey)?;
+    Ok((bytes - 1) * 8 + (8 - first.leading_zeros()))
+}
+
+/// The validated RSAPublicKey octets of an rsaEncryption SPKI.
+fn rsa_key_of<'a>(parsed: &ParsedCert<'a>) -> Result<&'a [u8], CertError> {
+    let spki = spki::SubjectPublicKeyInfoRef::from_der(parsed.spki)?;
+    if spki.algorithm.oid != const_oid::db::rfc5912::RSA_ENCRYPTION {
+        return Err(CertError::UnsupportedKey);
+    }
+    let key = spki.subject_public_key.as_bytes().ok_or(CertError::UnsupportedKey)?;
+    pkcs1::RsaPublicKeyRef::from_der(key).map_err(|_| CertError::UnsupportedKey)?;
+    Ok(key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::x509::pem::certs_from_pem_or_der;
+
+    /// 2030-01-01T00:00:00Z: inside every "valid" fixture's period.
+    const NOW: i64 = 1_893_456_000;
+    /// 2101-01-01: after the fixtures' notAfter of 2100-01-01.
+    const Y2101: i64 = 4_133_980_800;
+
+    fn cert(name: &str) -> Vec<u8> {
+        let path = format!("{}/src/x509/testdata/{name}.pem", env!("CARGO_MANIFEST_DIR"));
+        let pem = std::fs::read(path).unwrap();
+        certs_from_pem_or_der(&pem).unwrap().remove(0)
+    }
+
+    fn chain(names: &[&str]) -> Vec<Vec<u8>> {
+        names.iter().map(|n| cert(n)).collect()
+    }
+
+    fn store(names: &[&str]) -> TrustStore {
+        let mut store = TrustStore::empty();
+        for n in names {
+            store.add_der(&cert(n)).unwrap();
+        }
+        store
+    }
+
+    fn check(names: &[&str], roots: &[&str], now: i64) -> Result<(), CertError> {
+        verify_chain(&chain(names), &store(roots), now)
+    }
+
+    /// Flips one bit of the byte at `offset` from the end.
+    fn tamper_tail(mut der: Vec<u8>, offset: usize) -> Vec<u8> {
+        let i = der.len() - offset;
+        der[i] ^= 0x01;
+        der
+    }
+
+    #[test]
+    fn good_chains() {
+        assert_eq!(check(&["leaf", "inter"], &["root"], NOW), Ok(()));
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64;
+        assert_eq!(check(&["leaf", "inter"], &["root"], now), Ok(()));
+        // Root included, extras, any order.
+        assert_eq!(check(&["leaf", "other_root", "root", "inter"], &["root"], NOW), Ok(()));
+        // sha1WithRSAEncryption and ECDSA (P-384 CA, P-256 leaf).
+        assert_eq!(check(&["leaf_sha1", "inter"], &["root"], NOW), Ok(()));
+        assert_eq!(check(&["ec_leaf"], &["ec_root"], NOW), Ok(()));
+        // The intermediate itself trusted: the path may end there.
+        assert_eq!(check(&["leaf"], &["inter"], NOW), Ok(()));
+        // Same-named intermediate with another key is skipped over.
+        assert_eq!(check(&["leaf", "inter_rekeyed", "inter"], &["root"], NOW), Ok(()));
+    }
+
+    #[test]
+    fn unknown_issuer() {
+        assert_eq!(check(&["leaf"], &["root"], NOW), Err(CertError::UnknownIssuer));
+        assert_eq!(check(&["leaf", "inter"], &["other_root"], NOW), Err(CertError::UnknownIssuer));
+        assert_eq!(check(&["leaf", "inter", "root"], &[], NOW), Err(CertError::UnknownIssuer));
+        assert_eq!(check(&["other_leaf", "other_root"], &["root"], NOW), Err(CertError::UnknownIssuer));
+        assert_eq!(check(&["selfsigned"], &["root"], NOW), Err(CertError::UnknownIssuer));
+        // Precedence: untrusted wins over expired.
+        assert_eq!(check(&["leaf_expired"], &["root"], NOW), Err(CertError::UnknownIssuer));
+    }
+
+    #[test]
+    fn validity_periods() {
+        assert_eq!(check(&["leaf_expired", "inter"], &["root"], NOW), Err(CertError::Expired));
+        assert_eq!(check(&["leaf_future", "inter"], &["root"], NOW), Err(CertError::NotYetValid));
+        // Before every notBefore (2000) and after every notAfter (2100),
+        // which also covers the intermediate and the anchor themselves.
+        assert_eq!(check(&["leaf", "inter"], &["root"], 900_000_000), Err(CertError::NotYetValid));
+        assert_eq!(check(&["leaf", "inter"], &["root"], Y2101), Err(CertError::Expired));
+        assert_eq!(check(&["leaf"], &["inter"], Y2101), Err(CertError::Expired));
+    }
+
+    #[test]
+    fn bad_signatures() {
+        let root = store(&["root"]);
+        let inter = cert("inter");
+        // Last byte of the DER is inside the signature value.
+        let bad_leaf = tamper_tail(cert("leaf"), 1);
+        assert_eq!(verify_chain(&[bad_leaf, inter.clone()], &root, NOW), Err(CertError::BadSignature));
+        let bad_inter = tamper_tail(inter, 1);
+        assert_eq!(verify_chain(&[cert("leaf"), bad_inter], &root, NOW), Err(CertError::BadSignature));
+        // A change inside the signed part: "www.example.com" -> "xww...".
+        let mut leaf = cert("leaf");
+        let at = leaf.windows(15).position(|w| w == b"www.example.com").unwrap();
+        leaf[at] = b'x';
+        assert_eq!(verify_chain(&[leaf, cert("inter")], &root, NOW), Err(CertError::BadSignature));
+        // Same name, wrong key.
+        assert_eq!(check(&["leaf", "inter_rekeyed"], &["root"], NOW), Err(CertError::BadSignature));
+        // Precedence: bad signature wins over expired.
+        let bad_expired = tamper_tail(cert("leaf_expired"), 1);
+        assert_eq!(
+            verify_chain(&[bad_expired, cert("inter")], &root, NOW),
+            Err(CertError::BadSignature)
+        );
+        assert_eq!(
+            check(&["leaf_md5", "inter"], &["root"], NOW),
+            Err(CertError::UnsupportedSignatureAlgorithm)
+        );
+    }
+
+    #[test]
+    fn issuers_must_be_cas() {
+        // evil is issued by leaf, whose basicConstraints say cA=FALSE.
+        assert_eq!(check(&["evil", "leaf", "inter"], &["root"], NOW), Err(CertError::NotCa));
+        // inter has pathlen:0 but inter2 sits below it.
+        assert_eq!(check(&["leaf_deep", "inter2", "inter"], &["root"], NOW), Err(CertError::NotCa));
+        // An end-entity used as an anchor still cannot issue.
+        assert_eq!(check(&["evil"], &["leaf"], NOW), Err(CertError::NotCa));
+    }
+
+    #[test]
+    fn pinned_end_entity() {
+        assert_eq!(check(&["selfsigned"], &["selfsigned"], NOW), Ok(()));
+        assert_eq!(check(&["leaf"], &["leaf"], NOW), Ok(()));
+        assert_eq!(check(&["selfsigned"], &["selfsigned"], Y2101), Err(CertError::Expired));
+    }
+
+    #[test]
+    fn malformed_and_empty_chains() {
+        let root = store(&["root"]);
+        assert_eq!(verify_chain(&[], &root, NOW), Err(CertError::Empty));
+        assert_eq!(verify_chain(&[cert("leaf"), b"junk".to_vec()], &root, NOW), Err(CertError::Malformed));
+        let leaf = cert("leaf");
+        for len in 0..leaf.len() {
+            assert_eq!(
+                verify_chain(&[leaf[..len].to_vec(), cert("inter")], &root, NOW),
+                Err(CertError::Malformed)
+            );
+            assert!(verify_host_name(&leaf[..len], "www.example.com").is_err());
+            assert!(subject_public_key_info(&leaf[..len]).is_err());
+            assert!(rsa_modulus_bits(&leaf[..len]).is_err());
+        }
+    }
+
+    #[test]
+    fn host_names() {
+        let leaf = cert("leaf");
+        for ok in ["www.example.com", "WWW.Example.Com", "www.example.com.", "a.example.org",
+                   "127.0.0.1", "::1", "[::1]", "0:0:0:0:0:0:0:1"] {
+            assert_eq!(verify_host_name(&leaf, ok), Ok(()), "{ok}");
+        }
+        for bad in ["example.com", "a.www.example.com", "a.b.example.org", "example.org",
+                    "127.0.0.2", "::2", "", ".", "*.example.org", "www.example.com..", "wwwexample.com"] {
+            assert_eq!(verify_host_name(&leaf, bad), Err(CertError::NameMismatch), "{bad}");
+        }
+        // CN is used only when there is no subjectAltName at all.
+        let cn_only = cert("leaf_cn_only");
+        assert_eq!(verify_host_name(&cn_only, "CNONLY.example.com"), Ok(()));
+        assert_eq!(verify_host_name(&cn_only, "www.example.com"), Err(CertError::NameMismatch));
+        let san_no_dns = cert("leaf_san_no_dns");
+        assert_eq!(verify_host_name(&san_no_dns, "www.example.com"), Err(CertError::NameMismatch));
+        assert_eq!(verify_host_name(b"junk", "www.example.com"), Err(CertError::Malformed));
+    }
+
+    #[test]
+    fn keys() {
+        let leaf = cert("leaf");
+        let parsed = Certificate::from_der(&leaf).unwrap();
+        let expected = der::Encode::to_der(parsed.tbs_certificate().subject_public_key_info()).unwrap();
+        assert_eq!(subject_public_key_info(&leaf).unwrap(), expected);
+        let pkcs1 = rsa_public_key_pkcs1(&leaf).unwrap();
+        assert!(pkcs1::RsaPublicKeyRef::from_der(&pkcs1).is_ok());
+        assert_eq!(rsa_modulus_bits(&leaf), Ok(2048));
+        let ec = cert("ec_leaf");
+        assert!(subject_public_key_info(&ec).is_ok());
+        assert_eq!(rsa_public_key_pkcs1(&ec), Err(CertError::UnsupportedKey));
+        assert_eq!(rsa_modulus_bits(&ec), Err(CertError::UnsupportedKey));
+        assert_eq!(rsa_public_key_pkcs1(b""), Err(CertError::Malformed));
+    }
+}

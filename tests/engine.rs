@@ -1,0 +1,162 @@
+//! Client and server engines talking in memory through the safe Rust API, for every suite.
+
+use std::sync::Arc;
+
+use openschannel::crypto::rsa::RsaPrivateKey;
+use openschannel::engine::config::{Config, ServerIdentity};
+use openschannel::engine::error::Error;
+use openschannel::engine::{Connection, Opened, Step};
+use openschannel::suites::{self, CipherSuite};
+use openschannel::x509::{self, CertError, TrustStore};
+
+const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data");
+
+fn read(name: &str) -> Vec<u8> {
+    std::fs::read(format!("{DATA}/{name}")).unwrap()
+}
+
+fn configs(suite: &'static CipherSuite) -> (Arc<Config>, Arc<Config>) {
+    let mut trust = TrustStore::empty();
+    trust.add_pem_or_der(&read("ca.pem")).unwrap();
+    let trust = Arc::new(trust);
+    let mut client = Config::new(trust.clone());
+    client.suites = vec![suite];
+    let mut server = Config::new(trust);
+    server.suites = vec![suite];
+    let chain = x509::pem::certs_from_pem_or_der(&read("server.pem")).unwrap();
+    let key = x509::pem::rsa_private_key_pkcs1_der(&read("server.key")).unwrap();
+    server.identity = Some(ServerIdentity { chain, key: Arc::new(RsaPrivateKey::from_pkcs1_der(&key).unwrap()) });
+    (Arc::new(client), Arc::new(server))
+}
+
+/// Feeds `bytes` to `conn` `chunk` bytes at a time, the way an SSPI caller would: keep
+/// unconsumed bytes, append more only on Incomplete.
+fn feed(conn: &mut Connection, bytes: &[u8], chunk: usize) -> Result<bool, Error> {
+    let mut pending: Vec<u8> = Vec::new();
+    let mut offered = 0;
+    loop {
+        if pending.is_empty() && offered == bytes.len() {
+            return Ok(conn.is_established());
+        }
+        match conn.process_handshake(&pending)? {
+            Step::Incomplete { needed } => {
+                assert!(needed > 0);
+                if offered == bytes.len() {
+                    return Ok(false);
+                }
+                let n = chunk.min(bytes.len() - offered);
+                pending.extend_from_slice(&bytes[offered..offered + n]);
+                offered += n;
+            }
+            Step::Continue { consumed } => {
+                pending.drain(..consumed);
+            }
+            Step::Done { consumed } => {
+                pending.drain(..consumed);
+                assert!(pending.is_empty() && offered == bytes.len(), "no application data expected here");
+                return Ok(true);
+            }
+        }
+    }
+}
+
+fn handshake(suite: &'static CipherSuite, chunk: usize) -> (Connection, Connection) {
+    let (cc, sc) = configs(suite);
+    let mut client = Connection::new_client(cc, Some("localhost".into()));
+    let mut server = Connection::new_server(sc);
+    client.start().unwrap();
+    let hello = client.take_output();
+    assert!(!feed(&mut server, &hello, chunk).unwrap());
+    let flight = server.take_output();
+    assert!(!feed(&mut client, &flight, chunk).unwrap());
+    let flight = client.take_output();
+    assert!(feed(&mut server, &flight, chunk).unwrap());
+    let flight = server.take_output();
+    assert!(feed(&mut client, &flight, chunk).unwrap());
+    (client, server)
+}
+
+fn transfer(from: &mut Connection, to: &mut Connection, data: &[u8]) -> Vec<u8> {
+    let mut rec = from.seal(data).unwrap();
+    match to.open(&mut rec).unwrap() {
+        Opened::Data { plaintext, record_len } => {
+            assert_eq!(record_len, rec.len());
+            rec[plaintext].to_vec()
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn every_suite_handshakes_and_transfers_both_ways() {
+    for suite in suites::SUITES {
+        for chunk in [1, 7, usize::MAX] {
+            let (mut c, mut s) = handshake(suite, chunk);
+            assert_eq!(c.info().unwrap().suite.id, suite.id);
+            assert!(c.info().unwrap().secure_renegotiation);
+            assert_eq!(transfer(&mut c, &mut s, b"ping"), b"ping");
+            assert_eq!(transfer(&mut s, &mut c, &[0x42; 16384]), vec![0x42; 16384]);
+            assert_eq!(transfer(&mut c, &mut s, b""), b"");
+        }
+    }
+}
+
+#[test]
+fn close_notify_is_reported_once() {
+    let (mut c, mut s) = handshake(&suites::SUITES[0], usize::MAX);
+    let mut rec = c.close_notify();
+    assert!(matches!(s.open(&mut rec).unwrap(), Opened::Closed { .. }));
+    assert_eq!(c.seal(b"x"), Err(Error::ContextExpired));
+}
+
+#[test]
+fn tampered_record_is_bad_record_mac_with_alert() {
+    let (mut c, mut s) = handshake(&suites::SUITES[0], usize::MAX);
+    let mut rec = c.seal(b"hello").unwrap();
+    let last = rec.len() - 1;
+    rec[last] ^= 1;
+    assert_eq!(s.open(&mut rec), Err(Error::BadRecordMac));
+    let alert = s.take_output();
+    assert_eq!(alert.len(), 5 + 32, "one encrypted alert record");
+    // The peer reads the alert as fatal bad_record_mac.
+    let mut alert = alert;
+    assert_eq!(c.open(&mut alert), Err(Error::AlertReceived(openschannel::msgs::enums::AlertDescription::BadRecordMac)));
+}
+
+#[test]
+fn untrusted_and_misnamed_servers_are_rejected_with_alerts() {
+    let suite = &suites::SUITES[0];
+    let (_, sc) = configs(suite);
+    // Client trusting nothing.
+    let mut cfg = Config::new(Arc::new(TrustStore::empty()));
+    cfg.suites = vec![suite];
+    for (cfg, name, want) in [
+        (Arc::new(cfg), "localhost", CertError::UnknownIssuer),
+        (configs(suite).0, "wrong.example", CertError::NameMismatch),
+    ] {
+        let mut client = Connection::new_client(cfg, Some(name.into()));
+        let mut server = Connection::new_server(sc.clone());
+        client.start().unwrap();
+        feed(&mut server, &client.take_output(), usize::MAX).unwrap();
+        let flight = server.take_output();
+        assert_eq!(feed(&mut client, &flight, usize::MAX), Err(Error::Certificate(want)));
+        let alert = client.take_output();
+        let expect = Error::Certificate(want).alert().unwrap() as u8;
+        assert_eq!(alert, [21, 3, 1, 0, 2, 2, expect]);
+    }
+}
+
+#[test]
+fn server_rejects_garbage_and_wrong_suites() {
+    let (_, sc) = configs(&suites::SUITES[0]);
+    let mut server = Connection::new_server(sc.clone());
+    assert_eq!(server.process_handshake(b"GET / HTTP/1.1\r\n\r\n"), Err(Error::NotTls));
+    assert!(server.take_output().is_empty(), "no alert to a non-TLS peer");
+    // A client offering only a suite the server does not have.
+    let (cc, _) = configs(&suites::SUITES[1]);
+    let mut client = Connection::new_client(cc, None);
+    client.start().unwrap();
+    let mut server = Connection::new_server(sc);
+    assert!(matches!(server.process_handshake(&client.take_output()), Err(Error::HandshakeFailure(_))));
+    assert_eq!(server.take_output(), [21, 3, 1, 0, 2, 2, 40]);
+}
