@@ -50,7 +50,7 @@ def test_s_client_vs_s_server(suite, pki, procs, openssl_server):
     cli = procs.start(["openssl", "s_client", "-connect", "127.0.0.1:%d" % port, "-tls1",
                        "-cipher", suite.openssl_cipher_arg, "-CAfile", pki / "ca.pem",
                        "-servername", "localhost", "-verify_hostname", "localhost",
-                       "-verify_return_error", "-legacy_server_connect"],
+                       "-verify_return_error"],
                       "openssl s_client", stdin=True)
     assert cli.wait_for(r"Verify return code: 0 \(ok\)", PEER_TIMEOUT), cli.describe()
     cli.send(b"ping\n")
@@ -90,7 +90,7 @@ def test_s_client_verifies_intermediate_chain(pki, procs, openssl_server):
     cli = procs.start(["openssl", "s_client", "-connect", "127.0.0.1:%d" % port, "-tls1",
                        "-cipher", suite.openssl_cipher_arg, "-CAfile", pki / "ca.pem",
                        "-servername", "localhost", "-verify_hostname", "localhost",
-                       "-verify_return_error", "-legacy_server_connect", "-showcerts"],
+                       "-verify_return_error", "-showcerts"],
                       "openssl s_client", stdin=True)
     assert cli.wait_for(r"Verify return code: 0 \(ok\)", PEER_TIMEOUT), cli.describe()
     assert re.search(r"^ 1 s:.*CN ?= ?openschannel test intermediate CA", cli.output, re.M), \
