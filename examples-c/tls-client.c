@@ -180,6 +180,7 @@ static void keep_extra(struct conn *c, const SecBuffer *extra)
 static SECURITY_STATUS client_handshake(struct conn *c)
 {
     int need_read = 0;
+    int retried_without_cert = 0;
     ULONG attrs = 0;
     TimeStamp expiry;
 
@@ -253,9 +254,10 @@ static SECURITY_STATUS client_handshake(struct conn *c)
             need_read = (c->used == 0);
             continue;
         }
-        if (st == SEC_I_INCOMPLETE_CREDENTIALS) {
+        if (st == SEC_I_INCOMPLETE_CREDENTIALS && !retried_without_cert) {
             /* The server asked for a client certificate; we have none.
              * Calling again with the same input proceeds without one. */
+            retried_without_cert = 1;
             flush_token(c, &out_buf);
             need_read = 0;
             continue;

@@ -160,3 +160,72 @@ fn server_rejects_garbage_and_wrong_suites() {
     assert!(matches!(server.process_handshake(&client.take_output()), Err(Error::HandshakeFailure(_))));
     assert_eq!(server.take_output(), [21, 3, 1, 0, 2, 2, 40]);
 }
+
+/// Runs a handshake up to the client's second flight and returns it with both ends.
+fn up_to_client_flight() -> (Connection, Connection, Vec<u8>) {
+    let (cc, sc) = configs(&suites::SUITES[0]);
+    let mut client = Connection::new_client(cc, Some("localhost".into()));
+    let mut server = Connection::new_server(sc);
+    client.start().unwrap();
+    feed(&mut server, &client.take_output(), usize::MAX).unwrap();
+    let flight = server.take_output();
+    feed(&mut client, &flight, usize::MAX).unwrap();
+    let flight = client.take_output();
+    (client, server, flight)
+}
+
+#[test]
+fn corrupted_premaster_fails_like_any_wrong_key() {
+    // Bleichenbacher defence (RFC 5246 §7.4.7.1): a bad RSA block must not be reported at
+    // ClientKeyExchange; the server continues with a random premaster and the client's Finished
+    // then fails its MAC, exactly as with a well-formed premaster the server cannot know.
+    let (_, mut server, mut flight) = up_to_client_flight();
+    // The first record is the ClientKeyExchange: header(5) + handshake header(4) + length(2) + RSA block.
+    flight[5 + 4 + 2 + 10] ^= 0x55;
+    assert_eq!(feed(&mut server, &flight, usize::MAX), Err(Error::BadRecordMac));
+    assert_eq!(server.take_output(), [21, 3, 1, 0, 2, 2, 20]);
+}
+
+#[test]
+fn handshake_records_out_of_order_are_unexpected_message() {
+    let (cc, sc) = configs(&suites::SUITES[0]);
+    let mut server = Connection::new_server(sc);
+    // A ChangeCipherSpec before any hello.
+    assert!(matches!(server.process_handshake(&[20, 3, 1, 0, 1, 1]), Err(Error::UnexpectedMessage(_))));
+    assert_eq!(server.take_output(), [21, 3, 1, 0, 2, 2, 10]);
+    // Application data before the handshake.
+    let mut server = Connection::new_server(configs(&suites::SUITES[0]).1);
+    assert!(matches!(server.process_handshake(&[23, 3, 1, 0, 1, 0x41]), Err(Error::UnexpectedMessage(_))));
+    // A ServerHello sent to a client that is waiting for ServerHello is fine; a second
+    // ClientHello to a server that already answered one is not.
+    let mut client = Connection::new_client(cc, None);
+    client.start().unwrap();
+    let hello = client.take_output();
+    let mut server = Connection::new_server(configs(&suites::SUITES[0]).1);
+    feed(&mut server, &hello, usize::MAX).unwrap();
+    assert!(matches!(server.process_handshake(&hello), Err(Error::UnexpectedMessage(_))));
+}
+
+#[test]
+fn oversized_records_are_record_overflow() {
+    let (_, sc) = configs(&suites::SUITES[0]);
+    let mut server = Connection::new_server(sc);
+    // Length field 2^14 + 2049: longer than any TLS 1.0 ciphertext.
+    assert_eq!(server.process_handshake(&[22, 3, 1, 0x48, 0x01]), Err(Error::RecordOverflow));
+    assert_eq!(server.take_output(), [21, 3, 1, 0, 2, 2, 22]);
+    // A plaintext handshake record over 2^14 bytes.
+    let mut big = vec![22, 3, 1, 0x40, 0x01];
+    big.extend(vec![0u8; 0x4001]);
+    let mut server = Connection::new_server(configs(&suites::SUITES[0]).1);
+    assert_eq!(server.process_handshake(&big), Err(Error::RecordOverflow));
+}
+
+#[test]
+fn truncated_client_hello_is_decode_error() {
+    let (_, sc) = configs(&suites::SUITES[0]);
+    let mut server = Connection::new_server(sc);
+    // A ClientHello handshake header claiming 5 bytes of body that do not parse as a hello.
+    let rec = [22, 3, 1, 0, 9, 1, 0, 0, 5, 3, 1, 0, 0, 0];
+    assert!(matches!(server.process_handshake(&rec), Err(Error::Decode(_))));
+    assert_eq!(server.take_output(), [21, 3, 1, 0, 2, 2, 50]);
+}

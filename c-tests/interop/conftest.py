@@ -92,7 +92,7 @@ def our_client(examples) -> Callable[..., subprocess.CompletedProcess]:
 
 @pytest.fixture
 def gnutls_server(procs, loopback_shim) -> Callable[..., tuple[Proc, int]]:
-    """Starts `gnutls-serv --echo` (no client certificate request) and returns
+    """Starts `gnutls-serv --echo -d 5` (no client certificate request) and returns
     (proc, port). It cannot bind port 0 and report it, so a free port is
     picked and the start retried if someone else grabbed it."""
 
@@ -103,7 +103,9 @@ def gnutls_server(procs, loopback_shim) -> Callable[..., tuple[Proc, int]]:
             port = free_port()
             # stdbuf: gnutls-serv block-buffers stdout on a pipe, and its
             # per-connection report ("- Description: ...") goes there.
-            cmd = ["stdbuf", "-oL", "gnutls-serv", "-p", str(port), "--echo",
+            # -d 5: record-layer log, the lowest level that shows alerts
+            # ("Alert[1|0] - Close notify - was received"), ~130 lines a connection.
+            cmd = ["stdbuf", "-oL", "gnutls-serv", "-d", "5", "-p", str(port), "--echo",
                    "--disable-client-cert", "--x509certfile", cert, "--x509keyfile", key,
                    "--priority", priority]
             p = procs.start(cmd, "gnutls-serv", env=env)

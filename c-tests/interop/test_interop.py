@@ -62,6 +62,8 @@ def test_client_vs_gnutls_serv(suite, pki, gnutls_server, our_client):
         explain(r, srv)
     assert srv.wait_for(re.escape("- Description: %s" % suite.gnutls_description), 5), \
         explain(r, srv)
+    # Our client ended with close_notify (gnutls-serv -d 5 logs alerts).
+    assert srv.wait_for(r"Alert\[1\|0\] - Close notify - was received", 5), explain(r, srv)
 
 
 @pytest.mark.parametrize("suite", OPENSSL3_SUITES, ids=str)

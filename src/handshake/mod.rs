@@ -160,3 +160,24 @@ impl HandshakeData {
 pub fn new_random() -> [u8; 32] {
     crate::crypto::random::array()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finished_is_checked_against_the_transcript() {
+        let mut hs = HandshakeData::default();
+        hs.set_master_secret(&[3u8; 48]);
+        hs.transcript.extend_from_slice(b"client hello, server hello, ...");
+        let good = hs.verify_data(Side::Server);
+        let mut bad = good;
+        bad[11] ^= 1;
+        assert_eq!(hs.check_peer_finished(Side::Server, &bad, b"raw"), Err(Error::FinishedMismatch));
+        assert!(hs.check_peer_finished(Side::Server, &good[..11], b"raw").is_err(), "short verify_data");
+        // The client's label gives a different value: a reflected Finished does not verify.
+        assert_ne!(hs.verify_data(Side::Client), good);
+        assert_eq!(hs.check_peer_finished(Side::Server, &good, b"raw"), Ok(()));
+        assert!(hs.transcript.ends_with(b"raw"), "accepted Finished joins the transcript");
+    }
+}

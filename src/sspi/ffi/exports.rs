@@ -254,14 +254,13 @@ unsafe fn write_output(desc: *mut SecBufferDesc, out: &StepOutcome, allocate: bo
     };
     let failed = out.status < 0 && out.status != SEC_E_INCOMPLETE_MESSAGE;
     if let Some(tok) = bufs.iter_mut().find(|b| matches!(base_type(b), SECBUFFER_TOKEN | SECBUFFER_EMPTY)) {
+        if out.status == SEC_E_INCOMPLETE_MESSAGE && out.token.is_empty() {
+            // Nothing was consumed and nothing is to be sent: the output stays untouched.
+            return out.status;
+        }
         tok.BufferType = SECBUFFER_TOKEN;
-        if out.status == SEC_E_INCOMPLETE_MESSAGE {
-            // The output is left untouched except that nothing is to be sent.
-            if allocate {
-                tok.pvBuffer = core::ptr::null_mut();
-            }
-            tok.cbBuffer = 0;
-        } else if let Err(s) = unsafe { write_out(tok, &out.token, allocate) } {
+        // SAFETY: the caller's output buffer, written per its size or allocated.
+        if let Err(s) = unsafe { write_out(tok, &out.token, allocate) } {
             return s;
         }
     } else if !out.token.is_empty() && !failed {
@@ -325,7 +324,6 @@ fn isc_ret_flags(req: ULONG) -> ULONG {
         (ISC_REQ_USE_SUPPLIED_CREDS, ISC_RET_USED_SUPPLIED_CREDS),
         (ISC_REQ_MANUAL_CRED_VALIDATION, ISC_RET_MANUAL_CRED_VALIDATION),
         (ISC_REQ_EXTENDED_ERROR, ISC_RET_EXTENDED_ERROR),
-        (ISC_REQ_MUTUAL_AUTH, ISC_RET_MUTUAL_AUTH),
     ] {
         if req & q != 0 {
             r |= a;
@@ -339,7 +337,6 @@ fn asc_ret_flags(req: ULONG) -> ULONG {
     for (q, a) in [
         (ASC_REQ_ALLOCATE_MEMORY, ASC_RET_ALLOCATED_MEMORY),
         (ASC_REQ_EXTENDED_ERROR, ASC_RET_EXTENDED_ERROR),
-        (ASC_REQ_MUTUAL_AUTH, ASC_RET_MUTUAL_AUTH),
     ] {
         if req & q != 0 {
             r |= a;
