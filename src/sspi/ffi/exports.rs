@@ -408,18 +408,28 @@ unsafe fn initialize_common(
         }
     };
     // SAFETY: out parameters are NULL or writable.
+    unsafe { write_context_out(ph_new_context, handle, pf_context_attr, isc_ret_flags(f_context_req), pts_expiry) };
+    status
+}
+
+/// Writes the new handle, the returned attribute flags and the expiry of an ISC/ASC call.
+///
+/// # Safety
+/// Each pointer is NULL or writable.
+unsafe fn write_context_out(ph_new: PCtxtHandle, handle: SecHandle, pf_attr: *mut ULONG, attrs: ULONG, pts: PTimeStamp) {
+    // SAFETY: per the function contract.
     unsafe {
-        if let Some(n) = ph_new_context.as_mut() {
+        if let Some(n) = ph_new.as_mut() {
             *n = handle;
         }
-        if let Some(a) = pf_context_attr.as_mut() {
-            *a = isc_ret_flags(f_context_req);
+        if let Some(a) = pf_attr.as_mut() {
+            *a = attrs;
         }
-        if let Some(t) = pts_expiry.as_mut() {
+        if let Some(t) = pts.as_mut() {
+            // The session does not expire by time (no session cache yet).
             *t = TimeStamp { LowPart: u32::MAX, HighPart: i32::MAX };
         }
     }
-    status
 }
 
 /// InitializeSecurityContextA: the client handshake loop. First call (`phContext` NULL)
@@ -523,17 +533,7 @@ pub unsafe extern "C" fn AcceptSecurityContext(
         // SAFETY: caller descriptors.
         let (status, h) = unsafe { handshake_call(h, ctx, None, pInput, pOutput, allocate) };
         // SAFETY: out parameters are NULL or writable.
-        unsafe {
-            if let Some(n) = phNewContext.as_mut() {
-                *n = h;
-            }
-            if let Some(a) = pfContextAttr.as_mut() {
-                *a = asc_ret_flags(fContextReq);
-            }
-            if let Some(t) = ptsExpiry.as_mut() {
-                *t = TimeStamp { LowPart: u32::MAX, HighPart: i32::MAX };
-            }
-        }
+        unsafe { write_context_out(phNewContext, h, pfContextAttr, asc_ret_flags(fContextReq), ptsExpiry) };
         status
     })
 }
