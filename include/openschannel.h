@@ -1438,6 +1438,15 @@ SECURITY_STATUS OpenSchannelSetCipherSuites(PCredHandle phCredential,
                                             uint32_t count);
 
 /*
+ OpenSchannelSetRecordSplitting: turns the TLS 1.0/SSL 3.0 CBC 1/n-1 record split (BEAST
+ countermeasure, on by default) on (`enable` non-zero) or off for contexts created from this
+ credential afterwards. `OPENSCHANNEL_RECORD_SPLITTING=0` in the environment turns it off for
+ every credential acquired later. Returns SEC_E_OK or SEC_E_INVALID_HANDLE.
+ */
+SECURITY_STATUS OpenSchannelSetRecordSplitting(PCredHandle phCredential,
+                                               BOOL enable);
+
+/*
  OpenSchannelCipherSuiteFromName: the IANA id of a suite this build implements, 0 if unknown.
  */
 uint16_t OpenSchannelCipherSuiteFromName(const char *iana_name);

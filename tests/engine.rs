@@ -76,15 +76,27 @@ fn handshake(suite: &'static CipherSuite, chunk: usize) -> (Connection, Connecti
     (client, server)
 }
 
-fn transfer(from: &mut Connection, to: &mut Connection, data: &[u8]) -> Vec<u8> {
-    let mut rec = from.seal(data).unwrap();
-    match to.open(&mut rec).unwrap() {
-        Opened::Data { plaintext, record_len } => {
-            assert_eq!(record_len, rec.len());
-            rec[plaintext].to_vec()
+/// Seals `data`, opens every resulting record, and returns (plaintext, record sizes).
+fn transfer_records(from: &mut Connection, to: &mut Connection, data: &[u8]) -> (Vec<u8>, Vec<usize>) {
+    let mut wire = from.seal(data).unwrap();
+    let mut out = Vec::new();
+    let mut sizes = Vec::new();
+    let mut at = 0;
+    while at < wire.len() {
+        match to.open(&mut wire[at..]).unwrap() {
+            Opened::Data { plaintext, record_len } => {
+                out.extend_from_slice(&wire[at + plaintext.start..at + plaintext.end]);
+                sizes.push(record_len);
+                at += record_len;
+            }
+            other => panic!("{other:?}"),
         }
-        other => panic!("{other:?}"),
     }
+    (out, sizes)
+}
+
+fn transfer(from: &mut Connection, to: &mut Connection, data: &[u8]) -> Vec<u8> {
+    transfer_records(from, to, data).0
 }
 
 #[test]
@@ -112,7 +124,7 @@ fn close_notify_is_reported_once() {
 #[test]
 fn tampered_record_is_bad_record_mac_with_alert() {
     let (mut c, mut s) = handshake(&suites::SUITES[0], usize::MAX);
-    let mut rec = c.seal(b"hello").unwrap();
+    let mut rec = c.seal(b"h").unwrap();
     let last = rec.len() - 1;
     rec[last] ^= 1;
     assert_eq!(s.open(&mut rec), Err(Error::BadRecordMac));
@@ -121,6 +133,61 @@ fn tampered_record_is_bad_record_mac_with_alert() {
     // The peer reads the alert as fatal bad_record_mac.
     let mut alert = alert;
     assert_eq!(c.open(&mut alert), Err(Error::AlertReceived(openschannel::msgs::enums::AlertDescription::BadRecordMac)));
+}
+
+/// The (client, server) pair for a suite with record splitting set as given on both ends.
+fn handshake_splitting(suite: &'static CipherSuite, split: bool) -> (Connection, Connection) {
+    let (cc, sc) = configs(suite);
+    let set = |c: Arc<Config>| {
+        let mut c = (*c).clone();
+        c.record_splitting = split;
+        Arc::new(c)
+    };
+    let (cc, sc) = (set(cc), set(sc));
+    let mut client = Connection::new_client(cc, Some("localhost".into()));
+    let mut server = Connection::new_server(sc);
+    client.start().unwrap();
+    feed(&mut server, &client.take_output(), usize::MAX).unwrap();
+    let f = server.take_output();
+    feed(&mut client, &f, usize::MAX).unwrap();
+    let f = client.take_output();
+    feed(&mut server, &f, usize::MAX).unwrap();
+    let f = server.take_output();
+    feed(&mut client, &f, usize::MAX).unwrap();
+    (client, server)
+}
+
+#[test]
+fn cbc_writes_are_split_one_and_n_minus_one() {
+    for suite in suites::SUITES.iter().filter(|s| s.bulk.block_len() > 0) {
+        let (mut c, mut s) = handshake_splitting(suite, true);
+        let (mac, bl) = (suite.mac.output_len(), suite.bulk.block_len());
+        let padded = |n: usize| (n + mac + 1).div_ceil(bl) * bl;
+        let (data, sizes) = transfer_records(&mut c, &mut s, b"GET / HTTP/1.0\r\n\r\n");
+        assert_eq!(data, b"GET / HTTP/1.0\r\n\r\n");
+        assert_eq!(sizes, vec![5 + padded(1), 5 + padded(17)], "{}", suite.name);
+        // Both directions, and everything after the first header fits data + trailer.
+        let (_, sizes) = transfer_records(&mut s, &mut c, &[7u8; 16384]);
+        assert_eq!(sizes.len(), 2);
+        assert!(sizes.iter().sum::<usize>() - 5 <= 16384 + s.max_trailer());
+        // A single byte and an empty write are one record.
+        assert_eq!(transfer_records(&mut c, &mut s, b"x").1.len(), 1);
+        assert_eq!(transfer_records(&mut c, &mut s, b"").1.len(), 1);
+    }
+}
+
+#[test]
+fn no_split_for_stream_ciphers_or_when_switched_off() {
+    for suite in suites::SUITES {
+        let split = suite.bulk.block_len() > 0;
+        let (mut c, mut s) = handshake_splitting(suite, false);
+        assert!(!c.splits_records());
+        assert_eq!(transfer_records(&mut c, &mut s, b"hello world").1.len(), 1, "{} switched off", suite.name);
+        let (mut c, mut s) = handshake_splitting(suite, true);
+        assert_eq!(c.splits_records(), split);
+        assert_eq!(transfer_records(&mut c, &mut s, b"hello world").1.len(), if split { 2 } else { 1 }, "{}", suite.name);
+        assert_eq!(c.max_trailer(), if split { 5 + 2 * (suite.mac.output_len() + suite.bulk.block_len()) } else { suite.mac.output_len() });
+    }
 }
 
 #[test]

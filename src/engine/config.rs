@@ -13,6 +13,7 @@ use crate::x509::TrustStore;
 pub const IMPLEMENTED_VERSIONS: &[ProtocolVersion] = &[ProtocolVersion::TLS1_0];
 
 /// A server's certificate chain and private key.
+#[derive(Clone)]
 pub struct ServerIdentity {
     /// DER certificates, end-entity first.
     pub chain: Vec<Vec<u8>>,
@@ -20,6 +21,7 @@ pub struct ServerIdentity {
 }
 
 /// Connection settings derived from a credential.
+#[derive(Clone)]
 pub struct Config {
     /// Enabled versions, highest first.
     pub versions: Vec<ProtocolVersion>,
@@ -35,6 +37,8 @@ pub struct Config {
     pub identity: Option<ServerIdentity>,
     /// Seconds since the Unix epoch, for certificate validity (injected so tests can move time).
     pub clock: fn() -> i64,
+    /// Split application writes 1/n-1 on TLS 1.0/SSL 3.0 CBC suites (BEAST countermeasure).
+    pub record_splitting: bool,
 }
 
 /// The system clock in seconds since the Unix epoch.
@@ -55,6 +59,7 @@ impl Config {
             verify_name: true,
             identity: None,
             clock: system_clock,
+            record_splitting: true,
         }
     }
 

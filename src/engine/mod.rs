@@ -263,8 +263,22 @@ impl Connection {
         if data.len() > MAX_FRAGMENT {
             return Err(Error::Internal("plaintext larger than one record"));
         }
-        self.rl.send(ContentType::ApplicationData, data)?;
+        if self.splits_records() && data.len() > 1 {
+            // 1/n-1 split: the first record's IV is the previous ciphertext block, which an
+            // attacker may know (BEAST); a 1-byte record makes the second record's IV
+            // unpredictable to them.
+            self.rl.send(ContentType::ApplicationData, &data[..1])?;
+            self.rl.send(ContentType::ApplicationData, &data[1..])?;
+        } else {
+            self.rl.send(ContentType::ApplicationData, data)?;
+        }
         Ok(self.rl.take_output())
+    }
+
+    /// Whether `seal` splits writes 1/n-1: CBC suites at TLS 1.0 and below, unless switched off.
+    pub fn splits_records(&self) -> bool {
+        self.config.record_splitting
+            && self.info().is_some_and(|i| i.version <= ProtocolVersion::TLS1_0 && i.suite.bulk.block_len() > 0)
     }
 
     /// Opens the first record of `buf` in place.
@@ -360,8 +374,17 @@ impl Connection {
     }
 
     /// Largest trailer (MAC + padding) a sealed record can carry with the current keys.
+    ///
+    /// With record splitting, `seal` returns two records; everything after the first record's
+    /// 5-byte header still fits in data + trailer when the trailer can hold one more header and
+    /// a second MAC and padding block.
     pub fn max_trailer(&self) -> usize {
-        self.info().map_or(0, |i| i.suite.mac.output_len() + i.suite.bulk.block_len())
+        let one = self.info().map_or(0, |i| i.suite.mac.output_len() + i.suite.bulk.block_len());
+        if self.splits_records() {
+            HEADER_LEN + 2 * one
+        } else {
+            one
+        }
     }
 
     /// Block length of the negotiated cipher (0 for stream ciphers).

@@ -115,6 +115,7 @@ pub fn acquire(req: CredRequest) -> Result<Credential, SECURITY_STATUS> {
     config.verify_chain = req.flags & SCH_CRED_MANUAL_CRED_VALIDATION == 0;
     config.verify_name = req.flags & SCH_CRED_NO_SERVERNAME_CHECK == 0;
     config.identity = identity;
+    config.record_splitting = record_splitting_from_env();
     Ok(Credential { inbound: req.inbound, protocols, config: Arc::new(config), cert })
 }
 
@@ -126,17 +127,25 @@ impl Credential {
         if list.is_empty() {
             return Err(SEC_E_ALGORITHM_MISMATCH);
         }
-        let old = &self.config;
-        let mut config = Config::new(old.trust.clone());
-        config.versions = old.versions.clone();
+        let mut config = (*self.config).clone();
         config.suites = list;
-        config.verify_chain = old.verify_chain;
-        config.verify_name = old.verify_name;
-        config.identity = old.identity.as_ref().map(|i| ServerIdentity { chain: i.chain.clone(), key: i.key.clone() });
-        config.clock = old.clock;
         self.config = Arc::new(config);
         Ok(())
     }
+
+    /// Turns 1/n-1 record splitting on or off for contexts created afterwards
+    /// (`OpenSchannelSetRecordSplitting`).
+    pub fn set_record_splitting(&mut self, on: bool) {
+        let mut config = (*self.config).clone();
+        config.record_splitting = on;
+        self.config = Arc::new(config);
+    }
+}
+
+/// The process-wide switch: `OPENSCHANNEL_RECORD_SPLITTING=0` turns record splitting off for
+/// every credential acquired afterwards (for peers that expect one record per write).
+pub fn record_splitting_from_env() -> bool {
+    std::env::var("OPENSCHANNEL_RECORD_SPLITTING").map_or(true, |v| v.trim() != "0")
 }
 
 #[cfg(test)]

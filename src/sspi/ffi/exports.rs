@@ -739,6 +739,22 @@ pub unsafe extern "C" fn OpenSchannelSetCipherSuites(phCredential: PCredHandle, 
     })
 }
 
+/// OpenSchannelSetRecordSplitting: turns the TLS 1.0/SSL 3.0 CBC 1/n-1 record split (BEAST
+/// countermeasure, on by default) on (`enable` non-zero) or off for contexts created from this
+/// credential afterwards. `OPENSCHANNEL_RECORD_SPLITTING=0` in the environment turns it off for
+/// every credential acquired later. Returns SEC_E_OK or SEC_E_INVALID_HANDLE.
+#[no_mangle]
+pub unsafe extern "C" fn OpenSchannelSetRecordSplitting(phCredential: PCredHandle, enable: BOOL) -> SECURITY_STATUS {
+    ffi_guard!(SEC_E_INTERNAL_ERROR, {
+        // SAFETY: NULL or caller-owned handle.
+        let Some(cred) = (unsafe { phCredential.as_ref() }).and_then(|h| CREDENTIALS.get(h)) else {
+            return SEC_E_INVALID_HANDLE;
+        };
+        cred.lock().set_record_splitting(enable != 0);
+        SEC_E_OK
+    })
+}
+
 /// OpenSchannelCipherSuiteFromName: the IANA id of a suite this build implements, 0 if unknown.
 #[no_mangle]
 pub unsafe extern "C" fn OpenSchannelCipherSuiteFromName(iana_name: *const c_char) -> u16 {
