@@ -31,6 +31,13 @@ typedef struct SecPkgInfoW *PSecPkgInfoW;
 
 
 /*
+ Schannel's defaults.
+ */
+#define DEFAULT_CAPACITY 10000
+
+#define DEFAULT_LIFETIME_SECS (10 * 3600)
+
+/*
  `UNISP_RPC_ID` (schannel.h): Schannel's `wRPCID`.
  */
 #define UNISP_RPC_ID 14
@@ -1234,6 +1241,26 @@ typedef struct SecPkgInfoW {
 #define PKCS_7_ASN_ENCODING 65536
 
 /*
+ `OpenSchannelSetRenegotiation`: decline every renegotiation.
+ */
+#define OPENSCHANNEL_RENEGOTIATION_REFUSE 0
+
+/*
+ `OpenSchannelSetRenegotiation`: renegotiate only with RFC 5746 peers (default).
+ */
+#define OPENSCHANNEL_RENEGOTIATION_SECURE 1
+
+/*
+ `OpenSchannelSetRenegotiation`: also renegotiate with legacy peers.
+ */
+#define OPENSCHANNEL_RENEGOTIATION_ALLOW_INSECURE 2
+
+/*
+ `SecPkgContext_SessionInfo.dwFlags`: the connection resumed a cached session.
+ */
+#define SSL_SESSION_RECONNECT 1
+
+/*
  `SECPKGCONTEXT_CIPHERINFO_V1`.
  */
 #define SECPKGCONTEXT_CIPHERINFO_V1 1
@@ -1447,6 +1474,23 @@ SECURITY_STATUS OpenSchannelSetRecordSplitting(PCredHandle phCredential,
                                                BOOL enable);
 
 /*
+ OpenSchannelSetRenegotiation: renegotiation policy for contexts created from this credential
+ afterwards: `OPENSCHANNEL_RENEGOTIATION_REFUSE` (0, decline with a no_renegotiation warning),
+ `OPENSCHANNEL_RENEGOTIATION_SECURE` (1, the default: only with RFC 5746 peers) or
+ `OPENSCHANNEL_RENEGOTIATION_ALLOW_INSECURE` (2, also legacy peers; CVE-2009-3555).
+ Returns SEC_E_OK, SEC_E_INVALID_HANDLE or SEC_E_INVALID_PARAMETER.
+ */
+SECURITY_STATUS OpenSchannelSetRenegotiation(PCredHandle phCredential,
+                                             DWORD policy);
+
+/*
+ OpenSchannelSetSessionCacheSize: the process-wide session cache bound (default 10,000 or
+ `OPENSCHANNEL_SESSION_CACHE_SIZE`); 0 disables caching. Least recently used entries above
+ the new bound are evicted. Returns SEC_E_OK.
+ */
+SECURITY_STATUS OpenSchannelSetSessionCacheSize(DWORD entries);
+
+/*
  OpenSchannelCipherSuiteFromName: the IANA id of a suite this build implements, 0 if unknown.
  */
 uint16_t OpenSchannelCipherSuiteFromName(const char *iana_name);
@@ -1476,7 +1520,11 @@ SECURITY_STATUS EncryptMessage(PCtxtHandle phContext,
  after the record, if any)]`. Returns SEC_E_INCOMPLETE_MESSAGE (DATA slot and first EMPTY
  become SECBUFFER_MISSING with the count), SEC_I_CONTEXT_EXPIRED (close_notify; DATA empty),
  SEC_E_DECRYPT_FAILURE (bad MAC/padding: fatal, the bad_record_mac alert is returned by the
- next ISC/ASC call), SEC_E_INVALID_TOKEN (descriptor shape) or SEC_E_INVALID_HANDLE.
+ next ISC/ASC call), SEC_I_RENEGOTIATE (a handshake record starts the buffer: DATA is empty
+ and every byte is EXTRA, to be passed as the input TOKEN of InitializeSecurityContext /
+ AcceptSecurityContext), SEC_E_INVALID_TOKEN (descriptor shape) or SEC_E_INVALID_HANDLE.
+ Application data that arrived while a renegotiation was in flight is returned first, from
+ memory owned by the context (valid until the next call on it), with the caller's bytes EXTRA.
  */
 SECURITY_STATUS DecryptMessage(PCtxtHandle phContext,
                                PSecBufferDesc pMessage,

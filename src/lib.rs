@@ -8,6 +8,7 @@
 //! - [`msgs`]: wire codec only; [`suites`]: the one cipher-suite table; [`crypto`]: every primitive.
 #![deny(unsafe_code)]
 
+pub mod cache;
 pub mod crypto;
 pub mod engine;
 pub mod handshake;

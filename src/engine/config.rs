@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use crate::cache::{SessionCache, DEFAULT_LIFETIME_SECS};
 use crate::crypto::rsa::RsaPrivateKey;
 use crate::msgs::enums::ProtocolVersion;
 use crate::suites::{self, CipherSuite};
@@ -39,6 +40,27 @@ pub struct Config {
     pub clock: fn() -> i64,
     /// Split application writes 1/n-1 on TLS 1.0/SSL 3.0 CBC suites (BEAST countermeasure).
     pub record_splitting: bool,
+    /// Where sessions are kept for resumption; None disables reconnects.
+    pub cache: Option<Arc<SessionCache>>,
+    /// The credential's identity: cache entries are bound to it.
+    pub cred_id: u64,
+    /// Seconds a cached session may be resumed for.
+    pub session_lifetime: i64,
+    /// What to do when the peer (or our caller) wants to renegotiate.
+    pub renegotiation: Renegotiation,
+    /// Client: signal RFC 5746 support. Only tests turn it off, to play a legacy peer.
+    pub offer_secure_renegotiation: bool,
+}
+
+/// Renegotiation policy (RFC 5746).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Renegotiation {
+    /// Decline every renegotiation with a no_renegotiation warning.
+    Refuse,
+    /// Renegotiate only with peers that support RFC 5746 (the default).
+    SecureOnly,
+    /// Also renegotiate with legacy peers (vulnerable to CVE-2009-3555; opt-in only).
+    AllowInsecure,
 }
 
 /// The system clock in seconds since the Unix epoch.
@@ -60,6 +82,11 @@ impl Config {
             identity: None,
             clock: system_clock,
             record_splitting: true,
+            cache: None,
+            cred_id: 0,
+            session_lifetime: DEFAULT_LIFETIME_SECS,
+            renegotiation: Renegotiation::SecureOnly,
+            offer_secure_renegotiation: true,
         }
     }
 

@@ -8,10 +8,11 @@
 pub mod config;
 pub mod error;
 
+use std::collections::VecDeque;
 use std::ops::Range;
 use std::sync::Arc;
 
-use config::Config;
+use config::{Config, Renegotiation};
 use error::Error;
 
 use crate::handshake::client::{self, ClientState};
@@ -46,6 +47,9 @@ pub enum Opened {
     Data { plaintext: Range<usize>, record_len: usize },
     /// The peer sent close_notify.
     Closed { record_len: usize },
+    /// A handshake record (HelloRequest, ClientHello, or the rest of a renegotiation) starts
+    /// here; it was not consumed: hand it to `process_handshake` (SEC_I_RENEGOTIATE + EXTRA).
+    Renegotiate,
 }
 
 enum State {
@@ -74,7 +78,14 @@ pub struct Connection {
     failed: Option<Error>,
     received_close: bool,
     sent_close: bool,
+    /// The first handshake completed: application data may flow (also during a renegotiation).
+    traffic: bool,
+    /// Application data that arrived inside a renegotiation, delivered by the next `open`.
+    queued: VecDeque<Vec<u8>>,
 }
+
+/// Most application data buffered while a renegotiation is in flight.
+const MAX_QUEUED: usize = 1 << 20;
 
 impl Connection {
     /// A client; call [`Connection::start`] for the ClientHello. `server_name` is used for SNI
@@ -101,6 +112,8 @@ impl Connection {
             failed: None,
             received_close: false,
             sent_close: false,
+            traffic: false,
+            queued: VecDeque::new(),
         }
     }
 
@@ -144,11 +157,16 @@ impl Connection {
     }
 
     /// Feeds handshake bytes. Processes every whole record at the front of `input` until the
-    /// handshake is done; never consumes a partial record.
+    /// handshake is done; never consumes a partial record. On an established connection the
+    /// first record must be a handshake record (a renegotiation, see [`Opened::Renegotiate`]);
+    /// application records after a finished handshake are left for `open`.
     pub fn process_handshake(&mut self, input: &[u8]) -> Result<Step, Error> {
         self.check_usable()?;
         let mut consumed = 0;
-        while !self.is_established() {
+        loop {
+            if self.is_established() && consumed > 0 {
+                break;
+            }
             if let Err(e) = precheck(&input[consumed..]) {
                 return Err(self.fail(e));
             }
@@ -161,6 +179,9 @@ impl Connection {
                 }
                 Framing::Overflow => return Err(self.fail(Error::RecordOverflow)),
                 Framing::Complete { typ, version, total } => {
+                    if self.is_established() && typ != ContentType::Handshake as u8 {
+                        break;
+                    }
                     let mut rec = input[consumed..consumed + total].to_vec();
                     consumed += total;
                     if let Err(e) = self.handshake_record(typ, version, &mut rec[HEADER_LEN..]) {
@@ -169,7 +190,49 @@ impl Connection {
                 }
             }
         }
-        Ok(if self.is_established() { Step::Done { consumed } } else { Step::Continue { consumed } })
+        if self.is_established() {
+            self.traffic = true;
+            Ok(Step::Done { consumed })
+        } else {
+            Ok(Step::Continue { consumed })
+        }
+    }
+
+    /// Starts a renegotiation from our side: a client sends a new ClientHello, a server a
+    /// HelloRequest (RFC 2246 §7.4.1.1). Refused with `OutOfSequence` unless established, and
+    /// with `HandshakeFailure` when the policy forbids renegotiating with this peer.
+    pub fn request_renegotiation(&mut self) -> Result<(), Error> {
+        self.check_usable()?;
+        if !self.is_established() {
+            return Err(Error::OutOfSequence);
+        }
+        if !self.may_renegotiate() {
+            return Err(Error::HandshakeFailure("renegotiation not allowed with this peer"));
+        }
+        match self.side {
+            Side::Client => self.begin_client_renegotiation(),
+            Side::Server => {
+                self.hs.send(&mut self.rl, HandshakeType::HelloRequest, &[])?;
+                // A HelloRequest is not part of any handshake's transcript (RFC 2246 §7.4.1.1).
+                self.hs.transcript.clear();
+                Ok(())
+            }
+        }
+    }
+
+    fn may_renegotiate(&self) -> bool {
+        match self.config.renegotiation {
+            Renegotiation::Refuse => false,
+            Renegotiation::SecureOnly => self.hs.secure_renegotiation,
+            Renegotiation::AllowInsecure => true,
+        }
+    }
+
+    fn begin_client_renegotiation(&mut self) -> Result<(), Error> {
+        self.hs = self.hs.for_renegotiation();
+        let state = client::start(&mut self.hs, &self.config, &mut self.rl)?;
+        self.state = State::Client(state);
+        Ok(())
     }
 
     fn handshake_record(&mut self, typ: u8, version: ProtocolVersion, payload: &mut [u8]) -> Result<(), Error> {
@@ -200,6 +263,16 @@ impl Connection {
                 Ok(())
             }
             ContentType::Alert => self.alert(data).map(|_| ()),
+            ContentType::ApplicationData if self.traffic => {
+                // The peer wrote before it saw our hello; keep it for the next `open`.
+                if self.queued.iter().map(Vec::len).sum::<usize>() + data.len() > MAX_QUEUED {
+                    return Err(Error::UnexpectedMessage("too much application data during renegotiation"));
+                }
+                if !data.is_empty() {
+                    self.queued.push_back(data.to_vec());
+                }
+                Ok(())
+            }
             ContentType::ApplicationData => Err(Error::UnexpectedMessage("application data during the handshake")),
         }
     }
@@ -215,6 +288,10 @@ impl Connection {
             let raw: Vec<u8> = self.hs_buf.drain(..4 + len).collect();
             let typ = HandshakeType::from_u8(typ).ok_or(Error::UnexpectedMessage("unknown handshake type"))?;
             let body = &raw[4..];
+            if self.is_established() {
+                self.renegotiation_request(typ, body, &raw)?;
+                continue;
+            }
             self.state = match self.state {
                 State::Client(s) => State::Client(client::handle(s, &mut self.hs, &self.config, &mut self.rl, typ, body, &raw)?),
                 State::Server(s) => State::Server(server::handle(s, &mut self.hs, &self.config, &mut self.rl, typ, body, &raw)?),
@@ -224,6 +301,30 @@ impl Connection {
             }
         }
         Ok(())
+    }
+
+    /// A HelloRequest (client) or ClientHello (server) on an established connection: start the
+    /// new handshake, or decline with a no_renegotiation warning (RFC 5746 §4.2, §4.4).
+    fn renegotiation_request(&mut self, typ: HandshakeType, body: &[u8], raw: &[u8]) -> Result<(), Error> {
+        match (self.side, typ) {
+            (Side::Client, HandshakeType::HelloRequest) if body.is_empty() => {
+                if self.may_renegotiate() {
+                    self.begin_client_renegotiation()
+                } else {
+                    Ok(self.rl.send_alert(AlertLevel::Warning, AlertDescription::NoRenegotiation)?)
+                }
+            }
+            (Side::Server, HandshakeType::ClientHello) => {
+                if !self.may_renegotiate() {
+                    return Ok(self.rl.send_alert(AlertLevel::Warning, AlertDescription::NoRenegotiation)?);
+                }
+                self.hs = self.hs.for_renegotiation();
+                let next = server::handle(ServerState::ExpectClientHello, &mut self.hs, &self.config, &mut self.rl, typ, body, raw)?;
+                self.state = State::Server(next);
+                Ok(())
+            }
+            _ => Err(Error::UnexpectedMessage("handshake message after the handshake")),
+        }
     }
 
     /// Handles a received alert; returns true for close_notify.
@@ -254,7 +355,7 @@ impl Connection {
     /// Seals application data into one record (at most 2^14 bytes of plaintext).
     pub fn seal(&mut self, data: &[u8]) -> Result<Vec<u8>, Error> {
         self.check_usable()?;
-        if !self.is_established() {
+        if !self.traffic {
             return Err(Error::OutOfSequence);
         }
         if self.sent_close {
@@ -284,7 +385,7 @@ impl Connection {
     /// Opens the first record of `buf` in place.
     pub fn open(&mut self, buf: &mut [u8]) -> Result<Opened, Error> {
         self.check_usable()?;
-        if !self.is_established() {
+        if !self.traffic {
             return Err(Error::OutOfSequence);
         }
         if self.received_close {
@@ -298,6 +399,11 @@ impl Connection {
             Framing::Overflow => return Err(self.fail(Error::RecordOverflow)),
             Framing::Complete { typ, version, total } => (typ, version, total),
         };
+        // Handshake records (and a renegotiation's ChangeCipherSpec) belong to the handshake
+        // loop: leave them undecrypted for process_handshake.
+        if typ == ContentType::Handshake as u8 || (typ == ContentType::ChangeCipherSpec as u8 && !self.is_established()) {
+            return Ok(Opened::Renegotiate);
+        }
         match self.open_record(typ, version, &mut buf[HEADER_LEN..total]) {
             Ok(Some(n)) => Ok(Opened::Data { plaintext: HEADER_LEN..HEADER_LEN + n, record_len: total }),
             Ok(None) => Ok(Opened::Closed { record_len: total }),
@@ -322,18 +428,7 @@ impl Connection {
                     Ok(Some(0))
                 }
             }
-            ContentType::Handshake => {
-                // Renegotiation is not implemented yet: a HelloRequest is ignored (RFC 2246
-                // §7.4.1.1 allows it) and a new ClientHello is declined with a warning.
-                match self.side {
-                    Side::Client if payload[..n] == [0, 0, 0, 0] => Ok(Some(0)),
-                    Side::Server => {
-                        self.rl.send_alert(AlertLevel::Warning, AlertDescription::NoRenegotiation)?;
-                        Ok(Some(0))
-                    }
-                    _ => Err(Error::UnexpectedMessage("handshake message after the handshake")),
-                }
-            }
+            ContentType::Handshake => Err(Error::Internal("handshake record reached open_record")),
             ContentType::ChangeCipherSpec => Err(Error::UnexpectedMessage("ChangeCipherSpec after the handshake")),
         }
     }
@@ -390,6 +485,21 @@ impl Connection {
     /// Block length of the negotiated cipher (0 for stream ciphers).
     pub fn block_len(&self) -> usize {
         self.info().map_or(0, |i| i.suite.bulk.block_len())
+    }
+
+    /// Application data that arrived during a renegotiation, oldest first.
+    pub fn take_queued(&mut self) -> Option<Vec<u8>> {
+        self.queued.pop_front()
+    }
+
+    /// Whether the last handshake resumed a cached session.
+    pub fn resumed(&self) -> bool {
+        self.hs.resumed
+    }
+
+    /// Whether a renegotiation is in flight (application data still flows).
+    pub fn renegotiating(&self) -> bool {
+        self.traffic && !self.is_established()
     }
 
     /// Whether the peer has sent close_notify.

@@ -7,10 +7,11 @@ use crate::crypto::rsa::{public_encrypt_pkcs1, PREMASTER_LEN};
 use crate::engine::config::Config;
 use crate::engine::error::Error;
 use crate::msgs::codec::{put_prefixed, Prefix};
-use crate::msgs::enums::{HandshakeType, ProtocolVersion};
+use crate::msgs::enums::HandshakeType;
 use crate::msgs::handshake::{ext, read_certificate_list, CertificateRequest, ClientHello, Extension, ServerHello};
 use crate::record::layer::RecordLayer;
 use crate::suites::{self, TLS_EMPTY_RENEGOTIATION_INFO_SCSV};
+use crate::cache::{Key, Session};
 use crate::x509;
 use zeroize::Zeroizing;
 
@@ -26,26 +27,44 @@ pub enum ClientState {
     Established,
 }
 
-/// Builds and queues the ClientHello.
+/// Builds and queues the ClientHello: offers a cached session when there is one for this
+/// target, and on a renegotiation carries the previous client verify_data (RFC 5746 §3.5).
 pub fn start(hs: &mut HandshakeData, cfg: &Config, rl: &mut RecordLayer) -> Result<ClientState, Error> {
-    let version = cfg.max_version().ok_or(Error::ProtocolVersion)?;
+    let version = match hs.previous_verify_data {
+        // A renegotiation keeps the version in use.
+        Some(_) => hs.version.ok_or(Error::Internal("renegotiation without a version"))?,
+        None => cfg.max_version().ok_or(Error::ProtocolVersion)?,
+    };
     if cfg.suites.is_empty() {
         return Err(Error::HandshakeFailure("no cipher suite enabled"));
     }
     hs.client_random = new_random();
     hs.client_version = version;
     let mut cipher_suites: Vec<u16> = cfg.suites.iter().map(|s| s.id).collect();
-    // RFC 5746 §3.4: signal secure renegotiation support on the initial handshake.
-    cipher_suites.push(TLS_EMPTY_RENEGOTIATION_INFO_SCSV);
     let mut extensions = Vec::new();
     if let Some(name) = hs.server_name.as_deref().filter(|n| is_dns_name(n)) {
         // RFC 6066 §3: literal IP addresses are not sent as server names.
         extensions.push(Extension::server_name(name));
     }
+    match &hs.previous_verify_data {
+        Some((client_vd, _)) if hs.secure_renegotiation => extensions.push(Extension::renegotiation_info(client_vd)),
+        // A legacy peer (allowed only by policy) gets a legacy renegotiation.
+        Some(_) => {}
+        // RFC 5746 §3.4: signal support on the initial handshake with the SCSV.
+        None if cfg.offer_secure_renegotiation => cipher_suites.push(TLS_EMPTY_RENEGOTIATION_INFO_SCSV),
+        None => {}
+    }
+    let mut session_id = Vec::new();
+    if hs.previous_verify_data.is_none() {
+        if let Some(s) = lookup_session(hs, cfg) {
+            session_id = s.id.clone();
+            hs.offered = Some(s);
+        }
+    }
     let hello = ClientHello {
         version,
         random: hs.client_random,
-        session_id: Vec::new(),
+        session_id,
         cipher_suites,
         compression_methods: vec![0],
         extensions,
@@ -54,6 +73,18 @@ pub fn start(hs: &mut HandshakeData, cfg: &Config, rl: &mut RecordLayer) -> Resu
     hello.encode(&mut body);
     hs.send(rl, HandshakeType::ClientHello, &body)?;
     Ok(ClientState::ExpectServerHello)
+}
+
+fn cache_key(hs: &HandshakeData, cfg: &Config) -> Option<Key> {
+    let target = hs.server_name.clone().filter(|t| !t.is_empty())?;
+    Some(Key::Client { cred_id: cfg.cred_id, target })
+}
+
+/// A cached session for this target that this configuration may still use.
+fn lookup_session(hs: &HandshakeData, cfg: &Config) -> Option<Session> {
+    let s = cfg.cache.as_ref()?.get(&cache_key(hs, cfg)?, (cfg.clock)())?;
+    let usable = cfg.versions.contains(&s.version) && cfg.suites.iter().any(|c| c.id == s.suite_id);
+    usable.then_some(s)
 }
 
 fn is_dns_name(n: &str) -> bool {
@@ -97,6 +128,17 @@ pub fn handle(
         }
         (S::ExpectFinished, T::Finished) => {
             hs.check_peer_finished(Side::Server, body, raw)?;
+            if hs.resumed {
+                // Abbreviated handshake: the server finished first (RFC 2246 §7.3).
+                let write = hs.pending_write.take().ok_or(Error::Internal("no pending write state"))?;
+                hs.send_ccs_and_finished(rl, Side::Client, write)?;
+            } else if let (Some(cache), Some(key)) = (&cfg.cache, cache_key(hs, cfg)) {
+                if !hs.session_id.is_empty() {
+                    if let Some(s) = hs.to_session((cfg.clock)(), cfg.session_lifetime) {
+                        cache.insert(key, s);
+                    }
+                }
+            }
             Ok(S::Established)
         }
         // RFC 2246 §7.4.1.1: HelloRequest may arrive at any time and is ignored mid-handshake.
@@ -124,24 +166,55 @@ fn server_hello(hs: &mut HandshakeData, cfg: &Config, rl: &mut RecordLayer, body
     if sh.compression_method != 0 {
         return Err(Error::IllegalParameter("server chose compression we did not offer"));
     }
-    // We offered only server_name (and the SCSV); anything else unsolicited is illegal (RFC 5246 §7.4.1.4).
+    // We offered only server_name, the SCSV or renegotiation_info; anything else unsolicited
+    // is illegal (RFC 5246 §7.4.1.4).
+    let mut reneg_info = None;
     for e in &sh.extensions {
         match e.typ {
-            ext::RENEGOTIATION_INFO => {
-                if !Extension::parse_renegotiation_info(&e.body)?.is_empty() {
-                    return Err(Error::HandshakeFailure("non-empty renegotiation_info on initial handshake"));
-                }
-                hs.secure_renegotiation = true;
-            }
+            ext::RENEGOTIATION_INFO => reneg_info = Some(Extension::parse_renegotiation_info(&e.body)?),
             ext::SERVER_NAME if e.body.is_empty() => {}
             _ => return Err(Error::UnexpectedMessage("unsolicited extension in ServerHello")),
         }
     }
+    match (&hs.previous_verify_data, reneg_info) {
+        (None, Some(v)) if v.is_empty() => hs.secure_renegotiation = true,
+        (None, Some(_)) => return Err(Error::HandshakeFailure("non-empty renegotiation_info on initial handshake")),
+        (None, None) => {}
+        // RFC 5746 §3.5: client_verify_data || server_verify_data, compared in constant time.
+        (Some((c, s)), Some(v)) if hs.secure_renegotiation => {
+            let mut expect = c.clone();
+            expect.extend_from_slice(s);
+            if !bool::from(subtle::ConstantTimeEq::ct_eq(expect.as_slice(), v)) {
+                return Err(Error::HandshakeFailure("renegotiation_info does not match"));
+            }
+        }
+        (Some(_), Some(_)) => return Err(Error::HandshakeFailure("renegotiation_info from a peer that did not offer it")),
+        (Some(_), None) if hs.secure_renegotiation => return Err(Error::HandshakeFailure("renegotiation_info missing")),
+        (Some(_), None) => {}
+    }
+    if hs.previous_verify_data.is_some() && Some(sh.version) != hs.version {
+        return Err(Error::ProtocolVersion);
+    }
     hs.version = Some(sh.version);
     rl.version = Some(sh.version);
     hs.server_random = sh.random;
-    hs.session_id = sh.session_id;
     hs.suite = Some(suite);
+    let offered = hs.offered.take();
+    if let Some(s) = offered.filter(|s| !sh.session_id.is_empty() && s.id == sh.session_id) {
+        // The server resumed our session: same version and suite, or it is lying (RFC 2246 §7.4.1.3).
+        if s.version != sh.version || s.suite_id != suite.id {
+            return Err(Error::IllegalParameter("resumed session with different parameters"));
+        }
+        hs.session_id = sh.session_id;
+        hs.master_secret = s.master_secret.clone();
+        hs.peer_certs = s.peer_certs.clone();
+        hs.resumed = true;
+        let (write, read) = hs.derive_states(Side::Client)?;
+        rl.pending_read = Some(read);
+        hs.pending_write = Some(write);
+        return Ok(ClientState::ExpectCcs);
+    }
+    hs.session_id = sh.session_id;
     Ok(ClientState::ExpectCertificate)
 }
 
@@ -185,7 +258,3 @@ fn send_client_flight(hs: &mut HandshakeData, rl: &mut RecordLayer, cert_request
     hs.send_ccs_and_finished(rl, Side::Client, write)
 }
 
-/// The version the client offers, for callers that want to show it.
-pub fn offered_version(cfg: &Config) -> Option<ProtocolVersion> {
-    cfg.max_version()
-}

@@ -7,6 +7,8 @@ pub mod server;
 
 use zeroize::Zeroizing;
 
+use crate::cache::Session;
+
 use crate::crypto::cipher::Direction;
 use crate::crypto::hash::md5_sha1;
 use crate::crypto::prf::tls10_prf;
@@ -47,6 +49,14 @@ pub struct HandshakeData {
     pub server_verify_data: Vec<u8>,
     /// Client: the target name; server: the SNI host name received.
     pub server_name: Option<String>,
+    /// This handshake resumed a cached session (abbreviated handshake).
+    pub resumed: bool,
+    /// Client: the cached session offered in the ClientHello.
+    pub offered: Option<Session>,
+    /// Our write state, installed when we send ChangeCipherSpec (resumption: after the peer's Finished).
+    pub pending_write: Option<DirectionState>,
+    /// Set on a renegotiation: the verify_data of the previous handshake (RFC 5746 §3.1).
+    pub previous_verify_data: Option<(Vec<u8>, Vec<u8>)>,
 }
 
 impl Default for HandshakeData {
@@ -65,11 +75,39 @@ impl Default for HandshakeData {
             client_verify_data: Vec::new(),
             server_verify_data: Vec::new(),
             server_name: None,
+            resumed: false,
+            offered: None,
+            pending_write: None,
+            previous_verify_data: None,
         }
     }
 }
 
 impl HandshakeData {
+    /// The data a renegotiation starts from: only what RFC 5746 binds to the previous handshake.
+    pub fn for_renegotiation(&self) -> Self {
+        HandshakeData {
+            previous_verify_data: Some((self.client_verify_data.clone(), self.server_verify_data.clone())),
+            secure_renegotiation: self.secure_renegotiation,
+            server_name: self.server_name.clone(),
+            version: self.version,
+            ..Default::default()
+        }
+    }
+
+    /// What the cache keeps of a completed full handshake.
+    pub fn to_session(&self, now: i64, lifetime: i64) -> Option<Session> {
+        Some(Session {
+            id: self.session_id.clone(),
+            master_secret: self.master_secret.clone(),
+            version: self.version?,
+            suite_id: self.suite?.id,
+            peer_certs: self.peer_certs.clone(),
+            created: now,
+            lifetime,
+        })
+    }
+
     /// The negotiated suite; the states only call this after ServerHello.
     pub fn suite(&self) -> Result<&'static CipherSuite, Error> {
         self.suite.ok_or(Error::Internal("suite used before negotiation"))

@@ -26,6 +26,8 @@ pub struct Context {
     pub pending_control: Option<Control>,
     /// The certificate of the credential this context was made from.
     pub local_cert: Option<Arc<CertData>>,
+    /// Plaintext handed out by DecryptMessage from our own memory (see `Connection::take_queued`).
+    pub delivered: Vec<u8>,
 }
 
 /// What one ISC/ASC call produced, before it is written into the caller's buffers.
@@ -42,7 +44,7 @@ pub struct StepOutcome {
 
 impl Context {
     pub fn new(conn: Connection, local_cert: Option<Arc<CertData>>) -> Self {
-        Context { conn, pending_control: None, local_cert }
+        Context { conn, pending_control: None, local_cert, delivered: Vec::new() }
     }
 
     /// The client's first call: the ClientHello.
@@ -69,12 +71,22 @@ impl Context {
             // An alert queued by a failed DecryptMessage/EncryptMessage is handed out here.
             return StepOutcome { status: SEC_E_OK, token: pending, ..Default::default() };
         }
-        let Some(input) = input else {
-            return StepOutcome { status: SEC_E_INCOMPLETE_MESSAGE, ..Default::default() };
-        };
-        if self.conn.is_established() {
-            // Renegotiation is not implemented yet; nothing to do for a finished handshake.
-            return StepOutcome { status: SEC_E_OK, extra: input.len(), ..Default::default() };
+        let input = input.unwrap_or_default();
+        if input.is_empty() {
+            if !self.conn.is_established() {
+                return StepOutcome { status: SEC_E_INCOMPLETE_MESSAGE, ..Default::default() };
+            }
+            // No input on an established context: our side asks for a renegotiation. A client
+            // sends a ClientHello and goes on with the handshake loop; a server sends a
+            // HelloRequest and goes back to DecryptMessage, which reports the client's hello
+            // with SEC_I_RENEGOTIATE.
+            return match self.conn.request_renegotiation() {
+                Ok(()) => {
+                    let status = if self.conn.is_established() { SEC_E_OK } else { SEC_I_CONTINUE_NEEDED };
+                    StepOutcome { status, token: self.conn.take_output(), ..Default::default() }
+                }
+                Err(e) => StepOutcome { status: from_error(&e), token: self.conn.take_output(), ..Default::default() },
+            };
         }
         match self.conn.process_handshake(input) {
             Ok(Step::Incomplete { needed }) => StepOutcome { status: SEC_E_INCOMPLETE_MESSAGE, missing: Some(needed), ..Default::default() },

@@ -2,12 +2,15 @@
 //! to an engine [`Config`], with Schannel's status for each kind of bad input.
 #![forbid(unsafe_code)]
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
+
+use crate::cache::{SessionCache, DEFAULT_LIFETIME_SECS};
 
 use super::ffi::consts::*;
 use super::ffi::types::SECURITY_STATUS;
 use crate::crypto::rsa::RsaPrivateKey;
-use crate::engine::config::{Config, ServerIdentity};
+use crate::engine::config::{Config, Renegotiation, ServerIdentity};
 use crate::msgs::enums::ProtocolVersion;
 use crate::suites::{self, CipherSuite};
 use crate::x509::TrustStore;
@@ -34,6 +37,8 @@ pub struct CredRequest {
     pub min_strength: u32,
     pub max_strength: u32,
     pub flags: u32,
+    /// `dwSessionLifespan` in milliseconds (0 = default).
+    pub session_lifespan_ms: u32,
 }
 
 /// An acquired credential.
@@ -116,6 +121,16 @@ pub fn acquire(req: CredRequest) -> Result<Credential, SECURITY_STATUS> {
     config.verify_name = req.flags & SCH_CRED_NO_SERVERNAME_CHECK == 0;
     config.identity = identity;
     config.record_splitting = record_splitting_from_env();
+    // Each credential is its own identity for the session cache.
+    static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+    config.cred_id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+    if req.flags & SCH_CRED_DISABLE_RECONNECTS == 0 {
+        config.cache = Some(SessionCache::global());
+    }
+    config.session_lifetime = match req.session_lifespan_ms {
+        0 => session_lifetime_from_env(),
+        ms => i64::from(ms.div_ceil(1000)),
+    };
     Ok(Credential { inbound: req.inbound, protocols, config: Arc::new(config), cert })
 }
 
@@ -133,6 +148,13 @@ impl Credential {
         Ok(())
     }
 
+    /// Sets the renegotiation policy for contexts created afterwards (`OpenSchannelSetRenegotiation`).
+    pub fn set_renegotiation(&mut self, policy: Renegotiation) {
+        let mut config = (*self.config).clone();
+        config.renegotiation = policy;
+        self.config = Arc::new(config);
+    }
+
     /// Turns 1/n-1 record splitting on or off for contexts created afterwards
     /// (`OpenSchannelSetRecordSplitting`).
     pub fn set_record_splitting(&mut self, on: bool) {
@@ -140,6 +162,12 @@ impl Credential {
         config.record_splitting = on;
         self.config = Arc::new(config);
     }
+}
+
+/// The process-wide default session lifetime: `OPENSCHANNEL_SESSION_LIFETIME` seconds, else
+/// Schannel's 10 hours.
+pub fn session_lifetime_from_env() -> i64 {
+    std::env::var("OPENSCHANNEL_SESSION_LIFETIME").ok().and_then(|v| v.trim().parse().ok()).unwrap_or(DEFAULT_LIFETIME_SECS)
 }
 
 /// The process-wide switch: `OPENSCHANNEL_RECORD_SPLITTING=0` turns record splitting off for

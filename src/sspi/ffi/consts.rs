@@ -323,3 +323,13 @@ pub const CALG_TLS1_MASTER: ALG_ID = 0x4c06;
 pub const CALG_TLS1PRF: ALG_ID = 0x800a;
 pub const X509_ASN_ENCODING: DWORD = 0x1;
 pub const PKCS_7_ASN_ENCODING: DWORD = 0x10000;
+
+// ---- openschannel extensions (not in the Windows headers) ------------------------------
+/// `OpenSchannelSetRenegotiation`: decline every renegotiation.
+pub const OPENSCHANNEL_RENEGOTIATION_REFUSE: DWORD = 0;
+/// `OpenSchannelSetRenegotiation`: renegotiate only with RFC 5746 peers (default).
+pub const OPENSCHANNEL_RENEGOTIATION_SECURE: DWORD = 1;
+/// `OpenSchannelSetRenegotiation`: also renegotiate with legacy peers.
+pub const OPENSCHANNEL_RENEGOTIATION_ALLOW_INSECURE: DWORD = 2;
+/// `SecPkgContext_SessionInfo.dwFlags`: the connection resumed a cached session.
+pub const SSL_SESSION_RECONNECT: DWORD = 1;

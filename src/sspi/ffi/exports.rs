@@ -9,6 +9,7 @@ use super::buffers::{self, base_type, write_out};
 use super::certs::{cert_data, new_cert_context, store_trust};
 use super::consts::*;
 use super::types::*;
+use crate::engine::config::Renegotiation;
 use crate::engine::Connection;
 use crate::ffi_guard;
 use crate::msgs::enums::{AlertDescription, AlertLevel};
@@ -64,6 +65,7 @@ unsafe fn read_auth_data(p: *const c_void, inbound: bool) -> Result<CredRequest,
             req.min_strength = c.dwMinimumCipherStrength;
             req.max_strength = c.dwMaximumCipherStrength;
             req.flags = c.dwFlags;
+            req.session_lifespan_ms = c.dwSessionLifespan;
             if c.cSupportedAlgs > 0 && !c.palgSupportedAlgs.is_null() {
                 // SAFETY: cSupportedAlgs entries at palgSupportedAlgs.
                 req.algs = unsafe { core::slice::from_raw_parts(c.palgSupportedAlgs, c.cSupportedAlgs.min(256) as usize) }.to_vec();
@@ -74,6 +76,7 @@ unsafe fn read_auth_data(p: *const c_void, inbound: bool) -> Result<CredRequest,
             // SAFETY: version 5 is a SCH_CREDENTIALS.
             let c = unsafe { &*(p as *const SCH_CREDENTIALS) };
             req.flags = c.dwFlags;
+            req.session_lifespan_ms = c.dwSessionLifespan;
             if c.cTlsParameters > 0 && !c.pTlsParameters.is_null() {
                 // SAFETY: cTlsParameters entries; we honour the first (the one without ALPN filter).
                 let t = unsafe { &*c.pTlsParameters };
@@ -624,7 +627,8 @@ unsafe fn query_context(ph_context: PCtxtHandle, attribute: ULONG, buffer: *mut 
             SECPKG_ATTR_CIPHER_INFO => c.cipher_info().map_or(SEC_E_INVALID_HANDLE, |v| put(buffer, v)),
             SECPKG_ATTR_SESSION_INFO => match c.conn.info() {
                 Some(i) => {
-                    let mut s = SecPkgContext_SessionInfo { dwFlags: 0, cbSessionId: i.session_id.len().min(32) as u32, rgbSessionId: [0; 32] };
+                    // SSL_SESSION_RECONNECT (1): this connection resumed a cached session.
+                    let mut s = SecPkgContext_SessionInfo { dwFlags: u32::from(c.conn.resumed()), cbSessionId: i.session_id.len().min(32) as u32, rgbSessionId: [0; 32] };
                     s.rgbSessionId[..s.cbSessionId as usize].copy_from_slice(&i.session_id[..s.cbSessionId as usize]);
                     put(buffer, s)
                 }
@@ -751,6 +755,40 @@ pub unsafe extern "C" fn OpenSchannelSetRecordSplitting(phCredential: PCredHandl
             return SEC_E_INVALID_HANDLE;
         };
         cred.lock().set_record_splitting(enable != 0);
+        SEC_E_OK
+    })
+}
+
+/// OpenSchannelSetRenegotiation: renegotiation policy for contexts created from this credential
+/// afterwards: `OPENSCHANNEL_RENEGOTIATION_REFUSE` (0, decline with a no_renegotiation warning),
+/// `OPENSCHANNEL_RENEGOTIATION_SECURE` (1, the default: only with RFC 5746 peers) or
+/// `OPENSCHANNEL_RENEGOTIATION_ALLOW_INSECURE` (2, also legacy peers; CVE-2009-3555).
+/// Returns SEC_E_OK, SEC_E_INVALID_HANDLE or SEC_E_INVALID_PARAMETER.
+#[no_mangle]
+pub unsafe extern "C" fn OpenSchannelSetRenegotiation(phCredential: PCredHandle, policy: DWORD) -> SECURITY_STATUS {
+    ffi_guard!(SEC_E_INTERNAL_ERROR, {
+        // SAFETY: NULL or caller-owned handle.
+        let Some(cred) = (unsafe { phCredential.as_ref() }).and_then(|h| CREDENTIALS.get(h)) else {
+            return SEC_E_INVALID_HANDLE;
+        };
+        let policy = match policy {
+            OPENSCHANNEL_RENEGOTIATION_REFUSE => Renegotiation::Refuse,
+            OPENSCHANNEL_RENEGOTIATION_SECURE => Renegotiation::SecureOnly,
+            OPENSCHANNEL_RENEGOTIATION_ALLOW_INSECURE => Renegotiation::AllowInsecure,
+            _ => return SEC_E_INVALID_PARAMETER,
+        };
+        cred.lock().set_renegotiation(policy);
+        SEC_E_OK
+    })
+}
+
+/// OpenSchannelSetSessionCacheSize: the process-wide session cache bound (default 10,000 or
+/// `OPENSCHANNEL_SESSION_CACHE_SIZE`); 0 disables caching. Least recently used entries above
+/// the new bound are evicted. Returns SEC_E_OK.
+#[no_mangle]
+pub extern "C" fn OpenSchannelSetSessionCacheSize(entries: DWORD) -> SECURITY_STATUS {
+    ffi_guard!(SEC_E_INTERNAL_ERROR, {
+        crate::cache::SessionCache::global().set_capacity(entries as usize);
         SEC_E_OK
     })
 }

@@ -82,7 +82,11 @@ pub unsafe extern "C" fn EncryptMessage(phContext: PCtxtHandle, fQOP: ULONG, pMe
 /// after the record, if any)]`. Returns SEC_E_INCOMPLETE_MESSAGE (DATA slot and first EMPTY
 /// become SECBUFFER_MISSING with the count), SEC_I_CONTEXT_EXPIRED (close_notify; DATA empty),
 /// SEC_E_DECRYPT_FAILURE (bad MAC/padding: fatal, the bad_record_mac alert is returned by the
-/// next ISC/ASC call), SEC_E_INVALID_TOKEN (descriptor shape) or SEC_E_INVALID_HANDLE.
+/// next ISC/ASC call), SEC_I_RENEGOTIATE (a handshake record starts the buffer: DATA is empty
+/// and every byte is EXTRA, to be passed as the input TOKEN of InitializeSecurityContext /
+/// AcceptSecurityContext), SEC_E_INVALID_TOKEN (descriptor shape) or SEC_E_INVALID_HANDLE.
+/// Application data that arrived while a renegotiation was in flight is returned first, from
+/// memory owned by the context (valid until the next call on it), with the caller's bytes EXTRA.
 #[no_mangle]
 pub unsafe extern "C" fn DecryptMessage(phContext: PCtxtHandle, pMessage: PSecBufferDesc, MessageSeqNo: ULONG, pfQOP: *mut ULONG) -> SECURITY_STATUS {
     ffi_guard!(SEC_E_INTERNAL_ERROR, {
@@ -109,7 +113,24 @@ pub unsafe extern "C" fn DecryptMessage(phContext: PCtxtHandle, pMessage: PSecBu
             Err(s) => return s,
         };
         let total = input.len();
-        let result = ctx.lock().conn.open(input);
+        let mut c = ctx.lock();
+        if let Some(q) = c.conn.take_queued() {
+            // Data that arrived inside a renegotiation: handed out from the context's memory
+            // (valid until the next call on this context); the caller's bytes are all EXTRA.
+            c.delivered = q;
+            let (p, n) = (c.delivered.as_mut_ptr(), c.delivered.len());
+            drop(c);
+            bufs[d].BufferType = SECBUFFER_STREAM_HEADER;
+            bufs[d].cbBuffer = 0;
+            bufs[empties[0]] = SecBuffer { cbBuffer: n as u32, BufferType: SECBUFFER_DATA, pvBuffer: p as *mut c_void };
+            bufs[empties[1]] = SecBuffer { cbBuffer: 0, BufferType: SECBUFFER_STREAM_TRAILER, pvBuffer: base as *mut c_void };
+            if total > 0 {
+                bufs[empties[2]] = SecBuffer { cbBuffer: total as u32, BufferType: SECBUFFER_EXTRA, pvBuffer: base as *mut c_void };
+            }
+            return SEC_E_OK;
+        }
+        let result = c.conn.open(input);
+        drop(c);
         if let Some(q) = unsafe { pfQOP.as_mut() } {
             *q = 0;
         }
@@ -129,6 +150,15 @@ pub unsafe extern "C" fn DecryptMessage(phContext: PCtxtHandle, pMessage: PSecBu
             }
             Ok(Opened::Data { plaintext, record_len }) => (plaintext, record_len, SEC_E_OK),
             Ok(Opened::Closed { record_len }) => (HEADER_LEN..HEADER_LEN, record_len, SEC_I_CONTEXT_EXPIRED),
+            Ok(Opened::Renegotiate) => {
+                // Nothing consumed: every byte, starting with the handshake record, is EXTRA for
+                // the caller to pass to InitializeSecurityContext/AcceptSecurityContext.
+                set(&mut bufs[d], SECBUFFER_STREAM_HEADER, 0, 0);
+                set(&mut bufs[empties[0]], SECBUFFER_DATA, 0, 0);
+                set(&mut bufs[empties[1]], SECBUFFER_STREAM_TRAILER, 0, 0);
+                set(&mut bufs[empties[2]], SECBUFFER_EXTRA, 0, total);
+                return SEC_I_RENEGOTIATE;
+            }
             Err(e) => return from_error(&e),
         };
         set(&mut bufs[d], SECBUFFER_STREAM_HEADER, 0, HEADER_LEN);

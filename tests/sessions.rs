@@ -1,0 +1,230 @@
+//! Resumption and renegotiation between our client and server engines in memory.
+
+use std::sync::Arc;
+
+use openschannel::cache::SessionCache;
+use openschannel::crypto::rsa::RsaPrivateKey;
+use openschannel::engine::config::{Config, Renegotiation, ServerIdentity};
+use openschannel::engine::{Connection, Opened, Step};
+use openschannel::suites;
+use openschannel::x509::{self, TrustStore};
+
+const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data");
+
+fn read(name: &str) -> Vec<u8> {
+    std::fs::read(format!("{DATA}/{name}")).unwrap()
+}
+
+struct Ends {
+    client: Arc<Config>,
+    server: Arc<Config>,
+}
+
+fn ends(tweak: impl Fn(&mut Config, &mut Config)) -> Ends {
+    let mut trust = TrustStore::empty();
+    trust.add_pem_or_der(&read("ca.pem")).unwrap();
+    let trust = Arc::new(trust);
+    let mut client = Config::new(trust.clone());
+    client.cache = Some(Arc::new(SessionCache::new(100)));
+    client.cred_id = 1;
+    let mut server = Config::new(trust);
+    server.cache = Some(Arc::new(SessionCache::new(100)));
+    server.cred_id = 2;
+    let chain = x509::pem::certs_from_pem_or_der(&read("server.pem")).unwrap();
+    let key = x509::pem::rsa_private_key_pkcs1_der(&read("server.key")).unwrap();
+    server.identity = Some(ServerIdentity { chain, key: Arc::new(RsaPrivateKey::from_pkcs1_der(&key).unwrap()) });
+    tweak(&mut client, &mut server);
+    Ends { client: Arc::new(client), server: Arc::new(server) }
+}
+
+/// Moves `from`'s pending output into `to`; true if anything moved.
+fn deliver(from: &mut Connection, to: &mut Connection) -> bool {
+    let bytes = from.take_output();
+    let mut at = 0;
+    while at < bytes.len() {
+        match to.process_handshake(&bytes[at..]).unwrap() {
+            Step::Continue { consumed } | Step::Done { consumed } if consumed > 0 => at += consumed,
+            other => panic!("stuck: {other:?}"),
+        }
+    }
+    !bytes.is_empty()
+}
+
+/// Passes bytes between the two ends until nothing moves.
+fn pump(a: &mut Connection, b: &mut Connection) {
+    while deliver(a, b) | deliver(b, a) {}
+}
+
+fn connect(e: &Ends) -> (Connection, Connection) {
+    let mut c = Connection::new_client(e.client.clone(), Some("localhost".into()));
+    let mut s = Connection::new_server(e.server.clone());
+    c.start().unwrap();
+    pump(&mut c, &mut s);
+    assert!(c.is_established() && s.is_established());
+    (c, s)
+}
+
+/// Sends `data` and returns what the receiver's `open` yields, record by record.
+fn send(from: &mut Connection, to: &mut Connection, data: &[u8]) -> Vec<u8> {
+    let mut wire = from.seal(data).unwrap();
+    let mut got = Vec::new();
+    let mut at = 0;
+    while at < wire.len() {
+        match to.open(&mut wire[at..]).unwrap() {
+            Opened::Data { plaintext, record_len } => {
+                got.extend_from_slice(&wire[at + plaintext.start..at + plaintext.end]);
+                at += record_len;
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    got
+}
+
+#[test]
+fn second_connection_resumes_with_fresh_keys() {
+    let e = ends(|_, _| {});
+    let (mut c1, mut s1) = connect(&e);
+    assert!(!c1.resumed() && !s1.resumed());
+    let (mut c2, mut s2) = connect(&e);
+    assert!(c2.resumed() && s2.resumed(), "abbreviated handshake");
+    assert_eq!(c1.info().unwrap().session_id, c2.info().unwrap().session_id);
+    assert_eq!(c2.peer_certificates(), c1.peer_certificates(), "client still knows the server's chain");
+    assert_eq!(send(&mut c2, &mut s2, b"resumed"), b"resumed");
+    assert_eq!(send(&mut s2, &mut c2, b"indeed"), b"indeed");
+    // Fresh randoms give fresh keys: a record of connection 1 does not open on connection 2.
+    let mut rec = c1.seal(b"x").unwrap();
+    let mut copy = rec.clone();
+    assert!(s2.open(&mut rec).is_err());
+    assert!(matches!(s1.open(&mut copy).unwrap(), Opened::Data { .. }), "but it does on its own connection");
+}
+
+#[test]
+fn falls_back_to_a_full_handshake_when_the_server_forgot() {
+    let e = ends(|_, _| {});
+    connect(&e);
+    e.server.cache.as_ref().unwrap().set_capacity(0);
+    let (c, s) = connect(&e);
+    assert!(!c.resumed() && !s.resumed());
+    assert!(!c.peer_certificates().is_empty());
+}
+
+#[test]
+fn disabled_reconnects_and_other_credentials_do_not_resume() {
+    let e = ends(|c, _| c.cache = None);
+    connect(&e);
+    assert!(!connect(&e).0.resumed());
+    // Same cache, another client credential: its sessions are not ours.
+    let e = ends(|_, _| {});
+    connect(&e);
+    let mut other = (*e.client).clone();
+    other.cred_id = 99;
+    let mut c = Connection::new_client(Arc::new(other), Some("localhost".into()));
+    let mut s = Connection::new_server(e.server.clone());
+    c.start().unwrap();
+    pump(&mut c, &mut s);
+    assert!(!c.resumed());
+}
+
+#[test]
+fn expired_sessions_are_not_resumed() {
+    let e = ends(|c, s| {
+        c.session_lifetime = 0;
+        s.session_lifetime = 0;
+    });
+    connect(&e);
+    assert!(!connect(&e).0.resumed());
+}
+
+fn open_one(to: &mut Connection, wire: &mut [u8]) -> Opened {
+    to.open(wire).unwrap()
+}
+
+#[test]
+fn client_initiated_renegotiation_with_data_around_it() {
+    let e = ends(|_, _| {});
+    let (mut c, mut s) = connect(&e);
+    let first_session = s.info().unwrap().session_id;
+    assert_eq!(send(&mut c, &mut s, b"before"), b"before");
+    c.request_renegotiation().unwrap();
+    assert!(c.renegotiating());
+    let mut hello = c.take_output();
+    // Data written after the new ClientHello but before the server answered.
+    let mut data = c.seal(b"during").unwrap();
+    assert_eq!(open_one(&mut s, &mut hello), Opened::Renegotiate, "handshake record is not consumed by open");
+    hello.extend_from_slice(&data);
+    // The server's handshake loop gets hello + data; the data is queued, not lost.
+    match s.process_handshake(&hello).unwrap() {
+        Step::Continue { consumed } => assert_eq!(consumed, hello.len()),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(s.take_queued().as_deref(), Some(&b"during"[..]));
+    data.clear();
+    pump(&mut c, &mut s);
+    assert!(c.is_established() && s.is_established());
+    assert_ne!(s.info().unwrap().session_id, first_session, "a new full handshake");
+    assert_eq!(send(&mut c, &mut s, b"after"), b"after");
+    assert_eq!(send(&mut s, &mut c, b"after too"), b"after too");
+}
+
+#[test]
+fn server_initiated_renegotiation() {
+    let e = ends(|_, _| {});
+    let (mut c, mut s) = connect(&e);
+    s.request_renegotiation().unwrap();
+    assert!(s.is_established(), "a server waits for the ClientHello in its data loop");
+    let mut req = s.take_output();
+    // Client data sent before it saw the HelloRequest still arrives normally.
+    assert_eq!(send(&mut c, &mut s, b"racing"), b"racing");
+    assert_eq!(open_one(&mut c, &mut req), Opened::Renegotiate);
+    assert!(matches!(c.process_handshake(&req).unwrap(), Step::Continue { .. }));
+    let mut hello = c.take_output();
+    assert_eq!(open_one(&mut s, &mut hello), Opened::Renegotiate);
+    assert!(matches!(s.process_handshake(&hello).unwrap(), Step::Continue { .. }));
+    pump(&mut c, &mut s);
+    assert!(c.is_established() && s.is_established());
+    assert_eq!(send(&mut s, &mut c, b"renegotiated"), b"renegotiated");
+    // And once more: verify_data chains through successive renegotiations (RFC 5746).
+    c.request_renegotiation().unwrap();
+    let hello = c.take_output();
+    s.process_handshake(&hello).unwrap();
+    pump(&mut c, &mut s);
+    assert!(c.is_established() && s.is_established());
+    assert_eq!(send(&mut c, &mut s, b"twice"), b"twice");
+}
+
+#[test]
+fn refusing_renegotiation_sends_a_warning_and_keeps_the_connection() {
+    let e = ends(|_, s| s.renegotiation = Renegotiation::Refuse);
+    let (mut c, mut s) = connect(&e);
+    assert!(s.request_renegotiation().is_err(), "our own side may not start one either");
+    c.request_renegotiation().unwrap();
+    let hello = c.take_output();
+    assert!(matches!(s.process_handshake(&hello).unwrap(), Step::Done { .. }));
+    let mut warning = s.take_output();
+    // The client reads the no_renegotiation warning as an empty record and goes on.
+    assert!(matches!(c.open(&mut warning).unwrap(), Opened::Data { .. }));
+    assert!(s.is_established());
+    assert_eq!(send(&mut s, &mut c, b"still here"), b"still here");
+}
+
+#[test]
+fn insecure_renegotiation_refused_by_default_allowed_on_request() {
+    for (policy, allowed) in [(Renegotiation::SecureOnly, false), (Renegotiation::AllowInsecure, true)] {
+        let e = ends(|c, s| {
+            c.offer_secure_renegotiation = false;
+            c.renegotiation = Renegotiation::AllowInsecure;
+            s.renegotiation = policy;
+        });
+        let (mut c, mut s) = connect(&e);
+        assert!(!s.info().unwrap().secure_renegotiation);
+        c.request_renegotiation().unwrap();
+        let hello = c.take_output();
+        s.process_handshake(&hello).unwrap();
+        assert_eq!(s.is_established(), !allowed, "{policy:?}");
+        pump(&mut c, &mut s);
+        if allowed {
+            assert!(c.is_established() && s.is_established());
+        }
+    }
+}
