@@ -31,13 +31,6 @@ typedef struct SecPkgInfoW *PSecPkgInfoW;
 
 
 /*
- Schannel's defaults.
- */
-#define DEFAULT_CAPACITY 10000
-
-#define DEFAULT_LIFETIME_SECS (10 * 3600)
-
-/*
  `UNISP_RPC_ID` (schannel.h): Schannel's `wRPCID`.
  */
 #define UNISP_RPC_ID 14
@@ -1410,10 +1403,13 @@ SECURITY_STATUS AcceptSecurityContext(PCredHandle phCredential,
 SECURITY_STATUS DeleteSecurityContext(PCtxtHandle phContext);
 
 /*
- ApplyControlToken: `[TOKEN]` holding DWORD SCHANNEL_SHUTDOWN, or a SCHANNEL_ALERT_TOKEN.
- The next ISC/ASC call returns the alert record to send. Returns SEC_E_OK,
- SEC_E_INVALID_HANDLE, SEC_E_INTERNAL_ERROR (NULL descriptor), SEC_E_INVALID_TOKEN (wrong
- buffer shape) or SEC_E_UNSUPPORTED_FUNCTION (short token, SCHANNEL_RENEGOTIATE, unknown).
+ ApplyControlToken: `[TOKEN]` holding DWORD SCHANNEL_SHUTDOWN, a SCHANNEL_ALERT_TOKEN, or
+ DWORD SCHANNEL_RENEGOTIATE (established contexts only). The next ISC/ASC call (input may be
+ NULL; output needed) returns the alert record to send, or starts the renegotiation: a
+ client's ClientHello with SEC_I_CONTINUE_NEEDED, a server's HelloRequest with SEC_E_OK.
+ Returns SEC_E_OK, SEC_E_INVALID_HANDLE, SEC_E_INTERNAL_ERROR (NULL descriptor),
+ SEC_E_INVALID_TOKEN (wrong buffer shape) or SEC_E_UNSUPPORTED_FUNCTION (short token,
+ unknown token, SCHANNEL_RENEGOTIATE before the handshake completed).
  */
 SECURITY_STATUS ApplyControlToken(PCtxtHandle phContext,
                                   PSecBufferDesc pInput);

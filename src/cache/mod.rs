@@ -14,8 +14,8 @@ use zeroize::Zeroizing;
 use crate::msgs::enums::ProtocolVersion;
 
 /// Schannel's defaults.
-pub const DEFAULT_CAPACITY: usize = 10_000;
-pub const DEFAULT_LIFETIME_SECS: i64 = 10 * 3600;
+pub(crate) const DEFAULT_CAPACITY: usize = 10_000;
+pub(crate) const DEFAULT_LIFETIME_SECS: i64 = 10 * 3600;
 
 /// What a resumed handshake needs from the original one.
 #[derive(Clone)]

@@ -85,7 +85,9 @@ pub fn verify(alg: SigAlg, spki_der: &[u8], msg: &[u8], sig: &[u8]) -> bool {
             }
         }
     };
-    UnparsedPublicKey::new(algorithm, key).verify(msg, sig).is_ok()
+    UnparsedPublicKey::new(algorithm, key)
+        .verify(msg, sig)
+        .is_ok()
 }
 
 #[cfg(test)]
@@ -101,7 +103,10 @@ mod tests {
 
     fn leaf_spki() -> Vec<u8> {
         let cert = Certificate::from_der(LEAF).unwrap();
-        cert.tbs_certificate().subject_public_key_info().to_der().unwrap()
+        cert.tbs_certificate()
+            .subject_public_key_info()
+            .to_der()
+            .unwrap()
     }
 
     /// SPKI for an uncompressed EC point on `curve`.
@@ -119,7 +124,8 @@ mod tests {
     fn rsa_sign(params: &'static dyn lc::RsaEncoding, msg: &[u8]) -> Vec<u8> {
         let key = RsaKeyPair::from_der(RSA_KEY).unwrap();
         let mut sig = vec![0; key.public_modulus_len()];
-        key.sign(params, &SystemRandom::new(), msg, &mut sig).unwrap();
+        key.sign(params, &SystemRandom::new(), msg, &mut sig)
+            .unwrap();
         sig
     }
 
@@ -128,7 +134,10 @@ mod tests {
         let spki = leaf_spki();
         let msg = b"openschannel";
         for (alg, enc) in [
-            (SigAlg::RsaPkcs1Sha256, &lc::RSA_PKCS1_SHA256 as &'static dyn lc::RsaEncoding),
+            (
+                SigAlg::RsaPkcs1Sha256,
+                &lc::RSA_PKCS1_SHA256 as &'static dyn lc::RsaEncoding,
+            ),
             (SigAlg::RsaPkcs1Sha384, &lc::RSA_PKCS1_SHA384),
             (SigAlg::RsaPkcs1Sha512, &lc::RSA_PKCS1_SHA512),
         ] {
@@ -155,8 +164,16 @@ mod tests {
         let rng = SystemRandom::new();
         let msg = b"openschannel";
         for (signing, curve, alg) in [
-            (&lc::ECDSA_P256_SHA256_ASN1_SIGNING, SECP_256_R_1, SigAlg::EcdsaP256Sha256),
-            (&lc::ECDSA_P384_SHA384_ASN1_SIGNING, SECP_384_R_1, SigAlg::EcdsaP384Sha384),
+            (
+                &lc::ECDSA_P256_SHA256_ASN1_SIGNING,
+                SECP_256_R_1,
+                SigAlg::EcdsaP256Sha256,
+            ),
+            (
+                &lc::ECDSA_P384_SHA384_ASN1_SIGNING,
+                SECP_384_R_1,
+                SigAlg::EcdsaP384Sha384,
+            ),
         ] {
             let pkcs8 = EcdsaKeyPair::generate_pkcs8(signing, &rng).unwrap();
             let key = EcdsaKeyPair::from_pkcs8(signing, pkcs8.as_ref()).unwrap();
@@ -172,7 +189,11 @@ mod tests {
             assert!(!verify(other, &spki, msg, sig.as_ref()));
             assert!(!verify(SigAlg::RsaPkcs1Sha256, &spki, msg, sig.as_ref()));
             // The key on the wrong curve label.
-            let wrong_curve = if curve == SECP_256_R_1 { SECP_384_R_1 } else { SECP_256_R_1 };
+            let wrong_curve = if curve == SECP_256_R_1 {
+                SECP_384_R_1
+            } else {
+                SECP_256_R_1
+            };
             let spki = ec_spki(wrong_curve, key.public_key().as_ref());
             assert!(!verify(alg, &spki, msg, sig.as_ref()));
         }
@@ -181,7 +202,11 @@ mod tests {
     #[test]
     fn garbage_keys_and_signatures_are_false() {
         let spki = leaf_spki();
-        for alg in [SigAlg::RsaPkcs1Sha1, SigAlg::RsaPkcs1Sha256, SigAlg::EcdsaP256Sha256] {
+        for alg in [
+            SigAlg::RsaPkcs1Sha1,
+            SigAlg::RsaPkcs1Sha256,
+            SigAlg::EcdsaP256Sha256,
+        ] {
             assert!(!verify(alg, b"", b"m", b"s"));
             assert!(!verify(alg, &spki, b"m", b""));
             for len in 0..spki.len() {

@@ -18,6 +18,8 @@ use crate::record::{HEADER_LEN, MAX_FRAGMENT};
 pub enum Control {
     Shutdown,
     Alert(AlertLevel, AlertDescription),
+    /// `SCHANNEL_RENEGOTIATE`: a client sends a new ClientHello, a server a HelloRequest.
+    Renegotiate,
 }
 
 /// One security context.
@@ -63,6 +65,7 @@ impl Context {
             let token = match ctrl {
                 Control::Shutdown => self.conn.close_notify(),
                 Control::Alert(level, desc) => self.conn.send_alert(level, desc),
+                Control::Renegotiate => return self.start_renegotiation(),
             };
             return StepOutcome { status: SEC_E_OK, token, ..Default::default() };
         }
@@ -71,23 +74,9 @@ impl Context {
             // An alert queued by a failed DecryptMessage/EncryptMessage is handed out here.
             return StepOutcome { status: SEC_E_OK, token: pending, ..Default::default() };
         }
-        let input = input.unwrap_or_default();
-        if input.is_empty() {
-            if !self.conn.is_established() {
-                return StepOutcome { status: SEC_E_INCOMPLETE_MESSAGE, ..Default::default() };
-            }
-            // No input on an established context: our side asks for a renegotiation. A client
-            // sends a ClientHello and goes on with the handshake loop; a server sends a
-            // HelloRequest and goes back to DecryptMessage, which reports the client's hello
-            // with SEC_I_RENEGOTIATE.
-            return match self.conn.request_renegotiation() {
-                Ok(()) => {
-                    let status = if self.conn.is_established() { SEC_E_OK } else { SEC_I_CONTINUE_NEEDED };
-                    StepOutcome { status, token: self.conn.take_output(), ..Default::default() }
-                }
-                Err(e) => StepOutcome { status: from_error(&e), token: self.conn.take_output(), ..Default::default() },
-            };
-        }
+        let Some(input) = input.filter(|i| !i.is_empty()) else {
+            return StepOutcome { status: SEC_E_INCOMPLETE_MESSAGE, ..Default::default() };
+        };
         match self.conn.process_handshake(input) {
             Ok(Step::Incomplete { needed }) => StepOutcome { status: SEC_E_INCOMPLETE_MESSAGE, missing: Some(needed), ..Default::default() },
             Ok(Step::Continue { consumed }) => StepOutcome {
@@ -102,6 +91,19 @@ impl Context {
                 extra: input.len() - consumed,
                 missing: None,
             },
+            Err(e) => StepOutcome { status: from_error(&e), token: self.conn.take_output(), ..Default::default() },
+        }
+    }
+
+    /// Our side asks for a renegotiation: a client sends a ClientHello and goes on with its
+    /// handshake loop (SEC_I_CONTINUE_NEEDED); a server sends a HelloRequest and goes back to
+    /// DecryptMessage (SEC_E_OK), which reports the client's hello with SEC_I_RENEGOTIATE.
+    fn start_renegotiation(&mut self) -> StepOutcome {
+        match self.conn.request_renegotiation() {
+            Ok(()) => {
+                let status = if self.conn.is_established() { SEC_E_OK } else { SEC_I_CONTINUE_NEEDED };
+                StepOutcome { status, token: self.conn.take_output(), ..Default::default() }
+            }
             Err(e) => StepOutcome { status: from_error(&e), token: self.conn.take_output(), ..Default::default() },
         }
     }

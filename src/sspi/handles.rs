@@ -54,7 +54,8 @@ impl<T> HandleTable<T> {
         }
         let i = h.dwLower.checked_sub(1)?;
         let s = slots.get(i)?;
-        (s.value.is_some() && (h.dwUpper >> 8) as u32 == s.generation).then_some(i)
+        // The whole dwUpper must match: every bit of a handle we issued is checked.
+        (s.value.is_some() && h.dwUpper == self.encode(i, s.generation).dwUpper).then_some(i)
     }
 
     /// The object behind `h`, if `h` is a live handle of this kind.
@@ -90,6 +91,10 @@ mod tests {
         assert!(ctxs.get(&h).is_none(), "wrong kind");
         assert!(creds.get(&SecHandle { dwLower: 0, dwUpper: 0 }).is_none());
         assert!(creds.get(&SecHandle { dwLower: 99, dwUpper: h.dwUpper }).is_none());
+        for bit in 8..usize::BITS {
+            let forged = SecHandle { dwLower: h.dwLower, dwUpper: h.dwUpper ^ (1 << bit) };
+            assert!(creds.get(&forged).is_none(), "bit {bit} of dwUpper flipped");
+        }
         assert!(creds.remove(&h));
         assert!(creds.get(&h).is_none(), "stale");
         assert!(!creds.remove(&h), "double free");

@@ -17,8 +17,7 @@ pub mod verify;
 
 pub use trust::TrustStore;
 pub use verify::{
-    rsa_modulus_bits, rsa_public_key_pkcs1, subject_public_key_info, verify_chain,
-    verify_host_name,
+    rsa_modulus_bits, rsa_public_key_pkcs1, subject_public_key_info, verify_chain, verify_host_name,
 };
 
 /// Why a certificate or chain was rejected.

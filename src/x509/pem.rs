@@ -68,7 +68,9 @@ pub fn pem_blocks(bytes: &[u8]) -> Vec<PemBlock> {
                     label,
                     contents: decode_body(body),
                 });
-                rest = body_start.get(body_len + end_marker.len()..).unwrap_or_default();
+                rest = body_start
+                    .get(body_len + end_marker.len()..)
+                    .unwrap_or_default();
             }
             None => {
                 // RFC 7468 §2: a block without its post-encapsulation
@@ -151,7 +153,7 @@ pub fn rsa_private_key_pkcs1_der(bytes: &[u8]) -> Result<Zeroizing<Vec<u8>>, Cer
             });
     }
     for block in pem_blocks(bytes) {
-        let parse: fn(&[u8]) -> Result<Zeroizing<Vec<u8>>, CertError> = match block.label.as_str() {
+        let parse: KeyParser = match block.label.as_str() {
             "RSA PRIVATE KEY" => pkcs1_from_pkcs1_der,
             "PRIVATE KEY" => pkcs1_from_pkcs8_der,
             // Keys we recognise but cannot use: report that rather than
@@ -168,6 +170,9 @@ pub fn rsa_private_key_pkcs1_der(bytes: &[u8]) -> Result<Zeroizing<Vec<u8>>, Cer
     }
     Err(CertError::Empty)
 }
+
+/// Turns one key container's DER into PKCS#1 DER.
+type KeyParser = fn(&[u8]) -> Result<Zeroizing<Vec<u8>>, CertError>;
 
 /// Validates `der` as an RFC 8017 A.1.2 RSAPrivateKey and copies it.
 fn pkcs1_from_pkcs1_der(der: &[u8]) -> Result<Zeroizing<Vec<u8>>, CertError> {
@@ -297,8 +302,14 @@ mod tests {
 
     #[test]
     fn pem_and_der_give_the_same_certificate() {
-        assert_eq!(certs_from_pem_or_der(LEAF_PEM).unwrap(), vec![LEAF_DER.to_vec()]);
-        assert_eq!(certs_from_pem_or_der(LEAF_DER).unwrap(), vec![LEAF_DER.to_vec()]);
+        assert_eq!(
+            certs_from_pem_or_der(LEAF_PEM).unwrap(),
+            vec![LEAF_DER.to_vec()]
+        );
+        assert_eq!(
+            certs_from_pem_or_der(LEAF_DER).unwrap(),
+            vec![LEAF_DER.to_vec()]
+        );
     }
 
     #[test]
@@ -310,12 +321,21 @@ mod tests {
 
     #[test]
     fn garbage_is_malformed() {
-        assert_eq!(certs_from_pem_or_der(b"hello world"), Err(CertError::Malformed));
-        assert_eq!(certs_from_pem_or_der(&[0x30, 0x03, 1, 2, 3]), Err(CertError::Malformed));
+        assert_eq!(
+            certs_from_pem_or_der(b"hello world"),
+            Err(CertError::Malformed)
+        );
+        assert_eq!(
+            certs_from_pem_or_der(&[0x30, 0x03, 1, 2, 3]),
+            Err(CertError::Malformed)
+        );
         let bad_b64 = b"-----BEGIN CERTIFICATE-----\nMII*\n-----END CERTIFICATE-----\n";
         assert_eq!(certs_from_pem_or_der(bad_b64), Err(CertError::Malformed));
         let unterminated = b"-----BEGIN CERTIFICATE-----\nMIIB\n";
-        assert_eq!(certs_from_pem_or_der(unterminated), Err(CertError::Malformed));
+        assert_eq!(
+            certs_from_pem_or_der(unterminated),
+            Err(CertError::Malformed)
+        );
         // Valid base64 whose content is not a certificate.
         let not_cert = b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
         assert_eq!(certs_from_pem_or_der(not_cert), Err(CertError::Malformed));
@@ -328,7 +348,10 @@ mod tests {
     #[test]
     fn truncated_der_and_pem_never_panic() {
         for len in 0..LEAF_DER.len() {
-            assert!(certs_from_pem_or_der(&LEAF_DER[..len]).is_err(), "len {len}");
+            assert!(
+                certs_from_pem_or_der(&LEAF_DER[..len]).is_err(),
+                "len {len}"
+            );
         }
         for len in 0..LEAF_PEM.len() {
             let _ = certs_from_pem_or_der(&LEAF_PEM[..len]);
@@ -364,7 +387,10 @@ mod tests {
         let mut body = LEAF_DER.to_vec();
         body.extend_from_slice(&[0x30, 0x00]); // an empty X509_CERT_AUX
         let pem = wrap("TRUSTED CERTIFICATE", &body);
-        assert_eq!(certs_from_pem_or_der(&pem).unwrap(), vec![LEAF_DER.to_vec()]);
+        assert_eq!(
+            certs_from_pem_or_der(&pem).unwrap(),
+            vec![LEAF_DER.to_vec()]
+        );
     }
 
     #[test]
@@ -382,16 +408,31 @@ mod tests {
 
     #[test]
     fn unusable_keys_are_reported() {
-        assert_eq!(rsa_private_key_pkcs1_der(EC_KEY), Err(CertError::UnsupportedKey));
+        assert_eq!(
+            rsa_private_key_pkcs1_der(EC_KEY),
+            Err(CertError::UnsupportedKey)
+        );
         assert_eq!(rsa_private_key_pkcs1_der(b""), Err(CertError::Empty));
         assert_eq!(rsa_private_key_pkcs1_der(LEAF_PEM), Err(CertError::Empty));
-        assert_eq!(rsa_private_key_pkcs1_der(b"junk"), Err(CertError::Malformed));
-        assert_eq!(rsa_private_key_pkcs1_der(LEAF_DER), Err(CertError::Malformed));
+        assert_eq!(
+            rsa_private_key_pkcs1_der(b"junk"),
+            Err(CertError::Malformed)
+        );
+        assert_eq!(
+            rsa_private_key_pkcs1_der(LEAF_DER),
+            Err(CertError::Malformed)
+        );
         let encrypted = wrap("ENCRYPTED PRIVATE KEY", &[0x30, 0x00]);
-        assert_eq!(rsa_private_key_pkcs1_der(&encrypted), Err(CertError::UnsupportedKey));
+        assert_eq!(
+            rsa_private_key_pkcs1_der(&encrypted),
+            Err(CertError::UnsupportedKey)
+        );
         let legacy = b"-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\n\
             DEK-Info: AES-128-CBC,00\n\nAAAA\n-----END RSA PRIVATE KEY-----\n";
-        assert_eq!(rsa_private_key_pkcs1_der(legacy), Err(CertError::UnsupportedKey));
+        assert_eq!(
+            rsa_private_key_pkcs1_der(legacy),
+            Err(CertError::UnsupportedKey)
+        );
     }
 
     #[test]
@@ -414,7 +455,8 @@ mod tests {
             b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
         let mut out = format!("-----BEGIN {label}-----\n").into_bytes();
         for chunk in der.chunks(3) {
-            let n = chunk.iter().fold(0u32, |acc, &b| (acc << 8) | u32::from(b)) << (8 * (3 - chunk.len()));
+            let n = chunk.iter().fold(0u32, |acc, &b| (acc << 8) | u32::from(b))
+                << (8 * (3 - chunk.len()));
             for i in 0..4 {
                 if i <= chunk.len() {
                     out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]);

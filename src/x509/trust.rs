@@ -37,6 +37,9 @@ const MAX_FILE_SIZE: u64 = 16 * 1024 * 1024;
 pub(crate) struct Anchor {
     /// DER of the subject `Name`, exactly as encoded in the certificate.
     pub(crate) subject: Vec<u8>,
+    /// The subject in the canonical form path building compares
+    /// (RFC 5280 §7.1; see `name::name_key`).
+    pub(crate) subject_key: Vec<u8>,
     /// DER of the SubjectPublicKeyInfo.
     pub(crate) spki: Vec<u8>,
     /// The whole certificate.
@@ -51,7 +54,9 @@ pub struct TrustStore {
 
 impl core::fmt::Debug for TrustStore {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("TrustStore").field("anchors", &self.anchors.len()).finish()
+        f.debug_struct("TrustStore")
+            .field("anchors", &self.anchors.len())
+            .finish()
     }
 }
 
@@ -186,6 +191,7 @@ impl TrustStore {
         }
         self.anchors.push(Anchor {
             subject: parsed.subject.to_vec(),
+            subject_key: parsed.subject_key,
             spki: parsed.spki.to_vec(),
             der: der.to_vec(),
         });
@@ -242,7 +248,9 @@ fn is_cert_file_name(name: &str) -> bool {
 
 /// A non-empty environment variable as a path.
 fn env_path(var: &str) -> Option<PathBuf> {
-    std::env::var_os(var).filter(|v| !v.is_empty()).map(PathBuf::from)
+    std::env::var_os(var)
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
 }
 
 /// The contents of `path`, at most [`MAX_FILE_SIZE`] bytes; `None` on any
@@ -266,7 +274,9 @@ mod tests {
     const LEAF_DER: &[u8] = include_bytes!("testdata/leaf.der");
 
     fn testdata(name: &str) -> PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("src/x509/testdata").join(name)
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("src/x509/testdata")
+            .join(name)
     }
 
     #[test]
@@ -304,14 +314,27 @@ mod tests {
 
     #[test]
     fn from_file_pem_and_der() {
-        assert_eq!(TrustStore::from_file(&testdata("bundle.pem")).unwrap().len(), 3);
-        assert_eq!(TrustStore::from_file(&testdata("leaf.der")).unwrap().len(), 1);
+        assert_eq!(
+            TrustStore::from_file(&testdata("bundle.pem"))
+                .unwrap()
+                .len(),
+            3
+        );
+        assert_eq!(
+            TrustStore::from_file(&testdata("leaf.der")).unwrap().len(),
+            1
+        );
         assert_eq!(
             TrustStore::from_file(&testdata("does-not-exist.pem")).unwrap_err(),
             CertError::Empty
         );
+        // make.sh mentions "-----BEGIN " but holds no certificate block.
         assert_eq!(
             TrustStore::from_file(&testdata("make.sh")).unwrap_err(),
+            CertError::Empty
+        );
+        assert_eq!(
+            TrustStore::from_file(&testdata("leaf.rsa.der")).unwrap_err(),
             CertError::Malformed
         );
     }
@@ -352,7 +375,11 @@ mod tests {
         fs::create_dir_all(&certdir).unwrap();
         fs::write(certdir.join("root.pem"), ROOT).unwrap();
         fs::write(certdir.join("0123abcd.0"), LEAF_DER).unwrap();
-        fs::write(certdir.join("ignored.txt"), include_bytes!("testdata/inter.pem")).unwrap();
+        fs::write(
+            certdir.join("ignored.txt"),
+            include_bytes!("testdata/inter.pem"),
+        )
+        .unwrap();
         std::env::set_var("SSL_CERT_DIR", &certdir);
         let from_dir = TrustStore::system();
 

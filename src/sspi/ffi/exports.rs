@@ -308,6 +308,10 @@ unsafe fn handshake_call(
         Err(s) => return (s, ctx_handle),
     };
     let mut c = ctx.lock();
+    if output_desc.is_null() && first_output.is_none() && c.pending_control.is_some() {
+        // Nowhere to put the alert or hello: nothing happens and the control stays armed.
+        return (SEC_E_INCOMPLETE_MESSAGE, ctx_handle);
+    }
     let outcome = match first_output {
         Some(o) => o,
         None => c.step(input.token.as_ref().map(|(_, d)| d.as_slice())),
@@ -554,10 +558,13 @@ pub unsafe extern "C" fn DeleteSecurityContext(phContext: PCtxtHandle) -> SECURI
     })
 }
 
-/// ApplyControlToken: `[TOKEN]` holding DWORD SCHANNEL_SHUTDOWN, or a SCHANNEL_ALERT_TOKEN.
-/// The next ISC/ASC call returns the alert record to send. Returns SEC_E_OK,
-/// SEC_E_INVALID_HANDLE, SEC_E_INTERNAL_ERROR (NULL descriptor), SEC_E_INVALID_TOKEN (wrong
-/// buffer shape) or SEC_E_UNSUPPORTED_FUNCTION (short token, SCHANNEL_RENEGOTIATE, unknown).
+/// ApplyControlToken: `[TOKEN]` holding DWORD SCHANNEL_SHUTDOWN, a SCHANNEL_ALERT_TOKEN, or
+/// DWORD SCHANNEL_RENEGOTIATE (established contexts only). The next ISC/ASC call (input may be
+/// NULL; output needed) returns the alert record to send, or starts the renegotiation: a
+/// client's ClientHello with SEC_I_CONTINUE_NEEDED, a server's HelloRequest with SEC_E_OK.
+/// Returns SEC_E_OK, SEC_E_INVALID_HANDLE, SEC_E_INTERNAL_ERROR (NULL descriptor),
+/// SEC_E_INVALID_TOKEN (wrong buffer shape) or SEC_E_UNSUPPORTED_FUNCTION (short token,
+/// unknown token, SCHANNEL_RENEGOTIATE before the handshake completed).
 #[no_mangle]
 pub unsafe extern "C" fn ApplyControlToken(phContext: PCtxtHandle, pInput: PSecBufferDesc) -> SECURITY_STATUS {
     ffi_guard!(SEC_E_INTERNAL_ERROR, {
@@ -584,6 +591,8 @@ pub unsafe extern "C" fn ApplyControlToken(phContext: PCtxtHandle, pInput: PSecB
         let dword = |i: usize| tok.get(i * 4..i * 4 + 4).map(|b| u32::from_ne_bytes([b[0], b[1], b[2], b[3]]));
         let control = match dword(0) {
             Some(SCHANNEL_SHUTDOWN) => Control::Shutdown,
+            // Only an established connection can renegotiate.
+            Some(SCHANNEL_RENEGOTIATE) if ctx.lock().conn.is_established() => Control::Renegotiate,
             Some(SCHANNEL_ALERT) => {
                 let (Some(kind), Some(number)) = (dword(1), dword(2)) else { return SEC_E_UNSUPPORTED_FUNCTION };
                 let level = match kind {
