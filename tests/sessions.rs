@@ -6,7 +6,6 @@ use openschannel::cache::SessionCache;
 use openschannel::crypto::rsa::RsaPrivateKey;
 use openschannel::engine::config::{Config, Renegotiation, ServerIdentity};
 use openschannel::engine::{Connection, Opened, Step};
-use openschannel::suites;
 use openschannel::x509::{self, TrustStore};
 
 const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data");

@@ -177,7 +177,7 @@ fn server_hello(hs: &mut HandshakeData, cfg: &Config, rl: &mut RecordLayer, body
         }
     }
     match (&hs.previous_verify_data, reneg_info) {
-        (None, Some(v)) if v.is_empty() => hs.secure_renegotiation = true,
+        (None, Some([])) => hs.secure_renegotiation = true,
         (None, Some(_)) => return Err(Error::HandshakeFailure("non-empty renegotiation_info on initial handshake")),
         (None, None) => {}
         // RFC 5746 §3.5: client_verify_data || server_verify_data, compared in constant time.
