@@ -197,10 +197,9 @@ fn untrusted_and_misnamed_servers_are_rejected_with_alerts() {
     // Client trusting nothing.
     let mut cfg = Config::new(Arc::new(TrustStore::empty()));
     cfg.suites = vec![suite];
-    for (cfg, name, want) in [
-        (Arc::new(cfg), "localhost", CertError::UnknownIssuer),
-        (configs(suite).0, "wrong.example", CertError::NameMismatch),
-    ] {
+    for (cfg, name, want) in
+        [(Arc::new(cfg), "localhost", CertError::UnknownIssuer), (configs(suite).0, "wrong.example", CertError::NameMismatch)]
+    {
         let mut client = Connection::new_client(cfg, Some(name.into()));
         let mut server = Connection::new_server(sc.clone());
         client.start().unwrap();

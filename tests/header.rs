@@ -6,12 +6,7 @@ fn header_is_fresh() {
     let root = env!("CARGO_MANIFEST_DIR");
     let config = cbindgen::Config::from_file(format!("{root}/cbindgen.toml")).expect("cbindgen.toml");
     let mut generated = Vec::new();
-    cbindgen::Builder::new()
-        .with_crate(root)
-        .with_config(config)
-        .generate()
-        .expect("cbindgen failed")
-        .write(&mut generated);
+    cbindgen::Builder::new().with_crate(root).with_config(config).generate().expect("cbindgen failed").write(&mut generated);
     let path = format!("{root}/include/openschannel.h");
     if std::env::var_os("UPDATE_HEADER").is_some() {
         std::fs::write(&path, &generated).expect("write header");

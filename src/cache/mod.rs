@@ -68,7 +68,8 @@ impl SessionCache {
         static GLOBAL: OnceLock<Arc<SessionCache>> = OnceLock::new();
         GLOBAL
             .get_or_init(|| {
-                let cap = std::env::var("OPENSCHANNEL_SESSION_CACHE_SIZE").ok().and_then(|v| v.trim().parse().ok()).unwrap_or(DEFAULT_CAPACITY);
+                let cap =
+                    std::env::var("OPENSCHANNEL_SESSION_CACHE_SIZE").ok().and_then(|v| v.trim().parse().ok()).unwrap_or(DEFAULT_CAPACITY);
                 Arc::new(SessionCache::new(cap))
             })
             .clone()

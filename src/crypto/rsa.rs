@@ -8,7 +8,7 @@
 #![allow(unsafe_code)]
 
 use core::ptr::NonNull;
-use subtle::{ConditionallySelectable, ConstantTimeEq, Choice};
+use subtle::{Choice, ConditionallySelectable, ConstantTimeEq};
 use zeroize::Zeroizing;
 
 /// Length of the RSA-encrypted premaster secret (RFC 2246 §7.4.7.1).

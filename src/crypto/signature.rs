@@ -53,10 +53,7 @@ pub fn verify(alg: SigAlg, spki_der: &[u8], msg: &[u8], sig: &[u8]) -> bool {
         return false;
     };
     let algorithm: &'static dyn VerificationAlgorithm = match alg {
-        SigAlg::RsaPkcs1Sha1
-        | SigAlg::RsaPkcs1Sha256
-        | SigAlg::RsaPkcs1Sha384
-        | SigAlg::RsaPkcs1Sha512 => {
+        SigAlg::RsaPkcs1Sha1 | SigAlg::RsaPkcs1Sha256 | SigAlg::RsaPkcs1Sha384 | SigAlg::RsaPkcs1Sha512 => {
             if spki.algorithm.oid != RSA_ENCRYPTION {
                 return false;
             }
@@ -85,9 +82,7 @@ pub fn verify(alg: SigAlg, spki_der: &[u8], msg: &[u8], sig: &[u8]) -> bool {
             }
         }
     };
-    UnparsedPublicKey::new(algorithm, key)
-        .verify(msg, sig)
-        .is_ok()
+    UnparsedPublicKey::new(algorithm, key).verify(msg, sig).is_ok()
 }
 
 #[cfg(test)]
@@ -103,19 +98,13 @@ mod tests {
 
     fn leaf_spki() -> Vec<u8> {
         let cert = Certificate::from_der(LEAF).unwrap();
-        cert.tbs_certificate()
-            .subject_public_key_info()
-            .to_der()
-            .unwrap()
+        cert.tbs_certificate().subject_public_key_info().to_der().unwrap()
     }
 
     /// SPKI for an uncompressed EC point on `curve`.
     fn ec_spki(curve: der::asn1::ObjectIdentifier, point: &[u8]) -> Vec<u8> {
         let spki = spki::SubjectPublicKeyInfoOwned {
-            algorithm: spki::AlgorithmIdentifierOwned {
-                oid: ID_EC_PUBLIC_KEY,
-                parameters: Some(der::Any::encode_from(&curve).unwrap()),
-            },
+            algorithm: spki::AlgorithmIdentifierOwned { oid: ID_EC_PUBLIC_KEY, parameters: Some(der::Any::encode_from(&curve).unwrap()) },
             subject_public_key: der::asn1::BitString::from_bytes(point).unwrap(),
         };
         spki.to_der().unwrap()
@@ -124,8 +113,7 @@ mod tests {
     fn rsa_sign(params: &'static dyn lc::RsaEncoding, msg: &[u8]) -> Vec<u8> {
         let key = RsaKeyPair::from_der(RSA_KEY).unwrap();
         let mut sig = vec![0; key.public_modulus_len()];
-        key.sign(params, &SystemRandom::new(), msg, &mut sig)
-            .unwrap();
+        key.sign(params, &SystemRandom::new(), msg, &mut sig).unwrap();
         sig
     }
 
@@ -134,10 +122,7 @@ mod tests {
         let spki = leaf_spki();
         let msg = b"openschannel";
         for (alg, enc) in [
-            (
-                SigAlg::RsaPkcs1Sha256,
-                &lc::RSA_PKCS1_SHA256 as &'static dyn lc::RsaEncoding,
-            ),
+            (SigAlg::RsaPkcs1Sha256, &lc::RSA_PKCS1_SHA256 as &'static dyn lc::RsaEncoding),
             (SigAlg::RsaPkcs1Sha384, &lc::RSA_PKCS1_SHA384),
             (SigAlg::RsaPkcs1Sha512, &lc::RSA_PKCS1_SHA512),
         ] {
@@ -148,11 +133,7 @@ mod tests {
             bad[10] ^= 1;
             assert!(!verify(alg, &spki, msg, &bad), "{alg:?}");
             // Wrong hash for the signature.
-            let other = if alg == SigAlg::RsaPkcs1Sha256 {
-                SigAlg::RsaPkcs1Sha512
-            } else {
-                SigAlg::RsaPkcs1Sha256
-            };
+            let other = if alg == SigAlg::RsaPkcs1Sha256 { SigAlg::RsaPkcs1Sha512 } else { SigAlg::RsaPkcs1Sha256 };
             assert!(!verify(other, &spki, msg, &sig));
             // An RSA key never verifies an ECDSA algorithm.
             assert!(!verify(SigAlg::EcdsaP256Sha256, &spki, msg, &sig));
@@ -164,16 +145,8 @@ mod tests {
         let rng = SystemRandom::new();
         let msg = b"openschannel";
         for (signing, curve, alg) in [
-            (
-                &lc::ECDSA_P256_SHA256_ASN1_SIGNING,
-                SECP_256_R_1,
-                SigAlg::EcdsaP256Sha256,
-            ),
-            (
-                &lc::ECDSA_P384_SHA384_ASN1_SIGNING,
-                SECP_384_R_1,
-                SigAlg::EcdsaP384Sha384,
-            ),
+            (&lc::ECDSA_P256_SHA256_ASN1_SIGNING, SECP_256_R_1, SigAlg::EcdsaP256Sha256),
+            (&lc::ECDSA_P384_SHA384_ASN1_SIGNING, SECP_384_R_1, SigAlg::EcdsaP384Sha384),
         ] {
             let pkcs8 = EcdsaKeyPair::generate_pkcs8(signing, &rng).unwrap();
             let key = EcdsaKeyPair::from_pkcs8(signing, pkcs8.as_ref()).unwrap();
@@ -181,19 +154,11 @@ mod tests {
             let spki = ec_spki(curve, key.public_key().as_ref());
             assert!(verify(alg, &spki, msg, sig.as_ref()), "{alg:?}");
             assert!(!verify(alg, &spki, b"other", sig.as_ref()));
-            let other = if alg == SigAlg::EcdsaP256Sha256 {
-                SigAlg::EcdsaP384Sha384
-            } else {
-                SigAlg::EcdsaP256Sha256
-            };
+            let other = if alg == SigAlg::EcdsaP256Sha256 { SigAlg::EcdsaP384Sha384 } else { SigAlg::EcdsaP256Sha256 };
             assert!(!verify(other, &spki, msg, sig.as_ref()));
             assert!(!verify(SigAlg::RsaPkcs1Sha256, &spki, msg, sig.as_ref()));
             // The key on the wrong curve label.
-            let wrong_curve = if curve == SECP_256_R_1 {
-                SECP_384_R_1
-            } else {
-                SECP_256_R_1
-            };
+            let wrong_curve = if curve == SECP_256_R_1 { SECP_384_R_1 } else { SECP_256_R_1 };
             let spki = ec_spki(wrong_curve, key.public_key().as_ref());
             assert!(!verify(alg, &spki, msg, sig.as_ref()));
         }
@@ -202,11 +167,7 @@ mod tests {
     #[test]
     fn garbage_keys_and_signatures_are_false() {
         let spki = leaf_spki();
-        for alg in [
-            SigAlg::RsaPkcs1Sha1,
-            SigAlg::RsaPkcs1Sha256,
-            SigAlg::EcdsaP256Sha256,
-        ] {
+        for alg in [SigAlg::RsaPkcs1Sha1, SigAlg::RsaPkcs1Sha256, SigAlg::EcdsaP256Sha256] {
             assert!(!verify(alg, b"", b"m", b"s"));
             assert!(!verify(alg, &spki, b"m", b""));
             for len in 0..spki.len() {

@@ -378,8 +378,7 @@ impl Connection {
 
     /// Whether `seal` splits writes 1/n-1: CBC suites at TLS 1.0 and below, unless switched off.
     pub fn splits_records(&self) -> bool {
-        self.config.record_splitting
-            && self.info().is_some_and(|i| i.version <= ProtocolVersion::TLS1_0 && i.suite.bulk.block_len() > 0)
+        self.config.record_splitting && self.info().is_some_and(|i| i.version <= ProtocolVersion::TLS1_0 && i.suite.bulk.block_len() > 0)
     }
 
     /// Opens the first record of `buf` in place.
@@ -523,4 +522,3 @@ fn check_record_header(typ: u8, version: ProtocolVersion) -> Result<ContentType,
     }
     ContentType::from_u8(typ).ok_or(Error::NotTls)
 }
-

@@ -2,6 +2,7 @@
 //! message it names; anything else is `unexpected_message` (no reactive handling).
 
 use super::{new_random, HandshakeData, Side};
+use crate::cache::{Key, Session};
 use crate::crypto::random;
 use crate::crypto::rsa::{public_encrypt_pkcs1, PREMASTER_LEN};
 use crate::engine::config::Config;
@@ -11,7 +12,6 @@ use crate::msgs::enums::HandshakeType;
 use crate::msgs::handshake::{ext, read_certificate_list, CertificateRequest, ClientHello, Extension, ServerHello};
 use crate::record::layer::RecordLayer;
 use crate::suites::{self, TLS_EMPTY_RENEGOTIATION_INFO_SCSV};
-use crate::cache::{Key, Session};
 use crate::x509;
 use zeroize::Zeroizing;
 
@@ -21,7 +21,9 @@ pub enum ClientState {
     ExpectServerHello,
     ExpectCertificate,
     /// ServerHelloDone, or a CertificateRequest before it.
-    ExpectServerHelloDone { cert_requested: bool },
+    ExpectServerHelloDone {
+        cert_requested: bool,
+    },
     ExpectCcs,
     ExpectFinished,
     Established,
@@ -61,14 +63,7 @@ pub fn start(hs: &mut HandshakeData, cfg: &Config, rl: &mut RecordLayer) -> Resu
             hs.offered = Some(s);
         }
     }
-    let hello = ClientHello {
-        version,
-        random: hs.client_random,
-        session_id,
-        cipher_suites,
-        compression_methods: vec![0],
-        extensions,
-    };
+    let hello = ClientHello { version, random: hs.client_random, session_id, cipher_suites, compression_methods: vec![0], extensions };
     let mut body = Vec::new();
     hello.encode(&mut body);
     hs.send(rl, HandshakeType::ClientHello, &body)?;
@@ -88,7 +83,9 @@ fn lookup_session(hs: &HandshakeData, cfg: &Config) -> Option<Session> {
 }
 
 fn is_dns_name(n: &str) -> bool {
-    !n.is_empty() && n.parse::<std::net::IpAddr>().is_err() && n.trim_matches(|c| c == '[' || c == ']').parse::<std::net::Ipv6Addr>().is_err()
+    !n.is_empty()
+        && n.parse::<std::net::IpAddr>().is_err()
+        && n.trim_matches(|c| c == '[' || c == ']').parse::<std::net::Ipv6Addr>().is_err()
 }
 
 /// Handles one handshake message.
@@ -247,8 +244,7 @@ fn send_client_flight(hs: &mut HandshakeData, rl: &mut RecordLayer, cert_request
     premaster[..2].copy_from_slice(&hs.client_version.bytes());
     let leaf = hs.peer_certs.first().ok_or(Error::Internal("no server certificate"))?;
     let pubkey = x509::rsa_public_key_pkcs1(leaf).map_err(Error::Certificate)?;
-    let encrypted = public_encrypt_pkcs1(&pubkey, &premaster[..])
-        .ok_or(Error::Certificate(x509::CertError::UnsupportedKey))?;
+    let encrypted = public_encrypt_pkcs1(&pubkey, &premaster[..]).ok_or(Error::Certificate(x509::CertError::UnsupportedKey))?;
     let mut body = Vec::new();
     put_prefixed(&mut body, Prefix::U16, |o| o.extend_from_slice(&encrypted));
     hs.send(rl, HandshakeType::ClientKeyExchange, &body)?;
@@ -257,4 +253,3 @@ fn send_client_flight(hs: &mut HandshakeData, rl: &mut RecordLayer, cert_request
     rl.pending_read = Some(read);
     hs.send_ccs_and_finished(rl, Side::Client, write)
 }
-

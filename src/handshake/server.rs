@@ -1,6 +1,7 @@
 //! Server handshake states for TLS 1.0 with RSA key exchange.
 
 use super::{new_random, HandshakeData, Side};
+use crate::cache::Key;
 use crate::crypto::random;
 use crate::crypto::rsa::PREMASTER_LEN;
 use crate::engine::config::Config;
@@ -8,7 +9,6 @@ use crate::engine::error::Error;
 use crate::msgs::enums::HandshakeType;
 use crate::msgs::handshake::{encode_certificate_list, ext, read_rsa_client_key_exchange, ClientHello, Extension, ServerHello};
 use crate::record::layer::RecordLayer;
-use crate::cache::Key;
 use crate::suites::TLS_EMPTY_RENEGOTIATION_INFO_SCSV;
 
 /// What the server waits for next.
@@ -163,7 +163,12 @@ fn check_renegotiation_info(hs: &mut HandshakeData, ch: &ClientHello) -> Result<
 }
 
 /// A cached session the client asked for that this server may resume (never on a renegotiation).
-fn resumable(hs: &HandshakeData, cfg: &Config, ch: &ClientHello, version: crate::msgs::enums::ProtocolVersion) -> Option<crate::cache::Session> {
+fn resumable(
+    hs: &HandshakeData,
+    cfg: &Config,
+    ch: &ClientHello,
+    version: crate::msgs::enums::ProtocolVersion,
+) -> Option<crate::cache::Session> {
     if hs.previous_verify_data.is_some() || ch.session_id.is_empty() {
         return None;
     }
@@ -172,7 +177,12 @@ fn resumable(hs: &HandshakeData, cfg: &Config, ch: &ClientHello, version: crate:
     ok.then_some(s)
 }
 
-fn send_server_hello(hs: &mut HandshakeData, rl: &mut RecordLayer, version: crate::msgs::enums::ProtocolVersion, extensions: Vec<Extension>) -> Result<(), Error> {
+fn send_server_hello(
+    hs: &mut HandshakeData,
+    rl: &mut RecordLayer,
+    version: crate::msgs::enums::ProtocolVersion,
+    extensions: Vec<Extension>,
+) -> Result<(), Error> {
     let sh = ServerHello {
         version,
         random: hs.server_random,

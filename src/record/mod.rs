@@ -56,10 +56,7 @@ mod tests {
         assert_eq!(frame(&[]), Framing::Incomplete { needed: 5 });
         assert_eq!(frame(&[22, 3, 1]), Framing::Incomplete { needed: 2 });
         assert_eq!(frame(&[22, 3, 1, 0, 4, 1]), Framing::Incomplete { needed: 3 });
-        assert_eq!(
-            frame(&[22, 3, 1, 0, 1, 9, 9]),
-            Framing::Complete { typ: 22, version: ProtocolVersion::TLS1_0, total: 6 }
-        );
+        assert_eq!(frame(&[22, 3, 1, 0, 1, 9, 9]), Framing::Complete { typ: 22, version: ProtocolVersion::TLS1_0, total: 6 });
         assert_eq!(frame(&[23, 3, 1, 0x48, 0x01]), Framing::Overflow);
     }
 }

@@ -48,12 +48,7 @@ impl DirectionState {
     /// A keyed state with sequence number 0.
     pub fn new(bulk: BulkAlg, mac: HashAlg, dir: Direction, key: &[u8], iv: &[u8], mac_key: &[u8]) -> Self {
         DirectionState {
-            keys: Some(Keys {
-                cipher: RecordCipher::new(bulk, dir, key, iv),
-                bulk,
-                mac,
-                mac_key: Zeroizing::new(mac_key.to_vec()),
-            }),
+            keys: Some(Keys { cipher: RecordCipher::new(bulk, dir, key, iv), bulk, mac, mac_key: Zeroizing::new(mac_key.to_vec()) }),
             seq: 0,
         }
     }
@@ -241,7 +236,11 @@ mod tests {
                 let (_, mut r) = pair(bulk, mac);
                 let mut bad = rec.clone();
                 bad[i] ^= 0x01;
-                assert_eq!(r.open(23, ProtocolVersion::TLS1_0, &mut bad[HEADER_LEN..]), Err(RecordError::BadRecordMac), "{bulk:?} byte {i}");
+                assert_eq!(
+                    r.open(23, ProtocolVersion::TLS1_0, &mut bad[HEADER_LEN..]),
+                    Err(RecordError::BadRecordMac),
+                    "{bulk:?} byte {i}"
+                );
             }
         }
     }

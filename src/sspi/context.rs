@@ -6,7 +6,9 @@ use std::sync::Arc;
 
 use super::credentials::{protocol_bit, CertData};
 use super::ffi::consts::*;
-use super::ffi::types::{SecPkgContext_CipherInfo, SecPkgContext_ConnectionInfo, SecPkgContext_StreamSizes, SECURITY_STATUS, SZ_ALG_MAX_SIZE};
+use super::ffi::types::{
+    SecPkgContext_CipherInfo, SecPkgContext_ConnectionInfo, SecPkgContext_StreamSizes, SECURITY_STATUS, SZ_ALG_MAX_SIZE,
+};
 use super::status::from_error;
 use crate::engine::{Connection, Step};
 use crate::handshake::Side;
@@ -78,19 +80,15 @@ impl Context {
             return StepOutcome { status: SEC_E_INCOMPLETE_MESSAGE, ..Default::default() };
         };
         match self.conn.process_handshake(input) {
-            Ok(Step::Incomplete { needed }) => StepOutcome { status: SEC_E_INCOMPLETE_MESSAGE, missing: Some(needed), ..Default::default() },
-            Ok(Step::Continue { consumed }) => StepOutcome {
-                status: SEC_I_CONTINUE_NEEDED,
-                token: self.conn.take_output(),
-                extra: input.len() - consumed,
-                missing: None,
-            },
-            Ok(Step::Done { consumed }) => StepOutcome {
-                status: SEC_E_OK,
-                token: self.conn.take_output(),
-                extra: input.len() - consumed,
-                missing: None,
-            },
+            Ok(Step::Incomplete { needed }) => {
+                StepOutcome { status: SEC_E_INCOMPLETE_MESSAGE, missing: Some(needed), ..Default::default() }
+            }
+            Ok(Step::Continue { consumed }) => {
+                StepOutcome { status: SEC_I_CONTINUE_NEEDED, token: self.conn.take_output(), extra: input.len() - consumed, missing: None }
+            }
+            Ok(Step::Done { consumed }) => {
+                StepOutcome { status: SEC_E_OK, token: self.conn.take_output(), extra: input.len() - consumed, missing: None }
+            }
             Err(e) => StepOutcome { status: from_error(&e), token: self.conn.take_output(), ..Default::default() },
         }
     }

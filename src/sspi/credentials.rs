@@ -185,10 +185,14 @@ mod tests {
         let c = acquire(CredRequest::default()).ok().unwrap();
         assert_eq!(c.protocols, SP_PROT_TLS1_0_CLIENT);
         // Both bits given (SP_PROT_TLS1): the client keeps its own.
-        let c = acquire(CredRequest { enabled_protocols: SP_PROT_TLS1_0_CLIENT | SP_PROT_TLS1_0_SERVER, ..Default::default() }).ok().unwrap();
+        let c =
+            acquire(CredRequest { enabled_protocols: SP_PROT_TLS1_0_CLIENT | SP_PROT_TLS1_0_SERVER, ..Default::default() }).ok().unwrap();
         assert_eq!(c.protocols, SP_PROT_TLS1_0_CLIENT);
         // Only server bits on an outbound credential.
-        assert_eq!(acquire(CredRequest { enabled_protocols: SP_PROT_TLS1_0_SERVER, ..Default::default() }).err(), Some(SEC_E_ALGORITHM_MISMATCH));
+        assert_eq!(
+            acquire(CredRequest { enabled_protocols: SP_PROT_TLS1_0_SERVER, ..Default::default() }).err(),
+            Some(SEC_E_ALGORITHM_MISMATCH)
+        );
         // A server needs a certificate.
         assert_eq!(acquire(CredRequest { inbound: true, ..Default::default() }).err(), Some(SEC_E_NO_CREDENTIALS));
     }

@@ -29,7 +29,9 @@ pub fn from_error(e: &Error) -> SECURITY_STATUS {
             A::ProtocolVersion => SEC_E_UNSUPPORTED_FUNCTION,
             A::UnknownCa => SEC_E_UNTRUSTED_ROOT,
             A::CertificateExpired => SEC_E_CERT_EXPIRED,
-            A::BadCertificate | A::UnsupportedCertificate | A::CertificateRevoked | A::CertificateUnknown | A::NoCertificate => SEC_E_CERT_UNKNOWN,
+            A::BadCertificate | A::UnsupportedCertificate | A::CertificateRevoked | A::CertificateUnknown | A::NoCertificate => {
+                SEC_E_CERT_UNKNOWN
+            }
             A::DecryptError => SEC_E_MESSAGE_ALTERED,
             A::CloseNotify | A::UserCanceled => SEC_E_CONTEXT_EXPIRED,
             A::InternalError => SEC_E_INTERNAL_ERROR,

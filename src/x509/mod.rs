@@ -16,9 +16,7 @@ pub mod trust;
 pub mod verify;
 
 pub use trust::TrustStore;
-pub use verify::{
-    rsa_modulus_bits, rsa_public_key_pkcs1, subject_public_key_info, verify_chain, verify_host_name,
-};
+pub use verify::{rsa_modulus_bits, rsa_public_key_pkcs1, subject_public_key_info, verify_chain, verify_host_name};
 
 /// Why a certificate or chain was rejected.
 ///

@@ -68,10 +68,7 @@ pub(crate) fn name_key(der: &[u8]) -> Vec<u8> {
 /// Simplified RFC 4518 preparation: case fold, drop leading/trailing space,
 /// collapse runs of inner whitespace to one space.
 fn prepare(s: &str) -> String {
-    s.split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .to_lowercase()
+    s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
 }
 
 /// The text of a DirectoryString-like attribute value (RFC 5280 §4.1.2.4),
@@ -79,11 +76,9 @@ fn prepare(s: &str) -> String {
 pub(crate) fn directory_string(value: &AttributeValue) -> Option<String> {
     let bytes = value.value();
     match value.tag() {
-        Tag::Utf8String
-        | Tag::PrintableString
-        | Tag::Ia5String
-        | Tag::NumericString
-        | Tag::VisibleString => String::from_utf8(bytes.to_vec()).ok(),
+        Tag::Utf8String | Tag::PrintableString | Tag::Ia5String | Tag::NumericString | Tag::VisibleString => {
+            String::from_utf8(bytes.to_vec()).ok()
+        }
         // T.61 in theory; in practice every CA that used it wrote Latin-1.
         Tag::TeletexString => Some(bytes.iter().map(|&b| char::from(b)).collect()),
         // UCS-2 big-endian; surrogates are rejected by from_utf16 when unpaired.
@@ -91,10 +86,7 @@ pub(crate) fn directory_string(value: &AttributeValue) -> Option<String> {
             if bytes.len() % 2 != 0 {
                 return None;
             }
-            let units: Vec<u16> = bytes
-                .chunks_exact(2)
-                .filter_map(|c| <[u8; 2]>::try_from(c).ok().map(u16::from_be_bytes))
-                .collect();
+            let units: Vec<u16> = bytes.chunks_exact(2).filter_map(|c| <[u8; 2]>::try_from(c).ok().map(u16::from_be_bytes)).collect();
             String::from_utf16(&units).ok()
         }
         _ => None,
@@ -103,10 +95,7 @@ pub(crate) fn directory_string(value: &AttributeValue) -> Option<String> {
 
 /// The most specific (last) commonName in `name`, RFC 6125 §6.4.4.
 pub(crate) fn last_common_name(name: &Name) -> Option<String> {
-    name.iter()
-        .filter(|atv| atv.oid == const_oid::db::rfc4519::CN)
-        .last()
-        .and_then(|atv| directory_string(&atv.value))
+    name.iter().filter(|atv| atv.oid == const_oid::db::rfc4519::CN).last().and_then(|atv| directory_string(&atv.value))
 }
 
 /// RFC 6125 §6.4.1/§6.4.3 match of a presented DNS identifier (`pattern`,
@@ -126,17 +115,12 @@ pub fn dns_name_matches(pattern: &str, host: &str) -> bool {
     }
     // A reference identifier is a host name (RFC 1123 §2.1 letters, digits,
     // hyphen; underscore tolerated as resolvers do), never a pattern itself.
-    if host.split('.').any(str::is_empty)
-        || !host
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
-    {
+    if host.split('.').any(str::is_empty) || !host.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.')) {
         return false;
     }
     match pattern.strip_prefix("*.") {
         Some(suffix) => {
-            if suffix.contains('*') || !suffix.contains('.') || suffix.split('.').any(str::is_empty)
-            {
+            if suffix.contains('*') || !suffix.contains('.') || suffix.split('.').any(str::is_empty) {
                 return false;
             }
             match host.split_once('.') {
@@ -153,10 +137,7 @@ pub fn dns_name_matches(pattern: &str, host: &str) -> bool {
 /// `host` as an IP address literal: dotted-quad IPv4 or IPv6 text, the
 /// latter optionally in brackets as in URLs (RFC 3986 §3.2.2).
 pub fn parse_ip_literal(host: &str) -> Option<IpAddr> {
-    let inner = host
-        .strip_prefix('[')
-        .and_then(|h| h.strip_suffix(']'))
-        .unwrap_or(host);
+    let inner = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')).unwrap_or(host);
     inner.parse().ok()
 }
 
@@ -260,9 +241,8 @@ fn escape_rfc4514(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let last = text.chars().count().saturating_sub(1);
     for (i, c) in text.chars().enumerate() {
-        let special = matches!(c, '"' | '+' | ',' | ';' | '<' | '>' | '\\')
-            || (i == 0 && (c == '#' || c == ' '))
-            || (i == last && c == ' ');
+        let special =
+            matches!(c, '"' | '+' | ',' | ';' | '<' | '>' | '\\') || (i == 0 && (c == '#' || c == ' ')) || (i == last && c == ' ');
         if special {
             out.push('\\');
             out.push(c);
@@ -282,14 +262,9 @@ mod tests {
     use der::Encode;
 
     fn cert(name: &str) -> Vec<u8> {
-        let path = format!(
-            "{}/src/x509/testdata/{name}.pem",
-            env!("CARGO_MANIFEST_DIR")
-        );
+        let path = format!("{}/src/x509/testdata/{name}.pem", env!("CARGO_MANIFEST_DIR"));
         let pem = std::fs::read(path).unwrap();
-        crate::x509::pem::certs_from_pem_or_der(&pem)
-            .unwrap()
-            .remove(0)
+        crate::x509::pem::certs_from_pem_or_der(&pem).unwrap().remove(0)
     }
 
     fn name(s: &str) -> Vec<u8> {
@@ -331,10 +306,7 @@ mod tests {
 
     #[test]
     fn ip_literals() {
-        assert_eq!(
-            parse_ip_literal("127.0.0.1"),
-            Some("127.0.0.1".parse().unwrap())
-        );
+        assert_eq!(parse_ip_literal("127.0.0.1"), Some("127.0.0.1".parse().unwrap()));
         assert_eq!(parse_ip_literal("[::1]"), Some("::1".parse().unwrap()));
         assert_eq!(parse_ip_literal("::1"), Some("::1".parse().unwrap()));
         assert_eq!(parse_ip_literal("www.example.com"), None);
@@ -356,16 +328,9 @@ mod tests {
     #[test]
     fn host_names() {
         let leaf = cert("leaf");
-        for ok in [
-            "www.example.com",
-            "WWW.Example.Com",
-            "www.example.com.",
-            "a.example.org",
-            "127.0.0.1",
-            "::1",
-            "[::1]",
-            "0:0:0:0:0:0:0:1",
-        ] {
+        for ok in
+            ["www.example.com", "WWW.Example.Com", "www.example.com.", "a.example.org", "127.0.0.1", "::1", "[::1]", "0:0:0:0:0:0:0:1"]
+        {
             assert_eq!(verify_host_name(&leaf, ok), Ok(()), "{ok}");
         }
         for bad in [
@@ -381,37 +346,21 @@ mod tests {
             "www.example.com..",
             "wwwexample.com",
         ] {
-            assert_eq!(
-                verify_host_name(&leaf, bad),
-                Err(CertError::NameMismatch),
-                "{bad}"
-            );
+            assert_eq!(verify_host_name(&leaf, bad), Err(CertError::NameMismatch), "{bad}");
         }
         // CN is used only when there is no subjectAltName at all.
         let cn_only = cert("leaf_cn_only");
         assert_eq!(verify_host_name(&cn_only, "CNONLY.example.com"), Ok(()));
-        assert_eq!(
-            verify_host_name(&cn_only, "www.example.com"),
-            Err(CertError::NameMismatch)
-        );
+        assert_eq!(verify_host_name(&cn_only, "www.example.com"), Err(CertError::NameMismatch));
         let san_no_dns = cert("leaf_san_no_dns");
-        assert_eq!(
-            verify_host_name(&san_no_dns, "www.example.com"),
-            Err(CertError::NameMismatch)
-        );
-        assert_eq!(
-            verify_host_name(b"junk", "www.example.com"),
-            Err(CertError::Malformed)
-        );
+        assert_eq!(verify_host_name(&san_no_dns, "www.example.com"), Err(CertError::NameMismatch));
+        assert_eq!(verify_host_name(b"junk", "www.example.com"), Err(CertError::Malformed));
     }
 
     #[test]
     fn rendering_is_rfc4514() {
         let der = name("CN=www.example.com,O=Example\\, Inc.,C=US");
-        assert_eq!(
-            name_to_string(&der).unwrap(),
-            "CN=www.example.com,O=Example\\, Inc.,C=US"
-        );
+        assert_eq!(name_to_string(&der).unwrap(), "CN=www.example.com,O=Example\\, Inc.,C=US");
         assert!(name_to_string(b"\x30\x05").is_err());
         for len in 0..der.len() {
             let _ = name_to_string(&der[..len]);

@@ -64,22 +64,14 @@ pub fn pem_blocks(bytes: &[u8]) -> Vec<PemBlock> {
         match find(body_start, &end_marker) {
             Some(body_len) => {
                 let body = body_start.get(..body_len).unwrap_or_default();
-                blocks.push(PemBlock {
-                    label,
-                    contents: decode_body(body),
-                });
-                rest = body_start
-                    .get(body_len + end_marker.len()..)
-                    .unwrap_or_default();
+                blocks.push(PemBlock { label, contents: decode_body(body) });
+                rest = body_start.get(body_len + end_marker.len()..).unwrap_or_default();
             }
             None => {
                 // RFC 7468 §2: a block without its post-encapsulation
                 // boundary is not a block; report it so callers that wanted
                 // this label can say "malformed" instead of "empty".
-                blocks.push(PemBlock {
-                    label,
-                    contents: Err(CertError::Malformed),
-                });
+                blocks.push(PemBlock { label, contents: Err(CertError::Malformed) });
                 break;
             }
         }
@@ -145,12 +137,10 @@ pub fn rsa_private_key_pkcs1_der(bytes: &[u8]) -> Result<Zeroizing<Vec<u8>>, Cer
     }
     if !looks_like_pem(bytes) {
         // DER carries no label: try the two containers in turn.
-        return pkcs1_from_pkcs1_der(bytes)
-            .or_else(|_| pkcs1_from_pkcs8_der(bytes))
-            .map_err(|e| match e {
-                CertError::UnsupportedKey => CertError::UnsupportedKey,
-                _ => CertError::Malformed,
-            });
+        return pkcs1_from_pkcs1_der(bytes).or_else(|_| pkcs1_from_pkcs8_der(bytes)).map_err(|e| match e {
+            CertError::UnsupportedKey => CertError::UnsupportedKey,
+            _ => CertError::Malformed,
+        });
     }
     for block in pem_blocks(bytes) {
         let parse: KeyParser = match block.label.as_str() {
@@ -158,9 +148,7 @@ pub fn rsa_private_key_pkcs1_der(bytes: &[u8]) -> Result<Zeroizing<Vec<u8>>, Cer
             "PRIVATE KEY" => pkcs1_from_pkcs8_der,
             // Keys we recognise but cannot use: report that rather than
             // "no key found", so the user gets a useful message.
-            "ENCRYPTED PRIVATE KEY" | "EC PRIVATE KEY" | "DSA PRIVATE KEY" => {
-                return Err(CertError::UnsupportedKey)
-            }
+            "ENCRYPTED PRIVATE KEY" | "EC PRIVATE KEY" | "DSA PRIVATE KEY" => return Err(CertError::UnsupportedKey),
             _ => continue,
         };
         return match &block.contents {
@@ -302,14 +290,8 @@ mod tests {
 
     #[test]
     fn pem_and_der_give_the_same_certificate() {
-        assert_eq!(
-            certs_from_pem_or_der(LEAF_PEM).unwrap(),
-            vec![LEAF_DER.to_vec()]
-        );
-        assert_eq!(
-            certs_from_pem_or_der(LEAF_DER).unwrap(),
-            vec![LEAF_DER.to_vec()]
-        );
+        assert_eq!(certs_from_pem_or_der(LEAF_PEM).unwrap(), vec![LEAF_DER.to_vec()]);
+        assert_eq!(certs_from_pem_or_der(LEAF_DER).unwrap(), vec![LEAF_DER.to_vec()]);
     }
 
     #[test]
@@ -321,21 +303,12 @@ mod tests {
 
     #[test]
     fn garbage_is_malformed() {
-        assert_eq!(
-            certs_from_pem_or_der(b"hello world"),
-            Err(CertError::Malformed)
-        );
-        assert_eq!(
-            certs_from_pem_or_der(&[0x30, 0x03, 1, 2, 3]),
-            Err(CertError::Malformed)
-        );
+        assert_eq!(certs_from_pem_or_der(b"hello world"), Err(CertError::Malformed));
+        assert_eq!(certs_from_pem_or_der(&[0x30, 0x03, 1, 2, 3]), Err(CertError::Malformed));
         let bad_b64 = b"-----BEGIN CERTIFICATE-----\nMII*\n-----END CERTIFICATE-----\n";
         assert_eq!(certs_from_pem_or_der(bad_b64), Err(CertError::Malformed));
         let unterminated = b"-----BEGIN CERTIFICATE-----\nMIIB\n";
-        assert_eq!(
-            certs_from_pem_or_der(unterminated),
-            Err(CertError::Malformed)
-        );
+        assert_eq!(certs_from_pem_or_der(unterminated), Err(CertError::Malformed));
         // Valid base64 whose content is not a certificate.
         let not_cert = b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
         assert_eq!(certs_from_pem_or_der(not_cert), Err(CertError::Malformed));
@@ -348,10 +321,7 @@ mod tests {
     #[test]
     fn truncated_der_and_pem_never_panic() {
         for len in 0..LEAF_DER.len() {
-            assert!(
-                certs_from_pem_or_der(&LEAF_DER[..len]).is_err(),
-                "len {len}"
-            );
+            assert!(certs_from_pem_or_der(&LEAF_DER[..len]).is_err(), "len {len}");
         }
         for len in 0..LEAF_PEM.len() {
             let _ = certs_from_pem_or_der(&LEAF_PEM[..len]);
@@ -387,10 +357,7 @@ mod tests {
         let mut body = LEAF_DER.to_vec();
         body.extend_from_slice(&[0x30, 0x00]); // an empty X509_CERT_AUX
         let pem = wrap("TRUSTED CERTIFICATE", &body);
-        assert_eq!(
-            certs_from_pem_or_der(&pem).unwrap(),
-            vec![LEAF_DER.to_vec()]
-        );
+        assert_eq!(certs_from_pem_or_der(&pem).unwrap(), vec![LEAF_DER.to_vec()]);
     }
 
     #[test]
@@ -408,31 +375,16 @@ mod tests {
 
     #[test]
     fn unusable_keys_are_reported() {
-        assert_eq!(
-            rsa_private_key_pkcs1_der(EC_KEY),
-            Err(CertError::UnsupportedKey)
-        );
+        assert_eq!(rsa_private_key_pkcs1_der(EC_KEY), Err(CertError::UnsupportedKey));
         assert_eq!(rsa_private_key_pkcs1_der(b""), Err(CertError::Empty));
         assert_eq!(rsa_private_key_pkcs1_der(LEAF_PEM), Err(CertError::Empty));
-        assert_eq!(
-            rsa_private_key_pkcs1_der(b"junk"),
-            Err(CertError::Malformed)
-        );
-        assert_eq!(
-            rsa_private_key_pkcs1_der(LEAF_DER),
-            Err(CertError::Malformed)
-        );
+        assert_eq!(rsa_private_key_pkcs1_der(b"junk"), Err(CertError::Malformed));
+        assert_eq!(rsa_private_key_pkcs1_der(LEAF_DER), Err(CertError::Malformed));
         let encrypted = wrap("ENCRYPTED PRIVATE KEY", &[0x30, 0x00]);
-        assert_eq!(
-            rsa_private_key_pkcs1_der(&encrypted),
-            Err(CertError::UnsupportedKey)
-        );
+        assert_eq!(rsa_private_key_pkcs1_der(&encrypted), Err(CertError::UnsupportedKey));
         let legacy = b"-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\n\
             DEK-Info: AES-128-CBC,00\n\nAAAA\n-----END RSA PRIVATE KEY-----\n";
-        assert_eq!(
-            rsa_private_key_pkcs1_der(legacy),
-            Err(CertError::UnsupportedKey)
-        );
+        assert_eq!(rsa_private_key_pkcs1_der(legacy), Err(CertError::UnsupportedKey));
     }
 
     #[test]
@@ -451,12 +403,10 @@ mod tests {
     }
 
     fn wrap(label: &str, der: &[u8]) -> Vec<u8> {
-        const ALPHABET: &[u8; 64] =
-            b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
         let mut out = format!("-----BEGIN {label}-----\n").into_bytes();
         for chunk in der.chunks(3) {
-            let n = chunk.iter().fold(0u32, |acc, &b| (acc << 8) | u32::from(b))
-                << (8 * (3 - chunk.len()));
+            let n = chunk.iter().fold(0u32, |acc, &b| (acc << 8) | u32::from(b)) << (8 * (3 - chunk.len()));
             for i in 0..4 {
                 if i <= chunk.len() {
                     out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]);

@@ -16,12 +16,8 @@ use super::{pem, verify, CertError};
 /// Bundles tried by [`TrustStore::system`] when no environment variable names
 /// one, first match wins: Debian/Ubuntu/Alpine/Arch, Fedora/RHEL, openSUSE,
 /// and the OpenSSL default used by BSD-derived systems.
-const SYSTEM_BUNDLES: [&str; 4] = [
-    "/etc/ssl/certs/ca-certificates.crt",
-    "/etc/pki/tls/certs/ca-bundle.crt",
-    "/etc/ssl/ca-bundle.pem",
-    "/etc/ssl/cert.pem",
-];
+const SYSTEM_BUNDLES: [&str; 4] =
+    ["/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt", "/etc/ssl/ca-bundle.pem", "/etc/ssl/cert.pem"];
 
 /// Directory scanned (every regular file) when none of [`SYSTEM_BUNDLES`]
 /// exists.
@@ -54,9 +50,7 @@ pub struct TrustStore {
 
 impl core::fmt::Debug for TrustStore {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("TrustStore")
-            .field("anchors", &self.anchors.len())
-            .finish()
+        f.debug_struct("TrustStore").field("anchors", &self.anchors.len()).finish()
     }
 }
 
@@ -216,11 +210,7 @@ impl TrustStore {
         // Deterministic anchor order regardless of directory iteration order.
         paths.sort();
         for path in paths {
-            let wanted = !filter
-                || path
-                    .file_name()
-                    .and_then(|n| n.to_str())
-                    .is_some_and(is_cert_file_name);
+            let wanted = !filter || path.file_name().and_then(|n| n.to_str()).is_some_and(is_cert_file_name);
             // is_file() follows symlinks: hash links point at real files.
             if wanted && path.is_file() {
                 self.add_file_lenient(&path);
@@ -237,10 +227,7 @@ fn is_cert_file_name(name: &str) -> bool {
     }
     match name.split_once('.') {
         Some((hash, n)) => {
-            hash.len() == 8
-                && hash.bytes().all(|b| b.is_ascii_hexdigit())
-                && !n.is_empty()
-                && n.bytes().all(|b| b.is_ascii_digit())
+            hash.len() == 8 && hash.bytes().all(|b| b.is_ascii_hexdigit()) && !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())
         }
         None => false,
     }
@@ -248,9 +235,7 @@ fn is_cert_file_name(name: &str) -> bool {
 
 /// A non-empty environment variable as a path.
 fn env_path(var: &str) -> Option<PathBuf> {
-    std::env::var_os(var)
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
+    std::env::var_os(var).filter(|v| !v.is_empty()).map(PathBuf::from)
 }
 
 /// The contents of `path`, at most [`MAX_FILE_SIZE`] bytes; `None` on any
@@ -274,9 +259,7 @@ mod tests {
     const LEAF_DER: &[u8] = include_bytes!("testdata/leaf.der");
 
     fn testdata(name: &str) -> PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("src/x509/testdata")
-            .join(name)
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("src/x509/testdata").join(name)
     }
 
     #[test]
@@ -314,29 +297,12 @@ mod tests {
 
     #[test]
     fn from_file_pem_and_der() {
-        assert_eq!(
-            TrustStore::from_file(&testdata("bundle.pem"))
-                .unwrap()
-                .len(),
-            3
-        );
-        assert_eq!(
-            TrustStore::from_file(&testdata("leaf.der")).unwrap().len(),
-            1
-        );
-        assert_eq!(
-            TrustStore::from_file(&testdata("does-not-exist.pem")).unwrap_err(),
-            CertError::Empty
-        );
+        assert_eq!(TrustStore::from_file(&testdata("bundle.pem")).unwrap().len(), 3);
+        assert_eq!(TrustStore::from_file(&testdata("leaf.der")).unwrap().len(), 1);
+        assert_eq!(TrustStore::from_file(&testdata("does-not-exist.pem")).unwrap_err(), CertError::Empty);
         // make.sh mentions "-----BEGIN " but holds no certificate block.
-        assert_eq!(
-            TrustStore::from_file(&testdata("make.sh")).unwrap_err(),
-            CertError::Empty
-        );
-        assert_eq!(
-            TrustStore::from_file(&testdata("leaf.rsa.der")).unwrap_err(),
-            CertError::Malformed
-        );
+        assert_eq!(TrustStore::from_file(&testdata("make.sh")).unwrap_err(), CertError::Empty);
+        assert_eq!(TrustStore::from_file(&testdata("leaf.rsa.der")).unwrap_err(), CertError::Malformed);
     }
 
     #[test]
@@ -375,11 +341,7 @@ mod tests {
         fs::create_dir_all(&certdir).unwrap();
         fs::write(certdir.join("root.pem"), ROOT).unwrap();
         fs::write(certdir.join("0123abcd.0"), LEAF_DER).unwrap();
-        fs::write(
-            certdir.join("ignored.txt"),
-            include_bytes!("testdata/inter.pem"),
-        )
-        .unwrap();
+        fs::write(certdir.join("ignored.txt"), include_bytes!("testdata/inter.pem")).unwrap();
         std::env::set_var("SSL_CERT_DIR", &certdir);
         let from_dir = TrustStore::system();
 

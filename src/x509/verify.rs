@@ -94,9 +94,7 @@ impl<'a> ParsedCert<'a> {
         inner.finish()?;
 
         let validity = cert.tbs_certificate().validity();
-        let secs = |t: x509_cert::time::Time| {
-            i64::try_from(t.to_unix_duration().as_secs()).unwrap_or(i64::MAX)
-        };
+        let secs = |t: x509_cert::time::Time| i64::try_from(t.to_unix_duration().as_secs()).unwrap_or(i64::MAX);
         Ok(Self {
             der,
             tbs,
@@ -112,27 +110,17 @@ impl<'a> ParsedCert<'a> {
 
     /// The algorithm the issuer used, or why we will not check it.
     fn sig_alg(&self) -> Result<SigAlg, CertError> {
-        sig_alg_for_oid(&self.cert.signature_algorithm().oid)
-            .ok_or(CertError::UnsupportedSignatureAlgorithm)
+        sig_alg_for_oid(&self.cert.signature_algorithm().oid).ok_or(CertError::UnsupportedSignatureAlgorithm)
     }
 
     /// Verifies this certificate's signature with `issuer_spki`.
     fn check_signed_by(&self, issuer_spki: &[u8]) -> Result<(), CertError> {
         let alg = self.sig_alg()?;
-        let key_alg = spki::SubjectPublicKeyInfoRef::from_der(issuer_spki)
-            .map_err(|_| CertError::UnsupportedKey)?
-            .algorithm
-            .oid;
-        if key_alg != const_oid::db::rfc5912::RSA_ENCRYPTION
-            && key_alg != const_oid::db::rfc5912::ID_EC_PUBLIC_KEY
-        {
+        let key_alg = spki::SubjectPublicKeyInfoRef::from_der(issuer_spki).map_err(|_| CertError::UnsupportedKey)?.algorithm.oid;
+        if key_alg != const_oid::db::rfc5912::RSA_ENCRYPTION && key_alg != const_oid::db::rfc5912::ID_EC_PUBLIC_KEY {
             return Err(CertError::UnsupportedKey);
         }
-        let sig = self
-            .cert
-            .signature()
-            .as_bytes()
-            .ok_or(CertError::Malformed)?;
+        let sig = self.cert.signature().as_bytes().ok_or(CertError::Malformed)?;
         if signature::verify(alg, issuer_spki, self.tbs, sig) {
             Ok(())
         } else {
@@ -175,14 +163,7 @@ impl<'a> ParsedCert<'a> {
             return Err(CertError::NotCa);
         }
         match bc {
-            Some(bc)
-                if !bc.ca
-                    || bc
-                        .path_len_constraint
-                        .is_some_and(|n| below > usize::from(n)) =>
-            {
-                Err(CertError::NotCa)
-            }
+            Some(bc) if !bc.ca || bc.path_len_constraint.is_some_and(|n| below > usize::from(n)) => Err(CertError::NotCa),
             // v1/v2 certificates have no extensions, so this also rejects
             // every v1 intermediate.
             None if !is_anchor => Err(CertError::NotCa),
@@ -305,12 +286,7 @@ impl Search<'_> {
 
     /// All signatures on `path` + `anchor` verified; now the CA constraints,
     /// then the validity periods (the documented error precedence).
-    fn check_path(
-        &self,
-        chain: &[ParsedCert<'_>],
-        path: &[usize],
-        anchor: &ParsedCert<'_>,
-    ) -> Result<(), CertError> {
+    fn check_path(&self, chain: &[ParsedCert<'_>], path: &[usize], anchor: &ParsedCert<'_>) -> Result<(), CertError> {
         let certs: Vec<&ParsedCert<'_>> = path.iter().filter_map(|&i| chain.get(i)).collect();
         // `below` counts non-self-issued intermediates between an issuer and
         // the end-entity (RFC 5280 §6.1.4(l)).
@@ -347,20 +323,12 @@ impl Search<'_> {
 /// An end-entity that is itself in the store (same DER) is trusted as is
 /// (a pinned self-signed certificate); only its dates are checked.
 pub fn verify_chain(chain: &[Vec<u8>], store: &TrustStore, now_unix: i64) -> Result<(), CertError> {
-    let parsed = chain
-        .iter()
-        .map(|der| ParsedCert::parse(der))
-        .collect::<Result<Vec<_>, _>>()?;
+    let parsed = chain.iter().map(|der| ParsedCert::parse(der)).collect::<Result<Vec<_>, _>>()?;
     let leaf = parsed.first().ok_or(CertError::Empty)?;
     if store.contains_der(leaf.der) {
         return leaf.check_time(now_unix);
     }
-    let mut search = Search {
-        store,
-        now: now_unix,
-        budget: MAX_SIGNATURE_CHECKS,
-        best: CertError::UnknownIssuer,
-    };
+    let mut search = Search { store, now: now_unix, budget: MAX_SIGNATURE_CHECKS, best: CertError::UnknownIssuer };
     let mut path = vec![0];
     if search.extend(&parsed, &mut path) {
         Ok(())
@@ -386,8 +354,7 @@ pub fn rsa_public_key_pkcs1(cert_der: &[u8]) -> Result<Vec<u8>, CertError> {
 /// SSPI connection info and export-grade checks).
 pub fn rsa_modulus_bits(cert_der: &[u8]) -> Result<u32, CertError> {
     let parsed = ParsedCert::parse(cert_der)?;
-    let key = pkcs1::RsaPublicKeyRef::from_der(rsa_key_of(&parsed)?)
-        .map_err(|_| CertError::UnsupportedKey)?;
+    let key = pkcs1::RsaPublicKeyRef::from_der(rsa_key_of(&parsed)?).map_err(|_| CertError::UnsupportedKey)?;
     // UintRef strips leading zero octets, so the first octet is significant.
     let modulus = key.modulus.as_bytes();
     let Some(&first) = modulus.first() else {
@@ -407,10 +374,7 @@ fn rsa_key_of<'a>(parsed: &ParsedCert<'a>) -> Result<&'a [u8], CertError> {
     if spki.algorithm.oid != const_oid::db::rfc5912::RSA_ENCRYPTION {
         return Err(CertError::UnsupportedKey);
     }
-    let key = spki
-        .subject_public_key
-        .as_bytes()
-        .ok_or(CertError::UnsupportedKey)?;
+    let key = spki.subject_public_key.as_bytes().ok_or(CertError::UnsupportedKey)?;
     pkcs1::RsaPublicKeyRef::from_der(key).map_err(|_| CertError::UnsupportedKey)?;
     Ok(key)
 }
@@ -426,10 +390,7 @@ mod tests {
     const Y2101: i64 = 4_133_980_800;
 
     fn cert(name: &str) -> Vec<u8> {
-        let path = format!(
-            "{}/src/x509/testdata/{name}.pem",
-            env!("CARGO_MANIFEST_DIR")
-        );
+        let path = format!("{}/src/x509/testdata/{name}.pem", env!("CARGO_MANIFEST_DIR"));
         let pem = std::fs::read(path).unwrap();
         certs_from_pem_or_der(&pem).unwrap().remove(0)
     }
@@ -460,77 +421,38 @@ mod tests {
     #[test]
     fn good_chains() {
         assert_eq!(check(&["leaf", "inter"], &["root"], NOW), Ok(()));
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_secs() as i64;
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
         assert_eq!(check(&["leaf", "inter"], &["root"], now), Ok(()));
         // Root included, extras, any order.
-        assert_eq!(
-            check(&["leaf", "other_root", "root", "inter"], &["root"], NOW),
-            Ok(())
-        );
+        assert_eq!(check(&["leaf", "other_root", "root", "inter"], &["root"], NOW), Ok(()));
         // sha1WithRSAEncryption and ECDSA (P-384 CA, P-256 leaf).
         assert_eq!(check(&["leaf_sha1", "inter"], &["root"], NOW), Ok(()));
         assert_eq!(check(&["ec_leaf"], &["ec_root"], NOW), Ok(()));
         // The intermediate itself trusted: the path may end there.
         assert_eq!(check(&["leaf"], &["inter"], NOW), Ok(()));
         // Same-named intermediate with another key is skipped over.
-        assert_eq!(
-            check(&["leaf", "inter_rekeyed", "inter"], &["root"], NOW),
-            Ok(())
-        );
+        assert_eq!(check(&["leaf", "inter_rekeyed", "inter"], &["root"], NOW), Ok(()));
     }
 
     #[test]
     fn unknown_issuer() {
-        assert_eq!(
-            check(&["leaf"], &["root"], NOW),
-            Err(CertError::UnknownIssuer)
-        );
-        assert_eq!(
-            check(&["leaf", "inter"], &["other_root"], NOW),
-            Err(CertError::UnknownIssuer)
-        );
-        assert_eq!(
-            check(&["leaf", "inter", "root"], &[], NOW),
-            Err(CertError::UnknownIssuer)
-        );
-        assert_eq!(
-            check(&["other_leaf", "other_root"], &["root"], NOW),
-            Err(CertError::UnknownIssuer)
-        );
-        assert_eq!(
-            check(&["selfsigned"], &["root"], NOW),
-            Err(CertError::UnknownIssuer)
-        );
+        assert_eq!(check(&["leaf"], &["root"], NOW), Err(CertError::UnknownIssuer));
+        assert_eq!(check(&["leaf", "inter"], &["other_root"], NOW), Err(CertError::UnknownIssuer));
+        assert_eq!(check(&["leaf", "inter", "root"], &[], NOW), Err(CertError::UnknownIssuer));
+        assert_eq!(check(&["other_leaf", "other_root"], &["root"], NOW), Err(CertError::UnknownIssuer));
+        assert_eq!(check(&["selfsigned"], &["root"], NOW), Err(CertError::UnknownIssuer));
         // Precedence: untrusted wins over expired.
-        assert_eq!(
-            check(&["leaf_expired"], &["root"], NOW),
-            Err(CertError::UnknownIssuer)
-        );
+        assert_eq!(check(&["leaf_expired"], &["root"], NOW), Err(CertError::UnknownIssuer));
     }
 
     #[test]
     fn validity_periods() {
-        assert_eq!(
-            check(&["leaf_expired", "inter"], &["root"], NOW),
-            Err(CertError::Expired)
-        );
-        assert_eq!(
-            check(&["leaf_future", "inter"], &["root"], NOW),
-            Err(CertError::NotYetValid)
-        );
+        assert_eq!(check(&["leaf_expired", "inter"], &["root"], NOW), Err(CertError::Expired));
+        assert_eq!(check(&["leaf_future", "inter"], &["root"], NOW), Err(CertError::NotYetValid));
         // Before every notBefore (2000) and after every notAfter (2100),
         // which also covers the intermediate and the anchor themselves.
-        assert_eq!(
-            check(&["leaf", "inter"], &["root"], 900_000_000),
-            Err(CertError::NotYetValid)
-        );
-        assert_eq!(
-            check(&["leaf", "inter"], &["root"], Y2101),
-            Err(CertError::Expired)
-        );
+        assert_eq!(check(&["leaf", "inter"], &["root"], 900_000_000), Err(CertError::NotYetValid));
+        assert_eq!(check(&["leaf", "inter"], &["root"], Y2101), Err(CertError::Expired));
         assert_eq!(check(&["leaf"], &["inter"], Y2101), Err(CertError::Expired));
     }
 
@@ -540,55 +462,28 @@ mod tests {
         let inter = cert("inter");
         // Last byte of the DER is inside the signature value.
         let bad_leaf = tamper_tail(cert("leaf"), 1);
-        assert_eq!(
-            verify_chain(&[bad_leaf, inter.clone()], &root, NOW),
-            Err(CertError::BadSignature)
-        );
+        assert_eq!(verify_chain(&[bad_leaf, inter.clone()], &root, NOW), Err(CertError::BadSignature));
         let bad_inter = tamper_tail(inter, 1);
-        assert_eq!(
-            verify_chain(&[cert("leaf"), bad_inter], &root, NOW),
-            Err(CertError::BadSignature)
-        );
+        assert_eq!(verify_chain(&[cert("leaf"), bad_inter], &root, NOW), Err(CertError::BadSignature));
         // A change inside the signed part: "www.example.com" -> "xww...".
         let mut leaf = cert("leaf");
-        let at = leaf
-            .windows(15)
-            .position(|w| w == b"www.example.com")
-            .unwrap();
+        let at = leaf.windows(15).position(|w| w == b"www.example.com").unwrap();
         leaf[at] = b'x';
-        assert_eq!(
-            verify_chain(&[leaf, cert("inter")], &root, NOW),
-            Err(CertError::BadSignature)
-        );
+        assert_eq!(verify_chain(&[leaf, cert("inter")], &root, NOW), Err(CertError::BadSignature));
         // Same name, wrong key.
-        assert_eq!(
-            check(&["leaf", "inter_rekeyed"], &["root"], NOW),
-            Err(CertError::BadSignature)
-        );
+        assert_eq!(check(&["leaf", "inter_rekeyed"], &["root"], NOW), Err(CertError::BadSignature));
         // Precedence: bad signature wins over expired.
         let bad_expired = tamper_tail(cert("leaf_expired"), 1);
-        assert_eq!(
-            verify_chain(&[bad_expired, cert("inter")], &root, NOW),
-            Err(CertError::BadSignature)
-        );
-        assert_eq!(
-            check(&["leaf_md5", "inter"], &["root"], NOW),
-            Err(CertError::UnsupportedSignatureAlgorithm)
-        );
+        assert_eq!(verify_chain(&[bad_expired, cert("inter")], &root, NOW), Err(CertError::BadSignature));
+        assert_eq!(check(&["leaf_md5", "inter"], &["root"], NOW), Err(CertError::UnsupportedSignatureAlgorithm));
     }
 
     #[test]
     fn issuers_must_be_cas() {
         // evil is issued by leaf, whose basicConstraints say cA=FALSE.
-        assert_eq!(
-            check(&["evil", "leaf", "inter"], &["root"], NOW),
-            Err(CertError::NotCa)
-        );
+        assert_eq!(check(&["evil", "leaf", "inter"], &["root"], NOW), Err(CertError::NotCa));
         // inter has pathlen:0 but inter2 sits below it.
-        assert_eq!(
-            check(&["leaf_deep", "inter2", "inter"], &["root"], NOW),
-            Err(CertError::NotCa)
-        );
+        assert_eq!(check(&["leaf_deep", "inter2", "inter"], &["root"], NOW), Err(CertError::NotCa));
         // An end-entity used as an anchor still cannot issue.
         assert_eq!(check(&["evil"], &["leaf"], NOW), Err(CertError::NotCa));
     }
@@ -604,36 +499,24 @@ mod tests {
         // More same-named decoys than the signature budget: gives up.
         let decoy = cert("inter_rekeyed");
         chain.splice(1..1, std::iter::repeat_n(decoy, 100));
-        assert_eq!(
-            verify_chain(&chain, &root, NOW),
-            Err(CertError::BadSignature)
-        );
+        assert_eq!(verify_chain(&chain, &root, NOW), Err(CertError::BadSignature));
     }
 
     #[test]
     fn pinned_end_entity() {
         assert_eq!(check(&["selfsigned"], &["selfsigned"], NOW), Ok(()));
         assert_eq!(check(&["leaf"], &["leaf"], NOW), Ok(()));
-        assert_eq!(
-            check(&["selfsigned"], &["selfsigned"], Y2101),
-            Err(CertError::Expired)
-        );
+        assert_eq!(check(&["selfsigned"], &["selfsigned"], Y2101), Err(CertError::Expired));
     }
 
     #[test]
     fn malformed_and_empty_chains() {
         let root = store(&["root"]);
         assert_eq!(verify_chain(&[], &root, NOW), Err(CertError::Empty));
-        assert_eq!(
-            verify_chain(&[cert("leaf"), b"junk".to_vec()], &root, NOW),
-            Err(CertError::Malformed)
-        );
+        assert_eq!(verify_chain(&[cert("leaf"), b"junk".to_vec()], &root, NOW), Err(CertError::Malformed));
         let leaf = cert("leaf");
         for len in 0..leaf.len() {
-            assert_eq!(
-                verify_chain(&[leaf[..len].to_vec(), cert("inter")], &root, NOW),
-                Err(CertError::Malformed)
-            );
+            assert_eq!(verify_chain(&[leaf[..len].to_vec(), cert("inter")], &root, NOW), Err(CertError::Malformed));
             assert!(verify_host_name(&leaf[..len], "www.example.com").is_err());
             assert!(subject_public_key_info(&leaf[..len]).is_err());
             assert!(rsa_modulus_bits(&leaf[..len]).is_err());
@@ -644,8 +527,7 @@ mod tests {
     fn keys() {
         let leaf = cert("leaf");
         let parsed = Certificate::from_der(&leaf).unwrap();
-        let expected =
-            der::Encode::to_der(parsed.tbs_certificate().subject_public_key_info()).unwrap();
+        let expected = der::Encode::to_der(parsed.tbs_certificate().subject_public_key_info()).unwrap();
         assert_eq!(subject_public_key_info(&leaf).unwrap(), expected);
         let pkcs1 = rsa_public_key_pkcs1(&leaf).unwrap();
         assert!(pkcs1::RsaPublicKeyRef::from_der(&pkcs1).is_ok());

@@ -92,7 +92,11 @@ fn read_path(p: *const c_char) -> Option<Vec<u8>> {
 /// CertCreateCertificateContext: a context holding a copy of one DER certificate.
 /// Returns NULL for bad input. Free with `CertFreeCertificateContext`.
 #[no_mangle]
-pub unsafe extern "C" fn CertCreateCertificateContext(dwCertEncodingType: DWORD, pbCertEncoded: *const BYTE, cbCertEncoded: DWORD) -> PCCERT_CONTEXT {
+pub unsafe extern "C" fn CertCreateCertificateContext(
+    dwCertEncodingType: DWORD,
+    pbCertEncoded: *const BYTE,
+    cbCertEncoded: DWORD,
+) -> PCCERT_CONTEXT {
     ffi_guard!(core::ptr::null(), {
         if dwCertEncodingType & X509_ASN_ENCODING == 0 || pbCertEncoded.is_null() || cbCertEncoded == 0 {
             return core::ptr::null();
@@ -178,7 +182,11 @@ pub unsafe extern "C" fn CertCloseStore(hCertStore: HCERTSTORE, dwFlags: DWORD) 
 /// PEM or DER, PKCS#1 or PKCS#8. `chain_file` (may be NULL): more intermediates.
 /// Returns NULL on any failure. The caller frees the result with `CertFreeCertificateContext`.
 #[no_mangle]
-pub unsafe extern "C" fn OpenSchannelLoadCertificateFiles(cert_file: *const c_char, key_file: *const c_char, chain_file: *const c_char) -> PCCERT_CONTEXT {
+pub unsafe extern "C" fn OpenSchannelLoadCertificateFiles(
+    cert_file: *const c_char,
+    key_file: *const c_char,
+    chain_file: *const c_char,
+) -> PCCERT_CONTEXT {
     ffi_guard!(core::ptr::null(), {
         let load = || -> Option<PCCERT_CONTEXT> {
             let mut certs = x509::pem::certs_from_pem_or_der(&read_path(cert_file)?).ok()?;

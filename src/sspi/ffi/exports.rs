@@ -341,10 +341,7 @@ fn isc_ret_flags(req: ULONG) -> ULONG {
 
 fn asc_ret_flags(req: ULONG) -> ULONG {
     let mut r = ASC_RET_REPLAY_DETECT | ASC_RET_SEQUENCE_DETECT | ASC_RET_CONFIDENTIALITY | ASC_RET_STREAM;
-    for (q, a) in [
-        (ASC_REQ_ALLOCATE_MEMORY, ASC_RET_ALLOCATED_MEMORY),
-        (ASC_REQ_EXTENDED_ERROR, ASC_RET_EXTENDED_ERROR),
-    ] {
+    for (q, a) in [(ASC_REQ_ALLOCATE_MEMORY, ASC_RET_ALLOCATED_MEMORY), (ASC_REQ_EXTENDED_ERROR, ASC_RET_EXTENDED_ERROR)] {
         if req & q != 0 {
             r |= a;
         }
@@ -465,7 +462,19 @@ pub unsafe extern "C" fn InitializeSecurityContextA(
     ffi_guard!(SEC_E_INTERNAL_ERROR, {
         let _ = (Reserved1, TargetDataRep, Reserved2);
         // SAFETY: caller pointers per the SSPI contract.
-        unsafe { initialize_common(phCredential, phContext, ansi(pszTargetName), fContextReq, pInput, phNewContext, pOutput, pfContextAttr, ptsExpiry) }
+        unsafe {
+            initialize_common(
+                phCredential,
+                phContext,
+                ansi(pszTargetName),
+                fContextReq,
+                pInput,
+                phNewContext,
+                pOutput,
+                pfContextAttr,
+                ptsExpiry,
+            )
+        }
     })
 }
 
@@ -488,7 +497,19 @@ pub unsafe extern "C" fn InitializeSecurityContextW(
     ffi_guard!(SEC_E_INTERNAL_ERROR, {
         let _ = (Reserved1, TargetDataRep, Reserved2);
         // SAFETY: caller pointers per the SSPI contract.
-        unsafe { initialize_common(phCredential, phContext, wide(pszTargetName), fContextReq, pInput, phNewContext, pOutput, pfContextAttr, ptsExpiry) }
+        unsafe {
+            initialize_common(
+                phCredential,
+                phContext,
+                wide(pszTargetName),
+                fContextReq,
+                pInput,
+                phNewContext,
+                pOutput,
+                pfContextAttr,
+                ptsExpiry,
+            )
+        }
     })
 }
 
@@ -637,7 +658,11 @@ unsafe fn query_context(ph_context: PCtxtHandle, attribute: ULONG, buffer: *mut 
             SECPKG_ATTR_SESSION_INFO => match c.conn.info() {
                 Some(i) => {
                     // SSL_SESSION_RECONNECT (1): this connection resumed a cached session.
-                    let mut s = SecPkgContext_SessionInfo { dwFlags: u32::from(c.conn.resumed()), cbSessionId: i.session_id.len().min(32) as u32, rgbSessionId: [0; 32] };
+                    let mut s = SecPkgContext_SessionInfo {
+                        dwFlags: u32::from(c.conn.resumed()),
+                        cbSessionId: i.session_id.len().min(32) as u32,
+                        rgbSessionId: [0; 32],
+                    };
                     s.rgbSessionId[..s.cbSessionId as usize].copy_from_slice(&i.session_id[..s.cbSessionId as usize]);
                     put(buffer, s)
                 }
@@ -700,7 +725,11 @@ unsafe fn query_credentials(ph: PCredHandle, attribute: ULONG, buffer: *mut c_vo
 
 /// QueryCredentialsAttributesA: SECPKG_ATTR_SUPPORTED_PROTOCOLS (exactly the enabled bits).
 #[no_mangle]
-pub unsafe extern "C" fn QueryCredentialsAttributesA(phCredential: PCredHandle, ulAttribute: ULONG, pBuffer: *mut c_void) -> SECURITY_STATUS {
+pub unsafe extern "C" fn QueryCredentialsAttributesA(
+    phCredential: PCredHandle,
+    ulAttribute: ULONG,
+    pBuffer: *mut c_void,
+) -> SECURITY_STATUS {
     ffi_guard!(SEC_E_INTERNAL_ERROR, {
         // SAFETY: caller pointers per the SSPI contract.
         unsafe { query_credentials(phCredential, ulAttribute, pBuffer) }
@@ -709,7 +738,11 @@ pub unsafe extern "C" fn QueryCredentialsAttributesA(phCredential: PCredHandle, 
 
 /// QueryCredentialsAttributesW: as the A function.
 #[no_mangle]
-pub unsafe extern "C" fn QueryCredentialsAttributesW(phCredential: PCredHandle, ulAttribute: ULONG, pBuffer: *mut c_void) -> SECURITY_STATUS {
+pub unsafe extern "C" fn QueryCredentialsAttributesW(
+    phCredential: PCredHandle,
+    ulAttribute: ULONG,
+    pBuffer: *mut c_void,
+) -> SECURITY_STATUS {
     ffi_guard!(SEC_E_INTERNAL_ERROR, {
         // SAFETY: caller pointers per the SSPI contract.
         unsafe { query_credentials(phCredential, ulAttribute, pBuffer) }

@@ -18,7 +18,12 @@ use crate::sspi::status::from_error;
 /// trailer's cbBuffer is the length really used. Too much data or too small a header/trailer:
 /// SEC_E_BUFFER_TOO_SMALL (nothing is truncated). Bad descriptor: SEC_E_INVALID_TOKEN.
 #[no_mangle]
-pub unsafe extern "C" fn EncryptMessage(phContext: PCtxtHandle, fQOP: ULONG, pMessage: PSecBufferDesc, MessageSeqNo: ULONG) -> SECURITY_STATUS {
+pub unsafe extern "C" fn EncryptMessage(
+    phContext: PCtxtHandle,
+    fQOP: ULONG,
+    pMessage: PSecBufferDesc,
+    MessageSeqNo: ULONG,
+) -> SECURITY_STATUS {
     ffi_guard!(SEC_E_INTERNAL_ERROR, {
         let _ = MessageSeqNo;
         // SAFETY: NULL or caller-owned handle.
@@ -33,7 +38,9 @@ pub unsafe extern "C" fn EncryptMessage(phContext: PCtxtHandle, fQOP: ULONG, pMe
             Ok(b) => b,
             Err(s) => return s,
         };
-        let find = |want: &[ULONG], skip: Option<usize>| bufs.iter().enumerate().position(|(i, b)| Some(i) != skip && want.contains(&base_type(b)));
+        let find = |want: &[ULONG], skip: Option<usize>| {
+            bufs.iter().enumerate().position(|(i, b)| Some(i) != skip && want.contains(&base_type(b)))
+        };
         let (Some(d), Some(h)) = (find(&[SECBUFFER_DATA], None), find(&[SECBUFFER_STREAM_HEADER, SECBUFFER_TOKEN], None)) else {
             return SEC_E_INVALID_TOKEN;
         };
@@ -88,7 +95,12 @@ pub unsafe extern "C" fn EncryptMessage(phContext: PCtxtHandle, fQOP: ULONG, pMe
 /// Application data that arrived while a renegotiation was in flight is returned first, from
 /// memory owned by the context (valid until the next call on it), with the caller's bytes EXTRA.
 #[no_mangle]
-pub unsafe extern "C" fn DecryptMessage(phContext: PCtxtHandle, pMessage: PSecBufferDesc, MessageSeqNo: ULONG, pfQOP: *mut ULONG) -> SECURITY_STATUS {
+pub unsafe extern "C" fn DecryptMessage(
+    phContext: PCtxtHandle,
+    pMessage: PSecBufferDesc,
+    MessageSeqNo: ULONG,
+    pfQOP: *mut ULONG,
+) -> SECURITY_STATUS {
     ffi_guard!(SEC_E_INTERNAL_ERROR, {
         let _ = MessageSeqNo;
         // SAFETY: NULL or caller-owned handle.

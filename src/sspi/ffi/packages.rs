@@ -20,14 +20,16 @@ const CAPABILITIES: ULONG = SECPKG_FLAG_INTEGRITY
 /// Largest token we produce (Wine reports 0x4000 + header room; a handshake flight fits).
 const MAX_TOKEN: ULONG = 0x6000;
 
-const PACKAGES: [(&str, &str); 2] = [
-    ("Microsoft Unified Security Protocol Provider", "Schannel Security Package"),
-    ("Schannel", "Schannel Security Package"),
-];
+const PACKAGES: [(&str, &str); 2] =
+    [("Microsoft Unified Security Protocol Provider", "Schannel Security Package"), ("Schannel", "Schannel Security Package")];
 
 /// Lays out `n` SecPkgInfo structs followed by their strings in one block, so one
 /// `FreeContextBuffer` frees everything. `T` is SecPkgInfoA or SecPkgInfoW; `C` the char type.
-fn package_block<T, C: Copy + Default>(entries: &[(&str, &str)], encode: impl Fn(&str) -> Vec<C>, make: impl Fn(*mut C, *mut C) -> T) -> *mut T {
+fn package_block<T, C: Copy + Default>(
+    entries: &[(&str, &str)],
+    encode: impl Fn(&str) -> Vec<C>,
+    make: impl Fn(*mut C, *mut C) -> T,
+) -> *mut T {
     let strings: Vec<(Vec<C>, Vec<C>)> = entries
         .iter()
         .map(|(n, c)| {
@@ -62,25 +64,19 @@ fn package_block<T, C: Copy + Default>(entries: &[(&str, &str)], encode: impl Fn
 }
 
 fn info_a(entries: &[(&str, &str)]) -> *mut SecPkgInfoA {
-    package_block(entries, |s| s.bytes().map(|b| b as SEC_CHAR).collect(), |n, c| SecPkgInfoA {
-        fCapabilities: CAPABILITIES,
-        wVersion: 1,
-        wRPCID: UNISP_RPC_ID,
-        cbMaxToken: MAX_TOKEN,
-        Name: n,
-        Comment: c,
-    })
+    package_block(
+        entries,
+        |s| s.bytes().map(|b| b as SEC_CHAR).collect(),
+        |n, c| SecPkgInfoA { fCapabilities: CAPABILITIES, wVersion: 1, wRPCID: UNISP_RPC_ID, cbMaxToken: MAX_TOKEN, Name: n, Comment: c },
+    )
 }
 
 fn info_w(entries: &[(&str, &str)]) -> *mut SecPkgInfoW {
-    package_block(entries, |s| s.encode_utf16().collect(), |n, c| SecPkgInfoW {
-        fCapabilities: CAPABILITIES,
-        wVersion: 1,
-        wRPCID: UNISP_RPC_ID,
-        cbMaxToken: MAX_TOKEN,
-        Name: n,
-        Comment: c,
-    })
+    package_block(
+        entries,
+        |s| s.encode_utf16().collect(),
+        |n, c| SecPkgInfoW { fCapabilities: CAPABILITIES, wVersion: 1, wRPCID: UNISP_RPC_ID, cbMaxToken: MAX_TOKEN, Name: n, Comment: c },
+    )
 }
 
 /// EnumerateSecurityPackagesA: our two package entries in one block freed by `FreeContextBuffer`.
@@ -143,7 +139,11 @@ pub unsafe extern "C" fn QuerySecurityPackageInfoA(pszPackageName: *mut SEC_CHAR
         let p = info_a(&[e]);
         // SAFETY: checked non-NULL out parameter.
         unsafe { *ppPackageInfo = p };
-        if p.is_null() { SEC_E_INSUFFICIENT_MEMORY } else { SEC_E_OK }
+        if p.is_null() {
+            SEC_E_INSUFFICIENT_MEMORY
+        } else {
+            SEC_E_OK
+        }
     })
 }
 
@@ -159,7 +159,11 @@ pub unsafe extern "C" fn QuerySecurityPackageInfoW(pszPackageName: *mut SEC_WCHA
         let p = info_w(&[e]);
         // SAFETY: checked non-NULL out parameter.
         unsafe { *ppPackageInfo = p };
-        if p.is_null() { SEC_E_INSUFFICIENT_MEMORY } else { SEC_E_OK }
+        if p.is_null() {
+            SEC_E_INSUFFICIENT_MEMORY
+        } else {
+            SEC_E_OK
+        }
     })
 }
 

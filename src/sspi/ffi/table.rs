@@ -18,25 +18,81 @@ pub type ENUMERATE_SECURITY_PACKAGES_FN_W = Option<unsafe extern "C" fn(*mut ULO
 pub type QUERY_CREDENTIALS_ATTRIBUTES_FN = Option<unsafe extern "C" fn(PCredHandle, ULONG, *mut c_void) -> SECURITY_STATUS>;
 /// `ACQUIRE_CREDENTIALS_HANDLE_FN_A`.
 pub type ACQUIRE_CREDENTIALS_HANDLE_FN_A = Option<
-    unsafe extern "C" fn(*mut SEC_CHAR, *mut SEC_CHAR, ULONG, *mut c_void, *mut c_void, SEC_GET_KEY_FN, *mut c_void, PCredHandle, PTimeStamp) -> SECURITY_STATUS,
+    unsafe extern "C" fn(
+        *mut SEC_CHAR,
+        *mut SEC_CHAR,
+        ULONG,
+        *mut c_void,
+        *mut c_void,
+        SEC_GET_KEY_FN,
+        *mut c_void,
+        PCredHandle,
+        PTimeStamp,
+    ) -> SECURITY_STATUS,
 >;
 /// `ACQUIRE_CREDENTIALS_HANDLE_FN_W`.
 pub type ACQUIRE_CREDENTIALS_HANDLE_FN_W = Option<
-    unsafe extern "C" fn(*mut SEC_WCHAR, *mut SEC_WCHAR, ULONG, *mut c_void, *mut c_void, SEC_GET_KEY_FN, *mut c_void, PCredHandle, PTimeStamp) -> SECURITY_STATUS,
+    unsafe extern "C" fn(
+        *mut SEC_WCHAR,
+        *mut SEC_WCHAR,
+        ULONG,
+        *mut c_void,
+        *mut c_void,
+        SEC_GET_KEY_FN,
+        *mut c_void,
+        PCredHandle,
+        PTimeStamp,
+    ) -> SECURITY_STATUS,
 >;
 /// `FREE_CREDENTIALS_HANDLE_FN`.
 pub type FREE_CREDENTIALS_HANDLE_FN = Option<unsafe extern "C" fn(PCredHandle) -> SECURITY_STATUS>;
 /// `INITIALIZE_SECURITY_CONTEXT_FN_A`.
 pub type INITIALIZE_SECURITY_CONTEXT_FN_A = Option<
-    unsafe extern "C" fn(PCredHandle, PCtxtHandle, *mut SEC_CHAR, ULONG, ULONG, ULONG, PSecBufferDesc, ULONG, PCtxtHandle, PSecBufferDesc, *mut ULONG, PTimeStamp) -> SECURITY_STATUS,
+    unsafe extern "C" fn(
+        PCredHandle,
+        PCtxtHandle,
+        *mut SEC_CHAR,
+        ULONG,
+        ULONG,
+        ULONG,
+        PSecBufferDesc,
+        ULONG,
+        PCtxtHandle,
+        PSecBufferDesc,
+        *mut ULONG,
+        PTimeStamp,
+    ) -> SECURITY_STATUS,
 >;
 /// `INITIALIZE_SECURITY_CONTEXT_FN_W`.
 pub type INITIALIZE_SECURITY_CONTEXT_FN_W = Option<
-    unsafe extern "C" fn(PCredHandle, PCtxtHandle, *mut SEC_WCHAR, ULONG, ULONG, ULONG, PSecBufferDesc, ULONG, PCtxtHandle, PSecBufferDesc, *mut ULONG, PTimeStamp) -> SECURITY_STATUS,
+    unsafe extern "C" fn(
+        PCredHandle,
+        PCtxtHandle,
+        *mut SEC_WCHAR,
+        ULONG,
+        ULONG,
+        ULONG,
+        PSecBufferDesc,
+        ULONG,
+        PCtxtHandle,
+        PSecBufferDesc,
+        *mut ULONG,
+        PTimeStamp,
+    ) -> SECURITY_STATUS,
 >;
 /// `ACCEPT_SECURITY_CONTEXT_FN`.
 pub type ACCEPT_SECURITY_CONTEXT_FN = Option<
-    unsafe extern "C" fn(PCredHandle, PCtxtHandle, PSecBufferDesc, ULONG, ULONG, PCtxtHandle, PSecBufferDesc, *mut ULONG, PTimeStamp) -> SECURITY_STATUS,
+    unsafe extern "C" fn(
+        PCredHandle,
+        PCtxtHandle,
+        PSecBufferDesc,
+        ULONG,
+        ULONG,
+        PCtxtHandle,
+        PSecBufferDesc,
+        *mut ULONG,
+        PTimeStamp,
+    ) -> SECURITY_STATUS,
 >;
 /// `COMPLETE_AUTH_TOKEN_FN` / `APPLY_CONTROL_TOKEN_FN`.
 pub type CONTEXT_DESC_FN = Option<unsafe extern "C" fn(PCtxtHandle, PSecBufferDesc) -> SECURITY_STATUS>;
@@ -246,7 +302,12 @@ pub unsafe extern "C" fn RevertSecurityContext(phContext: PCtxtHandle) -> SECURI
 
 /// MakeSignature: Schannel does not sign messages.
 #[no_mangle]
-pub unsafe extern "C" fn MakeSignature(phContext: PCtxtHandle, fQOP: ULONG, pMessage: PSecBufferDesc, MessageSeqNo: ULONG) -> SECURITY_STATUS {
+pub unsafe extern "C" fn MakeSignature(
+    phContext: PCtxtHandle,
+    fQOP: ULONG,
+    pMessage: PSecBufferDesc,
+    MessageSeqNo: ULONG,
+) -> SECURITY_STATUS {
     ffi_guard!(SEC_E_INTERNAL_ERROR, {
         let _ = (phContext, fQOP, pMessage, MessageSeqNo);
         SEC_E_UNSUPPORTED_FUNCTION
@@ -255,7 +316,12 @@ pub unsafe extern "C" fn MakeSignature(phContext: PCtxtHandle, fQOP: ULONG, pMes
 
 /// VerifySignature: Schannel does not sign messages.
 #[no_mangle]
-pub unsafe extern "C" fn VerifySignature(phContext: PCtxtHandle, pMessage: PSecBufferDesc, MessageSeqNo: ULONG, pfQOP: *mut ULONG) -> SECURITY_STATUS {
+pub unsafe extern "C" fn VerifySignature(
+    phContext: PCtxtHandle,
+    pMessage: PSecBufferDesc,
+    MessageSeqNo: ULONG,
+    pfQOP: *mut ULONG,
+) -> SECURITY_STATUS {
     ffi_guard!(SEC_E_INTERNAL_ERROR, {
         let _ = (phContext, pMessage, MessageSeqNo, pfQOP);
         SEC_E_UNSUPPORTED_FUNCTION
@@ -264,7 +330,12 @@ pub unsafe extern "C" fn VerifySignature(phContext: PCtxtHandle, pMessage: PSecB
 
 /// ExportSecurityContext: not supported yet.
 #[no_mangle]
-pub unsafe extern "C" fn ExportSecurityContext(phContext: PCtxtHandle, fFlags: ULONG, pPackedContext: PSecBuffer, pToken: *mut *mut c_void) -> SECURITY_STATUS {
+pub unsafe extern "C" fn ExportSecurityContext(
+    phContext: PCtxtHandle,
+    fFlags: ULONG,
+    pPackedContext: PSecBuffer,
+    pToken: *mut *mut c_void,
+) -> SECURITY_STATUS {
     ffi_guard!(SEC_E_INTERNAL_ERROR, {
         let _ = (phContext, fFlags, pPackedContext, pToken);
         SEC_E_UNSUPPORTED_FUNCTION
@@ -273,7 +344,12 @@ pub unsafe extern "C" fn ExportSecurityContext(phContext: PCtxtHandle, fFlags: U
 
 /// ImportSecurityContextA: not supported yet.
 #[no_mangle]
-pub unsafe extern "C" fn ImportSecurityContextA(pszPackage: *mut c_void, pPackedContext: PSecBuffer, Token: *mut c_void, phContext: PCtxtHandle) -> SECURITY_STATUS {
+pub unsafe extern "C" fn ImportSecurityContextA(
+    pszPackage: *mut c_void,
+    pPackedContext: PSecBuffer,
+    Token: *mut c_void,
+    phContext: PCtxtHandle,
+) -> SECURITY_STATUS {
     ffi_guard!(SEC_E_INTERNAL_ERROR, {
         let _ = (pszPackage, pPackedContext, Token, phContext);
         SEC_E_UNSUPPORTED_FUNCTION
@@ -282,7 +358,12 @@ pub unsafe extern "C" fn ImportSecurityContextA(pszPackage: *mut c_void, pPacked
 
 /// ImportSecurityContextW: not supported yet.
 #[no_mangle]
-pub unsafe extern "C" fn ImportSecurityContextW(pszPackage: *mut c_void, pPackedContext: PSecBuffer, Token: *mut c_void, phContext: PCtxtHandle) -> SECURITY_STATUS {
+pub unsafe extern "C" fn ImportSecurityContextW(
+    pszPackage: *mut c_void,
+    pPackedContext: PSecBuffer,
+    Token: *mut c_void,
+    phContext: PCtxtHandle,
+) -> SECURITY_STATUS {
     ffi_guard!(SEC_E_INTERNAL_ERROR, {
         let _ = (pszPackage, pPackedContext, Token, phContext);
         SEC_E_UNSUPPORTED_FUNCTION
@@ -300,7 +381,12 @@ pub unsafe extern "C" fn QuerySecurityContextToken(phContext: PCtxtHandle, Token
 
 /// SetContextAttributesA: not supported yet.
 #[no_mangle]
-pub unsafe extern "C" fn SetContextAttributesA(phContext: PSecHandle, ulAttribute: ULONG, pBuffer: *mut c_void, cbBuffer: ULONG) -> SECURITY_STATUS {
+pub unsafe extern "C" fn SetContextAttributesA(
+    phContext: PSecHandle,
+    ulAttribute: ULONG,
+    pBuffer: *mut c_void,
+    cbBuffer: ULONG,
+) -> SECURITY_STATUS {
     ffi_guard!(SEC_E_INTERNAL_ERROR, {
         let _ = (phContext, ulAttribute, pBuffer, cbBuffer);
         SEC_E_UNSUPPORTED_FUNCTION
@@ -309,7 +395,12 @@ pub unsafe extern "C" fn SetContextAttributesA(phContext: PSecHandle, ulAttribut
 
 /// SetContextAttributesW: not supported yet.
 #[no_mangle]
-pub unsafe extern "C" fn SetContextAttributesW(phContext: PSecHandle, ulAttribute: ULONG, pBuffer: *mut c_void, cbBuffer: ULONG) -> SECURITY_STATUS {
+pub unsafe extern "C" fn SetContextAttributesW(
+    phContext: PSecHandle,
+    ulAttribute: ULONG,
+    pBuffer: *mut c_void,
+    cbBuffer: ULONG,
+) -> SECURITY_STATUS {
     ffi_guard!(SEC_E_INTERNAL_ERROR, {
         let _ = (phContext, ulAttribute, pBuffer, cbBuffer);
         SEC_E_UNSUPPORTED_FUNCTION
@@ -318,7 +409,12 @@ pub unsafe extern "C" fn SetContextAttributesW(phContext: PSecHandle, ulAttribut
 
 /// SetCredentialsAttributesA: not supported yet.
 #[no_mangle]
-pub unsafe extern "C" fn SetCredentialsAttributesA(phCredential: PSecHandle, ulAttribute: ULONG, pBuffer: *mut c_void, cbBuffer: ULONG) -> SECURITY_STATUS {
+pub unsafe extern "C" fn SetCredentialsAttributesA(
+    phCredential: PSecHandle,
+    ulAttribute: ULONG,
+    pBuffer: *mut c_void,
+    cbBuffer: ULONG,
+) -> SECURITY_STATUS {
     ffi_guard!(SEC_E_INTERNAL_ERROR, {
         let _ = (phCredential, ulAttribute, pBuffer, cbBuffer);
         SEC_E_UNSUPPORTED_FUNCTION
@@ -327,7 +423,12 @@ pub unsafe extern "C" fn SetCredentialsAttributesA(phCredential: PSecHandle, ulA
 
 /// SetCredentialsAttributesW: not supported yet.
 #[no_mangle]
-pub unsafe extern "C" fn SetCredentialsAttributesW(phCredential: PSecHandle, ulAttribute: ULONG, pBuffer: *mut c_void, cbBuffer: ULONG) -> SECURITY_STATUS {
+pub unsafe extern "C" fn SetCredentialsAttributesW(
+    phCredential: PSecHandle,
+    ulAttribute: ULONG,
+    pBuffer: *mut c_void,
+    cbBuffer: ULONG,
+) -> SECURITY_STATUS {
     ffi_guard!(SEC_E_INTERNAL_ERROR, {
         let _ = (phCredential, ulAttribute, pBuffer, cbBuffer);
         SEC_E_UNSUPPORTED_FUNCTION

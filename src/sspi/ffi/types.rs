@@ -263,6 +263,4 @@ pub struct SecPkgCred_SupportedProtocols {
 }
 
 /// sspi.h `SEC_GET_KEY_FN` (never called by Schannel).
-pub type SEC_GET_KEY_FN = Option<
-    unsafe extern "C" fn(*mut c_void, *mut c_void, ULONG, *mut *mut c_void, *mut SECURITY_STATUS),
->;
+pub type SEC_GET_KEY_FN = Option<unsafe extern "C" fn(*mut c_void, *mut c_void, ULONG, *mut *mut c_void, *mut SECURITY_STATUS)>;
