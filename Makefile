@@ -4,7 +4,7 @@
 CARGO ?= cargo
 PYTHON ?= python3
 
-.PHONY: all build deps demo test test-rust test-c test-interop header clean
+.PHONY: all build deps demo test lint test-rust test-c test-interop header clean
 
 all: build
 
@@ -20,7 +20,12 @@ demo: deps build
 	./examples-c/demo.sh
 
 ## Every test: Rust unit/integration tests (header freshness included), the C harness, interop.
-test: deps build test-rust test-c test-interop
+test: deps build lint test-rust test-c test-interop
+
+## Formatting and lints are part of the test command.
+lint:
+	$(CARGO) fmt --check
+	$(CARGO) clippy --release --all-targets -- -D warnings
 
 test-rust:
 	$(CARGO) test --release
