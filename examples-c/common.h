@@ -1,0 +1,121 @@
+/*
+ * common.h: the parts tls-client.c and tls-server.c share. Socket I/O, the
+ * SSPI handshake and record loops (the role-specific InitializeSecurityContext
+ * / AcceptSecurityContext call is passed in), EncryptMessage, close_notify,
+ * the status / protocol / cipher output lines, and command-line parsing of the
+ * options both programs accept. Plain C11 + POSIX + openschannel.h.
+ */
+#ifndef OPENSCHANNEL_EXAMPLES_COMMON_H
+#define OPENSCHANNEL_EXAMPLES_COMMON_H
+
+#include "openschannel.h"
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define IO_BUFFER_SIZE (1u << 17)  /* room for a whole handshake flight */
+#define HANDSHAKE_TIMEOUT_MS 10000 /* per read while handshaking */
+#define MAX_CIPHERS 64
+
+/* Set from a signal handler (tls-server) to make pending reads give up. */
+extern volatile sig_atomic_t stop_requested;
+
+/* One TLS connection: socket, SSPI handles, and the receive buffer whose first
+ * `used` bytes are received but not yet consumed by Schannel. */
+struct tls_conn {
+    int fd;
+    CredHandle *cred;
+    CtxtHandle ctx;
+    int have_ctx;
+    char *target;       /* pszTargetName for InitializeSecurityContext (client) */
+    unsigned char *in;  /* IO_BUFFER_SIZE bytes */
+    size_t used;
+    SecPkgContext_StreamSizes sizes;
+    unsigned char *out; /* one record: header | data | trailer (setup_stream) */
+};
+
+/* "error: SEC_E_NAME (0x%08x)" / "error: <what>" on stdout, flushed. */
+void print_status_error(SECURITY_STATUS status);
+void print_error(const char *what);
+
+/* Sends and frees an output token produced with ALLOCATE_MEMORY. Returns 0,
+ * or -1 when sending failed (the token is freed either way). */
+int flush_token(struct tls_conn *c, SecBuffer *tok);
+
+/* One InitializeSecurityContext / AcceptSecurityContext call on c (`in` may
+ * be NULL, `out` is one TOKEN buffer for ALLOCATE_MEMORY). */
+typedef SECURITY_STATUS (*sspi_step_fn)(struct tls_conn *c, SecBufferDesc *in, SecBufferDesc *out);
+
+/*
+ * The handshake loop: input [TOKEN = c->in, EMPTY], output [TOKEN], `step`
+ * per round; reads first when need_read. Output tokens are sent; an EXTRA
+ * buffer is moved to the front of c->in and fed back without reading. Sets
+ * c->have_ctx once the call has produced a context. retry_without_cert: on
+ * SEC_I_INCOMPLETE_CREDENTIALS (the server asked for a client certificate and
+ * we have none) call once more with the same input, which proceeds without
+ * one. Returns SEC_E_OK or the failing status (already printed, with
+ * "alert: N" for an alert token, which is sent). On success c->in keeps any
+ * bytes that followed the handshake (application data).
+ */
+SECURITY_STATUS handshake_loop(struct tls_conn *c, int need_read, sspi_step_fn step, int retry_without_cert);
+
+/* Prints "protocol: ..." and "cipher: ..."; returns 0, or -1 (printed). */
+int report_connection(struct tls_conn *c);
+
+/* Queries SECPKG_ATTR_STREAM_SIZES and (re)allocates c->out; 0 or -1 (printed). */
+int setup_stream(struct tls_conn *c);
+
+/* EncryptMessage in records of at most cbMaximumMessage bytes, each sent as
+ * header | data | trailer. Returns 0, or -1 (printed). */
+int send_encrypted(struct tls_conn *c, const void *data, size_t len);
+
+/*
+ * The DecryptMessage loop: [DATA, EMPTY, EMPTY, EMPTY] over c->in until the
+ * peer closes (close_notify or EOF). Non-empty plaintext goes to on_data
+ * (before the EXTRA bytes are moved over it); SEC_I_RENEGOTIATE calls
+ * on_renegotiate once the new handshake's bytes are at the front of c->in.
+ * Reads wait timeout_ms; when that passes, timeout_error == NULL ends the loop
+ * normally, otherwise it is printed as a failure. Returns 0, or -1 on a
+ * failure (printed, or the callback's).
+ */
+typedef int (*data_fn)(struct tls_conn *c, const unsigned char *data, size_t len);
+typedef int (*renegotiate_fn)(struct tls_conn *c);
+int decrypt_loop(struct tls_conn *c, int timeout_ms, const char *timeout_error, data_fn on_data,
+                 renegotiate_fn on_renegotiate);
+
+/* close_notify: ApplyControlToken(SCHANNEL_SHUTDOWN), then `step` (no input)
+ * yields the record to send. Send errors are ignored: the peer may already be
+ * gone. */
+void send_close_notify(struct tls_conn *c, sspi_step_fn step);
+
+/* --protocol and --cipher, accepted by both programs. */
+struct tls_options {
+    DWORD protocols; /* grbitEnabledProtocols */
+    uint16_t ciphers[MAX_CIPHERS];
+    uint32_t n_ciphers;
+};
+
+/* A program's own option: a flag (sets *flag to 1) or one taking a value
+ * (stored in *value). */
+struct option_def {
+    const char *name;
+    int *flag;
+    const char **value;
+};
+
+/*
+ * Parses argv: the options in defs, --help / -h (usage(), exit 0), and
+ * --protocol / --cipher into *tls (SP_PROT_*_SERVER bits when `server`, else
+ * *_CLIENT). Messages name `prog`. An unknown cipher prints
+ * "error: unknown cipher S" and exits 2. Returns 0, or -1 on a bad command
+ * line (message on stderr).
+ */
+int parse_argv(const char *prog, int server, void (*usage)(void), const struct option_def *defs, size_t n_defs,
+               int argc, char **argv, struct tls_options *tls);
+
+/* AcquireCredentialsHandle(UNISP_NAME) with sc, then the --cipher list if
+ * any. Returns 0, or -1 (printed; no handle left to free). */
+int acquire_credentials(ULONG use, SCHANNEL_CRED *sc, const struct tls_options *tls, CredHandle *cred);
+
+#endif
