@@ -40,7 +40,7 @@ trap 'exit 143' TERM
 wait_for_line() {
     i=0
     while [ $i -lt 100 ]; do
-        v=$(sed -n "s/$2/\\1/p" "$1" | head -n 1)
+        v=$(sed -n "s/$2/\\1/p" "$1" 2>/dev/null | head -n 1)
         if [ -n "$v" ]; then
             echo "$v"
             return 0
