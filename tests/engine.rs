@@ -295,3 +295,56 @@ fn truncated_client_hello_is_decode_error() {
     assert!(matches!(server.process_handshake(&rec), Err(Error::Decode(_))));
     assert_eq!(server.take_output(), [21, 3, 1, 0, 2, 2, 50]);
 }
+
+/// A handshake with the given version lists on each side.
+fn handshake_versions(
+    suite: &'static CipherSuite,
+    client: &[openschannel::msgs::enums::ProtocolVersion],
+    server: &[openschannel::msgs::enums::ProtocolVersion],
+) -> Result<(Connection, Connection), Error> {
+    let (cc, sc) = configs(suite);
+    let (mut cc, mut sc) = ((*cc).clone(), (*sc).clone());
+    cc.versions = client.to_vec();
+    sc.versions = server.to_vec();
+    let mut c = Connection::new_client(Arc::new(cc), Some("localhost".into()));
+    let mut s = Connection::new_server(Arc::new(sc));
+    c.start()?;
+    feed(&mut s, &c.take_output(), usize::MAX)?;
+    let f = s.take_output();
+    feed(&mut c, &f, usize::MAX)?;
+    let f = c.take_output();
+    feed(&mut s, &f, usize::MAX)?;
+    let f = s.take_output();
+    feed(&mut c, &f, usize::MAX)?;
+    Ok((c, s))
+}
+
+#[test]
+fn tls11_every_suite_with_explicit_ivs_and_no_split() {
+    use openschannel::msgs::enums::ProtocolVersion as V;
+    for suite in suites::SUITES {
+        let (mut c, mut s) = handshake_versions(suite, &[V::TLS1_1, V::TLS1_0], &[V::TLS1_1, V::TLS1_0]).unwrap();
+        assert_eq!(c.info().unwrap().version, V::TLS1_1);
+        assert!(!c.splits_records(), "no 1/n-1 split at TLS 1.1");
+        let (data, sizes) = transfer_records(&mut c, &mut s, b"hello over TLS 1.1");
+        assert_eq!(data, b"hello over TLS 1.1");
+        assert_eq!(sizes.len(), 1, "{}", suite.name);
+        let bl = suite.bulk.block_len();
+        if bl > 0 {
+            // header + explicit IV + padded(data + MAC + 1)
+            assert_eq!(sizes[0], 5 + bl + (18 + suite.mac.output_len() + 1).div_ceil(bl) * bl, "{}", suite.name);
+        }
+        assert_eq!(transfer(&mut s, &mut c, &[9u8; 16384]), vec![9u8; 16384]);
+    }
+}
+
+#[test]
+fn version_negotiation_picks_the_highest_common_version() {
+    use openschannel::msgs::enums::ProtocolVersion as V;
+    let (c, _) = handshake_versions(&suites::SUITES[0], &[V::TLS1_1, V::TLS1_0], &[V::TLS1_0]).unwrap();
+    assert_eq!(c.info().unwrap().version, V::TLS1_0);
+    let (c, _) = handshake_versions(&suites::SUITES[0], &[V::TLS1_0], &[V::TLS1_1, V::TLS1_0]).unwrap();
+    assert_eq!(c.info().unwrap().version, V::TLS1_0);
+    // A TLS 1.1-only server and a TLS 1.0-only client have nothing in common.
+    assert_eq!(handshake_versions(&suites::SUITES[0], &[V::TLS1_0], &[V::TLS1_1]).err(), Some(Error::ProtocolVersion));
+}

@@ -11,7 +11,11 @@ use crate::suites::{self, CipherSuite};
 use crate::x509::TrustStore;
 
 /// Versions this build implements, highest first.
-pub const IMPLEMENTED_VERSIONS: &[ProtocolVersion] = &[ProtocolVersion::TLS1_0];
+pub const IMPLEMENTED_VERSIONS: &[ProtocolVersion] = &[ProtocolVersion::TLS1_1, ProtocolVersion::TLS1_0];
+
+/// Versions enabled when the caller chooses none: TLS 1.0 for now; TLS 1.1 is available on
+/// request. The defaults move up when TLS 1.2 lands.
+pub const DEFAULT_VERSIONS: &[ProtocolVersion] = &[ProtocolVersion::TLS1_0];
 
 /// A server's certificate chain and private key.
 #[derive(Clone)]
@@ -69,10 +73,10 @@ pub fn system_clock() -> i64 {
 }
 
 impl Config {
-    /// Secure defaults: every implemented version, default-policy suites, system trust.
+    /// Defaults: [`DEFAULT_VERSIONS`], default-policy suites, the given trust anchors.
     pub fn new(trust: Arc<TrustStore>) -> Self {
         Config {
-            versions: IMPLEMENTED_VERSIONS.to_vec(),
+            versions: DEFAULT_VERSIONS.to_vec(),
             suites: suites::defaults(),
             trust,
             verify_chain: true,

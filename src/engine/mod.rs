@@ -237,8 +237,8 @@ impl Connection {
 
     fn handshake_record(&mut self, typ: u8, version: ProtocolVersion, payload: &mut [u8]) -> Result<(), Error> {
         let ct = check_record_header(typ, version)?;
-        let n = self.rl.read.open(typ, version, payload)?;
-        let data = &payload[..n];
+        let range = self.rl.read.open(typ, version, payload)?;
+        let data = &payload[range];
         match ct {
             ContentType::Handshake => {
                 if data.is_empty() {
@@ -404,27 +404,28 @@ impl Connection {
             return Ok(Opened::Renegotiate);
         }
         match self.open_record(typ, version, &mut buf[HEADER_LEN..total]) {
-            Ok(Some(n)) => Ok(Opened::Data { plaintext: HEADER_LEN..HEADER_LEN + n, record_len: total }),
+            Ok(Some(r)) => Ok(Opened::Data { plaintext: HEADER_LEN + r.start..HEADER_LEN + r.end, record_len: total }),
             Ok(None) => Ok(Opened::Closed { record_len: total }),
             Err(e @ Error::AlertReceived(_)) => Err(e),
             Err(e) => Err(self.fail(e)),
         }
     }
 
-    /// Some(plaintext length) for data, None for close_notify.
-    fn open_record(&mut self, typ: u8, version: ProtocolVersion, payload: &mut [u8]) -> Result<Option<usize>, Error> {
+    /// Some(plaintext range in `payload`) for data, None for close_notify.
+    fn open_record(&mut self, typ: u8, version: ProtocolVersion, payload: &mut [u8]) -> Result<Option<Range<usize>>, Error> {
         let ct = check_record_header(typ, version)?;
         if Some(version) != self.rl.version {
             return Err(Error::IllegalParameter("record version changed"));
         }
-        let n = self.rl.read.open(typ, version, payload)?;
+        let range = self.rl.read.open(typ, version, payload)?;
         match ct {
-            ContentType::ApplicationData => Ok(Some(n)),
+            ContentType::ApplicationData => Ok(Some(range)),
             ContentType::Alert => {
-                if self.alert(&payload[..n])? {
+                let end = range.end;
+                if self.alert(&payload[range])? {
                     Ok(None)
                 } else {
-                    Ok(Some(0))
+                    Ok(Some(end..end))
                 }
             }
             ContentType::Handshake => Err(Error::Internal("handshake record reached open_record")),
@@ -473,7 +474,9 @@ impl Connection {
     /// 5-byte header still fits in data + trailer when the trailer can hold one more header and
     /// a second MAC and padding block.
     pub fn max_trailer(&self) -> usize {
-        let one = self.info().map_or(0, |i| i.suite.mac.output_len() + i.suite.bulk.block_len());
+        // TLS 1.1+ CBC records also carry an explicit IV block.
+        let explicit_iv = self.info().map_or(0, |i| if i.version >= ProtocolVersion::TLS1_1 { i.suite.bulk.block_len() } else { 0 });
+        let one = explicit_iv + self.info().map_or(0, |i| i.suite.mac.output_len() + i.suite.bulk.block_len());
         if self.splits_records() {
             HEADER_LEN + 2 * one
         } else {

@@ -135,8 +135,11 @@ impl HandshakeData {
         let (c_key, rest) = rest.split_at(k);
         let (s_key, rest) = rest.split_at(k);
         let (c_iv, s_iv) = rest.split_at(iv);
-        let client_write = |dir| DirectionState::new(suite.bulk, suite.mac, dir, c_key, c_iv, c_mac);
-        let server_write = |dir| DirectionState::new(suite.bulk, suite.mac, dir, s_key, s_iv, s_mac);
+        // TLS 1.1 (RFC 4346 §6.2.3.2) sends an explicit IV with each CBC record; the key block's
+        // IVs then only seed a chain whose first block the receiver discards.
+        let explicit_iv = self.version.is_some_and(|v| v >= ProtocolVersion::TLS1_1);
+        let client_write = |dir| DirectionState::new(suite.bulk, suite.mac, dir, c_key, c_iv, c_mac).with_explicit_iv(explicit_iv);
+        let server_write = |dir| DirectionState::new(suite.bulk, suite.mac, dir, s_key, s_iv, s_mac).with_explicit_iv(explicit_iv);
         Ok(match side {
             Side::Client => (client_write(Direction::Encrypt), server_write(Direction::Decrypt)),
             Side::Server => (server_write(Direction::Encrypt), client_write(Direction::Decrypt)),

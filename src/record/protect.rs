@@ -1,6 +1,8 @@
 //! Record protection for one direction: TLS 1.0 MAC-then-encrypt with sequence numbers
 //! (RFC 2246 §6.2.3), CBC padding checked in constant time (Lucky 13).
 
+use core::ops::Range;
+
 use subtle::{Choice, ConditionallySelectable, ConstantTimeEq, ConstantTimeLess};
 use zeroize::Zeroizing;
 
@@ -22,6 +24,8 @@ pub enum RecordError {
 
 struct Keys {
     cipher: RecordCipher,
+    /// TLS 1.1+ CBC: each record carries its own IV as a first block (RFC 4346 §6.2.3.2).
+    explicit_iv: bool,
     bulk: BulkAlg,
     mac: HashAlg,
     mac_key: Zeroizing<Vec<u8>>,
@@ -48,9 +52,23 @@ impl DirectionState {
     /// A keyed state with sequence number 0.
     pub fn new(bulk: BulkAlg, mac: HashAlg, dir: Direction, key: &[u8], iv: &[u8], mac_key: &[u8]) -> Self {
         DirectionState {
-            keys: Some(Keys { cipher: RecordCipher::new(bulk, dir, key, iv), bulk, mac, mac_key: Zeroizing::new(mac_key.to_vec()) }),
+            keys: Some(Keys {
+                cipher: RecordCipher::new(bulk, dir, key, iv),
+                explicit_iv: false,
+                bulk,
+                mac,
+                mac_key: Zeroizing::new(mac_key.to_vec()),
+            }),
             seq: 0,
         }
+    }
+
+    /// Per-record explicit IVs for block ciphers (TLS 1.1 and later).
+    pub fn with_explicit_iv(mut self, on: bool) -> Self {
+        if let Some(k) = self.keys.as_mut() {
+            k.explicit_iv = on && k.bulk.block_len() > 0;
+        }
+        self
     }
 
     /// Whether records are encrypted in this direction.
@@ -60,7 +78,7 @@ impl DirectionState {
 
     /// Most bytes a record's trailer (MAC and padding) can take.
     pub fn max_trailer(&self) -> usize {
-        self.keys.as_ref().map_or(0, |k| k.mac.output_len() + k.bulk.block_len())
+        self.keys.as_ref().map_or(0, |k| k.mac.output_len() + k.bulk.block_len() * if k.explicit_iv { 2 } else { 1 })
     }
 
     /// Cipher block length, 0 for stream ciphers and NULL.
@@ -87,9 +105,15 @@ impl DirectionState {
         let body = fragment.len() + mac.len();
         // Minimal padding: pad_len bytes of value pad_len plus the length byte (RFC 2246 §6.2.3.2).
         let pad_len = if bl == 0 { None } else { Some(bl - 1 - body % bl) };
-        let total = body + pad_len.map_or(0, |p| p + 1);
+        let iv_len = if k.explicit_iv { bl } else { 0 };
+        let total = iv_len + body + pad_len.map_or(0, |p| p + 1);
         let start = out.len();
         out.extend_from_slice(&header(typ, version, total));
+        // A random first block: encrypted in the running CBC chain, its ciphertext is this
+        // record's unpredictable IV (RFC 4346 §6.2.3.2, option 2b).
+        let iv_at = out.len();
+        out.resize(iv_at + iv_len, 0);
+        crate::crypto::random::fill(&mut out[iv_at..]);
         out.extend_from_slice(fragment);
         out.extend_from_slice(&mac);
         if let Some(p) = pad_len {
@@ -99,11 +123,11 @@ impl DirectionState {
         Ok(())
     }
 
-    /// Opens a record body in place and returns the plaintext length (plaintext at `payload[..n]`).
-    pub fn open(&mut self, typ: u8, version: ProtocolVersion, payload: &mut [u8]) -> Result<usize, RecordError> {
+    /// Opens a record body in place and returns where its plaintext lies within `payload`.
+    pub fn open(&mut self, typ: u8, version: ProtocolVersion, payload: &mut [u8]) -> Result<Range<usize>, RecordError> {
         let seq = self.next_seq()?;
         let Some(k) = self.keys.as_mut() else {
-            return if payload.len() > super::MAX_FRAGMENT { Err(RecordError::Overflow) } else { Ok(payload.len()) };
+            return if payload.len() > super::MAX_FRAGMENT { Err(RecordError::Overflow) } else { Ok(0..payload.len()) };
         };
         if payload.len() > MAX_CIPHERTEXT {
             return Err(RecordError::Overflow);
@@ -123,17 +147,24 @@ impl DirectionState {
             }
             n
         } else {
+            let iv_len = if k.explicit_iv { bl } else { 0 };
             // Length and block alignment are visible on the wire; rejecting them early leaks nothing.
-            if len % bl != 0 || len < (m + 1).max(bl) {
+            if len % bl != 0 || len < iv_len + (m + 1).max(bl) {
                 return Err(RecordError::BadRecordMac);
             }
             k.cipher.apply(payload);
-            open_cbc_constant_time(k, seq, typ, version, payload)?
+            // With an explicit IV the first decrypted block is discarded: the blocks after it
+            // decrypt correctly whatever the chain held before.
+            let n = open_cbc_constant_time(k, seq, typ, version, &payload[iv_len..])?;
+            if n > super::MAX_FRAGMENT {
+                return Err(RecordError::Overflow);
+            }
+            return Ok(iv_len..iv_len + n);
         };
         if n > super::MAX_FRAGMENT {
             return Err(RecordError::Overflow);
         }
-        Ok(n)
+        Ok(0..n)
     }
 }
 
@@ -221,9 +252,39 @@ mod tests {
                 w.seal(23, ProtocolVersion::TLS1_0, &data, &mut rec).unwrap();
                 assert!(rec.len() - HEADER_LEN <= n + w.max_trailer());
                 let got = r.open(23, ProtocolVersion::TLS1_0, &mut rec[HEADER_LEN..]).unwrap();
-                assert_eq!(&rec[HEADER_LEN..HEADER_LEN + got], &data[..]);
+                assert_eq!(&rec[HEADER_LEN + got.start..HEADER_LEN + got.end], &data[..]);
             }
         }
+    }
+
+    #[test]
+    fn explicit_iv_records_round_trip_and_differ() {
+        for (bulk, mac) in ALL.into_iter().filter(|(b, _)| b.block_len() > 0) {
+            let (w, r) = pair(bulk, mac);
+            let (mut w, mut r) = (w.with_explicit_iv(true), r.with_explicit_iv(true));
+            let mut a = Vec::new();
+            let mut b = Vec::new();
+            w.seal(23, ProtocolVersion::TLS1_1, b"same", &mut a).unwrap();
+            w.seal(23, ProtocolVersion::TLS1_1, b"same", &mut b).unwrap();
+            assert_eq!(a.len(), HEADER_LEN + bulk.block_len() + (4 + mac.output_len() + 1).div_ceil(bulk.block_len()) * bulk.block_len());
+            assert!(a.len() - HEADER_LEN <= 4 + w.max_trailer());
+            let got = r.open(23, ProtocolVersion::TLS1_1, &mut a[HEADER_LEN..]).unwrap();
+            assert_eq!(&a[HEADER_LEN + got.start..HEADER_LEN + got.end], b"same");
+            let got = r.open(23, ProtocolVersion::TLS1_1, &mut b[HEADER_LEN..]).unwrap();
+            assert_eq!(&b[HEADER_LEN + got.start..HEADER_LEN + got.end], b"same");
+        }
+        // A receiver that lost the chain still opens an explicit-IV record (it needs no previous block).
+        let (mut w, _) = pair(BulkAlg::Aes128Cbc, HashAlg::Sha1);
+        w = w.with_explicit_iv(true);
+        let mut skip = Vec::new();
+        w.seal(23, ProtocolVersion::TLS1_1, b"lost", &mut skip).unwrap();
+        let mut rec = Vec::new();
+        w.seal(23, ProtocolVersion::TLS1_1, b"found", &mut rec).unwrap();
+        let (_, r) = pair(BulkAlg::Aes128Cbc, HashAlg::Sha1);
+        let mut r = r.with_explicit_iv(true);
+        r.seq = 1;
+        let got = r.open(23, ProtocolVersion::TLS1_1, &mut rec[HEADER_LEN..]).unwrap();
+        assert_eq!(&rec[HEADER_LEN + got.start..HEADER_LEN + got.end], b"found");
     }
 
     #[test]
@@ -278,6 +339,6 @@ mod tests {
         // 21 bytes + 43 padding bytes (value 42) = 64.
         body.extend(core::iter::repeat_n(42u8, 43));
         w.keys.as_mut().unwrap().cipher.apply(&mut body);
-        assert_eq!(r.open(23, ProtocolVersion::TLS1_0, &mut body).unwrap(), 1);
+        assert_eq!(r.open(23, ProtocolVersion::TLS1_0, &mut body).unwrap(), 0..1);
     }
 }

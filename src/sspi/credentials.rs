@@ -10,7 +10,7 @@ use crate::cache::{SessionCache, DEFAULT_LIFETIME_SECS};
 use super::ffi::consts::*;
 use super::ffi::types::SECURITY_STATUS;
 use crate::crypto::rsa::RsaPrivateKey;
-use crate::engine::config::{Config, Renegotiation, ServerIdentity};
+use crate::engine::config::{Config, Renegotiation, ServerIdentity, DEFAULT_VERSIONS};
 use crate::msgs::enums::ProtocolVersion;
 use crate::suites::{self, CipherSuite};
 use crate::x509::TrustStore;
@@ -51,7 +51,10 @@ pub struct Credential {
 }
 
 /// (version, client bit, server bit) for every version this build implements.
-const VERSION_BITS: &[(ProtocolVersion, u32, u32)] = &[(ProtocolVersion::TLS1_0, SP_PROT_TLS1_0_CLIENT, SP_PROT_TLS1_0_SERVER)];
+const VERSION_BITS: &[(ProtocolVersion, u32, u32)] = &[
+    (ProtocolVersion::TLS1_0, SP_PROT_TLS1_0_CLIENT, SP_PROT_TLS1_0_SERVER),
+    (ProtocolVersion::TLS1_1, SP_PROT_TLS1_1_CLIENT, SP_PROT_TLS1_1_SERVER),
+];
 
 /// The SP_PROT bit for a negotiated version on one side.
 pub fn protocol_bit(version: ProtocolVersion, inbound: bool) -> u32 {
@@ -77,7 +80,8 @@ pub fn acquire(req: CredRequest) -> Result<Credential, SECURITY_STATUS> {
     let side_mask: u32 = if req.inbound { 0x1555 } else { 0x2AAA };
     let requested = if req.enabled_protocols == 0 {
         // Provider defaults, minus anything SCH_CREDENTIALS disables.
-        VERSION_BITS.iter().map(|&(_, c, s)| side_bits((c, s))).fold(0, |a, b| a | b) & !req.disabled_protocols
+        VERSION_BITS.iter().filter(|(v, _, _)| DEFAULT_VERSIONS.contains(v)).map(|&(_, c, s)| side_bits((c, s))).fold(0, |a, b| a | b)
+            & !req.disabled_protocols
     } else {
         req.enabled_protocols & side_mask
     };
