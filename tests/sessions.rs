@@ -227,3 +227,36 @@ fn insecure_renegotiation_refused_by_default_allowed_on_request() {
         }
     }
 }
+
+#[test]
+fn close_notify_during_and_after_renegotiation() {
+    let e = ends(|_, _| {});
+    // During: the client has sent its new hello; it closes instead of finishing.
+    let (mut c, mut s) = connect(&e);
+    c.request_renegotiation().unwrap();
+    let hello = c.take_output();
+    s.process_handshake(&hello).unwrap();
+    let _server_flight = s.take_output();
+    let mut bye = c.close_notify();
+    // The server, mid-handshake, reads the close in its handshake loop and stops cleanly.
+    assert_eq!(
+        s.process_handshake(&bye),
+        Err(openschannel::engine::error::Error::AlertReceived(openschannel::msgs::enums::AlertDescription::CloseNotify))
+    );
+    // A server that asked for a renegotiation is back in its data loop: the client closes
+    // instead of answering, and the server reads a clean close.
+    let (mut c, mut s) = connect(&e);
+    s.request_renegotiation().unwrap();
+    let _hello_request = s.take_output();
+    bye = c.close_notify();
+    assert!(matches!(s.open(&mut bye).unwrap(), Opened::Closed { .. }));
+    // After: a completed renegotiation, then close_notify from the server.
+    let (mut c, mut s) = connect(&e);
+    s.request_renegotiation().unwrap();
+    let req = s.take_output();
+    c.process_handshake(&req).unwrap();
+    pump(&mut c, &mut s);
+    assert!(c.is_established() && s.is_established());
+    let mut bye = s.close_notify();
+    assert!(matches!(c.open(&mut bye).unwrap(), Opened::Closed { .. }));
+}
