@@ -4,7 +4,7 @@
 CARGO ?= cargo
 PYTHON ?= python3
 
-.PHONY: all build deps demo test lint test-rust test-c test-interop header clean
+.PHONY: all build deps demo test lint test-rust test-c test-interop bench header clean
 
 all: build
 
@@ -35,6 +35,10 @@ test-c: build
 
 test-interop: build
 	cd c-tests/interop && $(PYTHON) -m pytest -q
+
+## Our engine and OpenSSL side by side in one process run; prints ratios (see bench/README.md).
+bench: deps build
+	$(MAKE) -C bench run
 
 ## Regenerate include/openschannel.h from the Rust source (cbindgen).
 header:
