@@ -138,8 +138,17 @@ static int handle_is_set(const CtxtHandle *h)
     return h->dwLower != 0 || h->dwUpper != 0;
 }
 
+/* Whether a token starts with an alert record (content type 21). */
+static int token_is_alert(const SecBuffer *tok)
+{
+    const unsigned char *b = tok->pvBuffer;
+    return b && tok->cbBuffer >= 5 && b[0] == 0x15;
+}
+
 SECURITY_STATUS handshake_loop(struct tls_conn *c, int need_read, sspi_step_fn step, int retry_without_cert)
 {
+    int continued = 0; /* a call returned SEC_I_CONTINUE_NEEDED */
+    c->declined = 0;
     for (;;) {
         if (need_read) {
             ssize_t n = recv_more(c, HANDSHAKE_TIMEOUT_MS);
@@ -173,6 +182,13 @@ SECURITY_STATUS handshake_loop(struct tls_conn *c, int need_read, sspi_step_fn s
         }
         if (st == SEC_E_OK || st == SEC_I_CONTINUE_NEEDED) {
             c->have_ctx = 1;
+            /* On an established context, SEC_E_OK without any
+             * SEC_I_CONTINUE_NEEDED and an alert as the token: we declined
+             * the peer's renegotiation request (no_renegotiation warning). */
+            if (st == SEC_E_OK && !continued && token_is_alert(&out_buf))
+                c->declined = 1;
+            if (st == SEC_I_CONTINUE_NEEDED)
+                continued = 1;
             if (flush_token(c, &out_buf) != 0) {
                 print_error("send failed");
                 return SEC_E_INTERNAL_ERROR;
@@ -182,6 +198,18 @@ SECURITY_STATUS handshake_loop(struct tls_conn *c, int need_read, sspi_step_fn s
                 return SEC_E_OK;
             need_read = (c->used == 0);
             continue;
+        }
+        if (st == SEC_I_NO_RENEGOTIATION) {
+            /* The peer declined the renegotiation we asked for (Windows'
+             * status for a no_renegotiation answer); the connection goes on
+             * with the keys it has. */
+            c->declined = 2;
+            if (flush_token(c, &out_buf) != 0) {
+                print_error("send failed");
+                return SEC_E_INTERNAL_ERROR;
+            }
+            keep_extra(c, &in_bufs[1]);
+            return SEC_E_OK;
         }
         if (st == SEC_I_INCOMPLETE_CREDENTIALS && retry_without_cert) {
             retry_without_cert = 0;
@@ -253,6 +281,20 @@ int report_connection(struct tls_conn *c)
     return 0;
 }
 
+int report_reused(struct tls_conn *c)
+{
+    SecPkgContext_SessionInfo si;
+    memset(&si, 0, sizeof si);
+    SECURITY_STATUS st = QueryContextAttributesA(&c->ctx, SECPKG_ATTR_SESSION_INFO, &si);
+    if (st != SEC_E_OK) {
+        print_status_error(st);
+        return -1;
+    }
+    printf("reused: %s\n", (si.dwFlags & SSL_SESSION_RECONNECT) ? "yes" : "no");
+    fflush(stdout);
+    return 0;
+}
+
 int setup_stream(struct tls_conn *c)
 {
     SECURITY_STATUS st = QueryContextAttributesA(&c->ctx, SECPKG_ATTR_STREAM_SIZES, &c->sizes);
@@ -307,9 +349,68 @@ static SecBuffer *find_buffer(SecBufferDesc *desc, ULONG type)
     return NULL;
 }
 
-int decrypt_loop(struct tls_conn *c, int timeout_ms, const char *timeout_error, data_fn on_data,
-                 renegotiate_fn on_renegotiate)
+static int inside_input(const struct tls_conn *c, const void *p)
 {
+    const unsigned char *b = p;
+    return b >= c->in && b < c->in + IO_BUFFER_SIZE;
+}
+
+int renegotiate(struct tls_conn *c)
+{
+    /* The bytes at the front of c->in start the new handshake; read only
+     * when there are none (we sent the hello ourselves). */
+    if (handshake_loop(c, c->used == 0, c->step, c->is_client) != SEC_E_OK)
+        return -1;
+    printf("%s\n", c->declined == 2   ? "renegotiation declined by peer"
+                   : c->declined ? "renegotiation declined"
+                                 : "renegotiated");
+    fflush(stdout);
+    /* The new suite may need another trailer size. */
+    return setup_stream(c);
+}
+
+int start_renegotiation(struct tls_conn *c)
+{
+    c->renegotiation_started = 1;
+    DWORD type = SCHANNEL_RENEGOTIATE;
+    SecBuffer ctl = {sizeof type, SECBUFFER_TOKEN, &type};
+    SecBufferDesc ctl_desc = {SECBUFFER_VERSION, 1, &ctl};
+    SECURITY_STATUS st = ApplyControlToken(&c->ctx, &ctl_desc);
+    if (st != SEC_E_OK) {
+        print_status_error(st);
+        return -1;
+    }
+    SecBuffer out_buf = {0, SECBUFFER_TOKEN, NULL};
+    SecBufferDesc out_desc = {SECBUFFER_VERSION, 1, &out_buf};
+    st = c->step(c, NULL, &out_desc);
+    if (st != SEC_E_OK && st != SEC_I_CONTINUE_NEEDED) {
+        /* Our policy does not allow it with this peer (e.g. no RFC 5746):
+         * nothing was sent and the connection goes on. */
+        const char *name = OpenSchannelStatusName(st);
+        printf("renegotiation declined: %s (0x%08x)\n", name ? name : "UNKNOWN", (unsigned)st);
+        fflush(stdout);
+        if (out_buf.pvBuffer)
+            FreeContextBuffer(out_buf.pvBuffer);
+        return 0;
+    }
+    if (flush_token(c, &out_buf) != 0) {
+        print_error("send failed");
+        return -1;
+    }
+    /* Server: the HelloRequest is out; the client's hello will arrive as
+     * SEC_I_RENEGOTIATE in the DecryptMessage loop. */
+    if (st == SEC_E_OK)
+        return 0;
+    /* Client: the ClientHello is out; go on with the handshake loop. */
+    return renegotiate(c);
+}
+
+int decrypt_loop(struct tls_conn *c, int timeout_ms, const char *timeout_error, data_fn on_data)
+{
+    /* drain: call DecryptMessage before reading more, even with c->used == 0,
+     * because the context may hold application data that arrived during a
+     * renegotiation handshake. */
+    int drain = 0;
     int need_read = (c->used == 0);
     for (;;) {
         if (need_read) {
@@ -333,6 +434,7 @@ int decrypt_loop(struct tls_conn *c, int timeout_ms, const char *timeout_error, 
         SecBufferDesc desc = {SECBUFFER_VERSION, 4, bufs};
         SECURITY_STATUS st = DecryptMessage(&c->ctx, &desc, 0, NULL);
         if (st == SEC_E_INCOMPLETE_MESSAGE) {
+            drain = 0;
             need_read = 1;
             continue;
         }
@@ -345,14 +447,30 @@ int decrypt_loop(struct tls_conn *c, int timeout_ms, const char *timeout_error, 
         /* Plaintext is used before keep_extra() moves bytes over it. Empty
          * records (OpenSSL's CBC countermeasure) are skipped. */
         SecBuffer *data = find_buffer(&desc, SECBUFFER_DATA);
-        if (data && data->pvBuffer && data->cbBuffer > 0 && on_data(c, data->pvBuffer, data->cbBuffer) != 0)
-            return -1;
+        if (data && data->pvBuffer && data->cbBuffer > 0) {
+            c->data_records++;
+            /* Queued data comes from the context's memory and leaves all of
+             * our bytes as EXTRA; there may be more queued after it. */
+            if (!inside_input(c, data->pvBuffer))
+                drain = 1;
+            if (on_data(c, data->pvBuffer, data->cbBuffer) != 0)
+                return -1;
+        }
         keep_extra(c, find_buffer(&desc, SECBUFFER_EXTRA));
-        /* The peer started a new handshake; its bytes are now at the front of
-         * c->in and go through the handshake loop again, same context. */
-        if (st == SEC_I_RENEGOTIATE && on_renegotiate(c) != 0)
-            return -1;
-        need_read = (c->used == 0);
+        if (st == SEC_I_RENEGOTIATE) {
+            /* The peer started a new handshake; its bytes are now at the
+             * front of c->in and go through the handshake loop again, same
+             * context. What follows it is decrypted afterwards. */
+            if (renegotiate(c) != 0)
+                return -1;
+            drain = 1;
+        } else if (c->renegotiate_after >= 0 && !c->renegotiation_started &&
+                   c->data_records >= (unsigned long)c->renegotiate_after) {
+            if (start_renegotiation(c) != 0)
+                return -1;
+            drain = 1;
+        }
+        need_read = (c->used == 0 && !drain);
     }
 }
 
@@ -416,6 +534,18 @@ int parse_argv(const char *prog, int server, void (*usage)(void), const struct o
             *def->flag = 1;
             continue;
         }
+        if (strcmp(a, "--no-record-split") == 0) {
+            tls->no_record_split = 1;
+            continue;
+        }
+        if (strcmp(a, "--refuse-renegotiation") == 0) {
+            tls->refuse_renegotiation = 1;
+            continue;
+        }
+        if (strcmp(a, "--allow-insecure-renegotiation") == 0) {
+            tls->allow_insecure_renegotiation = 1;
+            continue;
+        }
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             usage();
             exit(0);
@@ -449,7 +579,23 @@ int parse_argv(const char *prog, int server, void (*usage)(void), const struct o
             return -1;
         }
     }
+    if (tls->refuse_renegotiation && tls->allow_insecure_renegotiation) {
+        fprintf(stderr, "%s: --refuse-renegotiation and --allow-insecure-renegotiation exclude each other\n", prog);
+        return -1;
+    }
     return 0;
+}
+
+long parse_count(const char *text)
+{
+    char *end;
+    if (!text || *text < '0' || *text > '9')
+        return -1;
+    errno = 0;
+    long v = strtol(text, &end, 10);
+    if (*end != '\0' || errno != 0 || v > 1000000)
+        return -1;
+    return v;
 }
 
 int acquire_credentials(ULONG use, SCHANNEL_CRED *sc, const struct tls_options *tls, CredHandle *cred)
@@ -460,13 +606,18 @@ int acquire_credentials(ULONG use, SCHANNEL_CRED *sc, const struct tls_options *
         print_status_error(st);
         return -1;
     }
-    if (tls->n_ciphers > 0) {
+    if (tls->n_ciphers > 0)
         st = OpenSchannelSetCipherSuites(cred, tls->ciphers, tls->n_ciphers);
-        if (st != SEC_E_OK) {
-            print_status_error(st);
-            FreeCredentialsHandle(cred);
-            return -1;
-        }
+    if (st == SEC_E_OK && tls->no_record_split)
+        st = OpenSchannelSetRecordSplitting(cred, 0);
+    if (st == SEC_E_OK && tls->refuse_renegotiation)
+        st = OpenSchannelSetRenegotiation(cred, OPENSCHANNEL_RENEGOTIATION_REFUSE);
+    if (st == SEC_E_OK && tls->allow_insecure_renegotiation)
+        st = OpenSchannelSetRenegotiation(cred, OPENSCHANNEL_RENEGOTIATION_ALLOW_INSECURE);
+    if (st != SEC_E_OK) {
+        print_status_error(st);
+        FreeCredentialsHandle(cred);
+        return -1;
     }
     return 0;
 }

@@ -6,7 +6,9 @@
  *
  *   tls-client --host H --port P [--cafile F] [--insecure] [--servername NAME]
  *              [--protocol ssl2|ssl3|tls1.0|tls1.1|tls1.2|tls1.3]...
- *              [--cipher IANA_NAME]... [--send TEXT]
+ *              [--cipher IANA_NAME]... [--send TEXT] [--reconnect N]
+ *              [--renegotiate-after N] [--no-record-split]
+ *              [--refuse-renegotiation | --allow-insecure-renegotiation]
  *
  * Output (stdout, one flushed line each): "protocol: TLSv1.0", "cipher:
  * TLS_RSA_WITH_AES_128_CBC_SHA", then whatever the server sends back, raw.
@@ -16,6 +18,13 @@
  *
  * --send TEXT sends TEXT followed by a newline (line-oriented peers such as
  * `openssl s_server -rev` only answer complete lines).
+ *
+ * --reconnect N: after the first connection, N more to the same server with
+ * the same credential and target name, so the provider offers the cached
+ * session; every connection prints "reused: yes|no" after its cipher line.
+ * A renegotiation (either side) prints "renegotiated" when its handshake
+ * completes, or "renegotiation declined" when our policy refused the server's
+ * request.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -43,6 +52,10 @@ struct options {
     const char *cafile;
     const char *servername;
     const char *send_text;
+    const char *reconnect_text;
+    const char *renegotiate_text;
+    long reconnect;         /* -1: not given */
+    long renegotiate_after; /* -1: not given */
     int insecure;
     struct tls_options tls;
 };
@@ -52,13 +65,15 @@ static void usage(void)
     fprintf(stderr,
             "usage: tls-client --host H --port P [--cafile F] [--insecure] [--servername NAME]\n"
             "                  [--protocol ssl2|ssl3|tls1.0|tls1.1|tls1.2|tls1.3]...\n"
-            "                  [--cipher IANA_NAME]... [--send TEXT]\n");
+            "                  [--cipher IANA_NAME]... [--send TEXT] [--reconnect N]\n"
+            "                  [--renegotiate-after N] [--no-record-split]\n"
+            "                  [--refuse-renegotiation | --allow-insecure-renegotiation]\n");
 }
 
 /* One InitializeSecurityContext call on the existing context: a handshake
  * round (input = the bytes received, pszTargetName = the server name), or,
  * without input, the call after ApplyControlToken that yields close_notify
- * (no target name there). */
+ * or, after SCHANNEL_RENEGOTIATE, a new ClientHello (no target name there). */
 static SECURITY_STATUS isc_step(struct tls_conn *c, SecBufferDesc *in, SecBufferDesc *out)
 {
     ULONG attrs = 0;
@@ -68,17 +83,14 @@ static SECURITY_STATUS isc_step(struct tls_conn *c, SecBufferDesc *in, SecBuffer
 }
 
 /*
- * The InitializeSecurityContext loop. On entry c->in holds c->used bytes
- * already received (non-zero when a renegotiation starts from an EXTRA
- * buffer). With no context yet, the first call produces the ClientHello.
- * Returns SEC_E_OK or the failing status (already printed). On success
- * c->in keeps any bytes that followed the handshake (application data).
+ * The first InitializeSecurityContext loop of a connection: with no context
+ * yet, the first call produces the ClientHello. Returns SEC_E_OK or the
+ * failing status (already printed). On success c->in keeps any bytes that
+ * followed the handshake (application data). Renegotiations run the same
+ * loop through renegotiate() in common.c.
  */
 static SECURITY_STATUS client_handshake(struct tls_conn *c)
 {
-    if (c->have_ctx)
-        return handshake_loop(c, c->used == 0, isc_step, 1);
-
     SecBuffer out_buf = {0, SECBUFFER_TOKEN, NULL};
     SecBufferDesc out_desc = {SECBUFFER_VERSION, 1, &out_buf};
     ULONG attrs = 0;
@@ -106,17 +118,6 @@ static int print_data(struct tls_conn *c, const unsigned char *data, size_t len)
     (void)c;
     fwrite(data, 1, len, stdout);
     fflush(stdout);
-    return 0;
-}
-
-/* The server started a new handshake: run the ISC loop again on the same
- * context. */
-static int renegotiate(struct tls_conn *c)
-{
-    if (client_handshake(c) != SEC_E_OK)
-        return -1;
-    if (QueryContextAttributesA(&c->ctx, SECPKG_ATTR_STREAM_SIZES, &c->sizes) != SEC_E_OK)
-        return -1;
     return 0;
 }
 
@@ -160,6 +161,7 @@ static int parse_args(int argc, char **argv, struct options *o)
         {"--insecure", &o->insecure, NULL},     {"--host", NULL, &o->host},
         {"--port", NULL, &o->port},             {"--cafile", NULL, &o->cafile},
         {"--servername", NULL, &o->servername}, {"--send", NULL, &o->send_text},
+        {"--reconnect", NULL, &o->reconnect_text}, {"--renegotiate-after", NULL, &o->renegotiate_text},
     };
     if (parse_argv("tls-client", 0, usage, defs, sizeof defs / sizeof defs[0], argc, argv, &o->tls) != 0)
         return -1;
@@ -167,7 +169,70 @@ static int parse_args(int argc, char **argv, struct options *o)
         fprintf(stderr, "tls-client: --host and --port are required\n");
         return -1;
     }
+    o->reconnect = o->reconnect_text ? parse_count(o->reconnect_text) : -1;
+    o->renegotiate_after = o->renegotiate_text ? parse_count(o->renegotiate_text) : -1;
+    if ((o->reconnect_text && o->reconnect < 0) || (o->renegotiate_text && o->renegotiate_after < 0)) {
+        fprintf(stderr, "tls-client: --reconnect and --renegotiate-after take a count\n");
+        return -1;
+    }
     return 0;
+}
+
+/*
+ * One connection on the credential in c->cred: connect, handshake, report,
+ * optional renegotiation, --send, print what comes back, close_notify.
+ * Returns 0 when it went well; leaves c ready for the next connection.
+ */
+static int run_connection(const struct options *opt, struct tls_conn *c)
+{
+    int ok = 0;
+    c->fd = tcp_connect(opt->host, opt->port);
+    if (c->fd < 0)
+        return -1;
+
+    if (client_handshake(c) != SEC_E_OK)
+        goto out;
+    if (report_connection(c) != 0 || (opt->reconnect >= 0 && report_reused(c) != 0) || setup_stream(c) != 0)
+        goto out;
+    if (opt->renegotiate_after == 0 && start_renegotiation(c) != 0)
+        goto out;
+
+    if (opt->send_text) {
+        size_t n = strlen(opt->send_text);
+        char *line = malloc(n + 1);
+        if (!line) {
+            print_error("out of memory");
+            goto out;
+        }
+        memcpy(line, opt->send_text, n);
+        line[n] = '\n';
+        int rc = send_encrypted(c, line, n + 1);
+        free(line);
+        if (rc != 0)
+            goto out;
+    }
+
+    /* Print what the server sends until it closes (close_notify or EOF) or
+     * stays silent for SILENCE_TIMEOUT_MS. */
+    if (decrypt_loop(c, SILENCE_TIMEOUT_MS, NULL, print_data) != 0)
+        goto out;
+
+    send_close_notify(c, isc_step);
+    ok = 1;
+
+out:
+    if (c->have_ctx)
+        DeleteSecurityContext(&c->ctx);
+    memset(&c->ctx, 0, sizeof c->ctx);
+    c->have_ctx = 0;
+    close(c->fd);
+    c->fd = -1;
+    c->used = 0;
+    c->renegotiation_started = 0;
+    c->data_records = 0;
+    free(c->out);
+    c->out = NULL;
+    return ok ? 0 : -1;
 }
 
 int main(int argc, char **argv)
@@ -190,6 +255,9 @@ int main(int argc, char **argv)
     c.fd = -1;
     c.cred = &cred;
     c.target = target;
+    c.step = isc_step;
+    c.is_client = 1;
+    c.renegotiate_after = opt.renegotiate_after;
     snprintf(target, sizeof target, "%s", opt.servername ? opt.servername : opt.host);
     c.in = malloc(IO_BUFFER_SIZE);
     if (!c.in) {
@@ -217,49 +285,16 @@ int main(int argc, char **argv)
     if (acquire_credentials(SECPKG_CRED_OUTBOUND, &sc, &opt.tls, &cred) != 0)
         goto out_store;
 
-    c.fd = tcp_connect(opt.host, opt.port);
-    if (c.fd < 0)
-        goto out_cred;
-
-    if (client_handshake(&c) != SEC_E_OK)
-        goto out_ctx;
-    if (report_connection(&c) != 0 || setup_stream(&c) != 0)
-        goto out_ctx;
-
-    if (opt.send_text) {
-        size_t n = strlen(opt.send_text);
-        char *line = malloc(n + 1);
-        if (!line) {
-            print_error("out of memory");
-            goto out_ctx;
-        }
-        memcpy(line, opt.send_text, n);
-        line[n] = '\n';
-        int rc = send_encrypted(&c, line, n + 1);
-        free(line);
-        if (rc != 0)
-            goto out_ctx;
-    }
-
-    /* Print what the server sends until it closes (close_notify or EOF) or
-     * stays silent for SILENCE_TIMEOUT_MS. */
-    if (decrypt_loop(&c, SILENCE_TIMEOUT_MS, NULL, print_data, renegotiate) != 0)
-        goto out_ctx;
-
-    send_close_notify(&c, isc_step);
+    /* The first connection, then --reconnect N more on the same credential:
+     * the provider offers the session it cached for this target name. */
     ok = 1;
+    for (long i = 0; ok && i <= (opt.reconnect > 0 ? opt.reconnect : 0); i++)
+        ok = run_connection(&opt, &c) == 0;
 
-out_ctx:
-    if (c.have_ctx)
-        DeleteSecurityContext(&c.ctx);
-    if (c.fd >= 0)
-        close(c.fd);
-out_cred:
     FreeCredentialsHandle(&cred);
 out_store:
     if (roots)
         CertCloseStore(roots, 0);
-    free(c.out);
     free(c.in);
     return ok ? 0 : 1;
 }

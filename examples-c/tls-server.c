@@ -7,15 +7,27 @@
  *   tls-server --port P --cert F --key F [--chain F]
  *              [--protocol ssl2|ssl3|tls1.0|tls1.1|tls1.2|tls1.3]...
  *              [--cipher IANA_NAME]... [--echo] [--once]
+ *              [--renegotiate-after N] [--no-record-split]
+ *              [--refuse-renegotiation | --allow-insecure-renegotiation]
  *
  * Listens on 127.0.0.1:P (P = 0 picks a free port) and prints
  * "listening: <port>" once ready. For each connection it prints
- * "protocol: ..." and "cipher: ..." after the handshake, then answers every
- * decrypted chunk: with --echo by sending it back, otherwise with
- * "hello from openschannel\n". A failed handshake prints
+ * "protocol: ...", "cipher: ..." and "reused: yes|no" after the handshake,
+ * then with --echo sends every decrypted chunk back; otherwise it reads
+ * HTTP/1.0-style requests (up to the blank line that ends the headers, plus a
+ * Content-Length body if announced) and answers each complete one with a
+ * short "HTTP/1.0 200 OK" response in one EncryptMessage call, on the same
+ * connection until the client closes. A failed handshake prints
  * "error: SEC_E_NAME (0x%08x)" (and "alert: N" for the alert it sends) and the
  * server goes on with the next connection. --once: serve one connection and
  * exit 0 if it succeeded, 1 otherwise. SIGTERM / SIGINT stop the server.
+ *
+ * --renegotiate-after N: after N application records on a connection
+ * (DecryptMessage calls that returned data; 0 = right after the handshake)
+ * the server starts a renegotiation (ApplyControlToken(SCHANNEL_RENEGOTIATE),
+ * then AcceptSecurityContext, which yields a HelloRequest). Every completed
+ * renegotiation prints "renegotiated"; one our policy refuses prints
+ * "renegotiation declined".
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -40,11 +52,16 @@
 
 static const char HELLO[] = "hello from openschannel\n";
 
+/* Largest request (headers + body) the HTTP mode accepts. */
+#define MAX_REQUEST 16384
+
 struct options {
     const char *port;
     const char *cert;
     const char *key;
     const char *chain;
+    const char *renegotiate_text;
+    long renegotiate_after; /* -1: not given */
     struct tls_options tls;
     int echo;
     int once;
@@ -61,7 +78,9 @@ static void usage(void)
     fprintf(stderr,
             "usage: tls-server --port P --cert F --key F [--chain F]\n"
             "                  [--protocol ssl2|ssl3|tls1.0|tls1.1|tls1.2|tls1.3]...\n"
-            "                  [--cipher IANA_NAME]... [--echo] [--once]\n");
+            "                  [--cipher IANA_NAME]... [--echo] [--once]\n"
+            "                  [--renegotiate-after N] [--no-record-split]\n"
+            "                  [--refuse-renegotiation | --allow-insecure-renegotiation]\n");
 }
 
 /* One AcceptSecurityContext call. First call: no context in, new context
@@ -75,55 +94,135 @@ static SECURITY_STATUS asc_step(struct tls_conn *c, SecBufferDesc *in, SecBuffer
 }
 
 /*
- * The AcceptSecurityContext loop. On entry c->in holds c->used bytes already
- * received (non-zero when a renegotiation starts from an EXTRA buffer).
- * Returns SEC_E_OK or the failing status (already printed). On success c->in
- * keeps any bytes that followed the handshake (application data).
+ * The first AcceptSecurityContext loop of a connection. Returns SEC_E_OK or
+ * the failing status (already printed). On success c->in keeps any bytes that
+ * followed the handshake (application data). Renegotiations run the same
+ * loop (c->step = asc_step) through renegotiate() in common.c, starting from
+ * the EXTRA bytes of SEC_I_RENEGOTIATE.
  */
 static SECURITY_STATUS server_handshake(struct tls_conn *c)
 {
     return handshake_loop(c, c->used == 0, asc_step, 0);
 }
 
-/* Each decrypted chunk is answered: sent back (--echo) or with HELLO. */
+/* --echo: each decrypted chunk is sent back. */
 static int echo_data(struct tls_conn *c, const unsigned char *data, size_t len)
 {
     return send_encrypted(c, data, len);
 }
 
-static int answer_hello(struct tls_conn *c, const unsigned char *data, size_t len)
-{
-    (void)data;
-    (void)len;
-    return send_encrypted(c, HELLO, sizeof HELLO - 1);
-}
+/* HTTP mode: the bytes of the request being read. */
+struct http_state {
+    unsigned char buf[MAX_REQUEST];
+    size_t used;
+};
 
-/* The client sent a new ClientHello: run the ASC loop again on the same
- * context. */
-static int renegotiate(struct tls_conn *c)
+/* Offset just past the "\r\n\r\n" that ends the headers in b[0..n), or 0. */
+static size_t end_of_headers(const unsigned char *b, size_t n)
 {
-    if (server_handshake(c) != SEC_E_OK || setup_stream(c) != 0)
-        return -1;
+    for (size_t i = 0; i + 4 <= n; i++)
+        if (b[i] == '\r' && b[i + 1] == '\n' && b[i + 2] == '\r' && b[i + 3] == '\n')
+            return i + 4;
     return 0;
 }
 
+/* The Content-Length header's value in the headers b[0..n), 0 if absent. */
+static size_t content_length(const unsigned char *b, size_t n)
+{
+    static const char name[] = "content-length:";
+    size_t line = 0;
+    while (line < n) {
+        size_t eol = line;
+        while (eol < n && b[eol] != '\n')
+            eol++;
+        size_t k = 0;
+        while (k < sizeof name - 1 && line + k < eol && (b[line + k] | 0x20) == (unsigned char)name[k])
+            k++;
+        if (k == sizeof name - 1) {
+            size_t i = line + k, v = 0;
+            while (i < eol && (b[i] == ' ' || b[i] == '\t'))
+                i++;
+            while (i < eol && b[i] >= '0' && b[i] <= '9' && v <= MAX_REQUEST)
+                v = v * 10 + (size_t)(b[i++] - '0');
+            return v;
+        }
+        line = eol + 1;
+    }
+    return 0;
+}
+
+/* The answer to every complete request: status line, headers, body, all in
+ * one EncryptMessage call (one record, or two with 1/n-1 splitting). The
+ * connection stays open for more requests until the client closes it. */
+static int send_http_response(struct tls_conn *c)
+{
+    char resp[256];
+    int n = snprintf(resp, sizeof resp,
+                     "HTTP/1.0 200 OK\r\n"
+                     "Server: openschannel tls-server\r\n"
+                     "Content-Type: text/plain\r\n"
+                     "Content-Length: %u\r\n"
+                     "Connection: keep-alive\r\n"
+                     "\r\n"
+                     "%s",
+                     (unsigned)(sizeof HELLO - 1), HELLO);
+    return send_encrypted(c, resp, (size_t)n);
+}
+
+/* Collects request bytes across records and answers each complete request;
+ * an incomplete one waits for more (and is never answered if the client
+ * stops). */
+static int answer_http(struct tls_conn *c, const unsigned char *data, size_t len)
+{
+    struct http_state *h = c->app;
+    if (len > MAX_REQUEST - h->used) {
+        print_error("request too large");
+        return -1;
+    }
+    memcpy(h->buf + h->used, data, len);
+    h->used += len;
+    for (;;) {
+        size_t head = end_of_headers(h->buf, h->used);
+        if (head == 0)
+            return 0;
+        size_t body = content_length(h->buf, head);
+        if (body > MAX_REQUEST - head) {
+            print_error("request too large");
+            return -1;
+        }
+        if (h->used < head + body)
+            return 0;
+        if (send_http_response(c) != 0)
+            return -1;
+        memmove(h->buf, h->buf + head + body, h->used - head - body);
+        h->used -= head + body;
+    }
+}
+
 /* Serves one accepted connection; returns 0 when it went well. */
-static int serve_connection(CredHandle *cred, int fd, unsigned char *in, int echo)
+static int serve_connection(CredHandle *cred, int fd, unsigned char *in, const struct options *opt)
 {
     struct tls_conn c;
+    static struct http_state http; /* one connection at a time */
     int ok = 0;
 
     memset(&c, 0, sizeof c);
     c.fd = fd;
     c.cred = cred;
     c.in = in;
+    c.step = asc_step;
+    c.renegotiate_after = opt->renegotiate_after;
+    http.used = 0;
+    c.app = &http;
 
     if (server_handshake(&c) != SEC_E_OK)
         goto out;
-    if (report_connection(&c) != 0 || setup_stream(&c) != 0)
+    if (report_connection(&c) != 0 || report_reused(&c) != 0 || setup_stream(&c) != 0)
+        goto out;
+    if (opt->renegotiate_after == 0 && start_renegotiation(&c) != 0)
         goto out;
     /* Until the client closes (close_notify or EOF). */
-    if (decrypt_loop(&c, IDLE_TIMEOUT_MS, "idle timeout", echo ? echo_data : answer_hello, renegotiate) != 0)
+    if (decrypt_loop(&c, IDLE_TIMEOUT_MS, "idle timeout", opt->echo ? echo_data : answer_http) != 0)
         goto out;
     send_close_notify(&c, asc_step);
     ok = 1;
@@ -178,11 +277,17 @@ static int parse_args(int argc, char **argv, struct options *o)
     const struct option_def defs[] = {
         {"--echo", &o->echo, NULL}, {"--once", &o->once, NULL}, {"--port", NULL, &o->port},
         {"--cert", NULL, &o->cert}, {"--key", NULL, &o->key},   {"--chain", NULL, &o->chain},
+        {"--renegotiate-after", NULL, &o->renegotiate_text},
     };
     if (parse_argv("tls-server", 1, usage, defs, sizeof defs / sizeof defs[0], argc, argv, &o->tls) != 0)
         return -1;
     if (!o->port || !o->cert || !o->key) {
         fprintf(stderr, "tls-server: --port, --cert and --key are required\n");
+        return -1;
+    }
+    o->renegotiate_after = o->renegotiate_text ? parse_count(o->renegotiate_text) : -1;
+    if (o->renegotiate_text && o->renegotiate_after < 0) {
+        fprintf(stderr, "tls-server: --renegotiate-after takes a count\n");
         return -1;
     }
     return 0;
@@ -249,7 +354,7 @@ int main(int argc, char **argv)
             status = 1;
             break;
         }
-        int rc = serve_connection(&cred, fd, in, opt.echo);
+        int rc = serve_connection(&cred, fd, in, &opt);
         if (opt.once) {
             status = rc == 0 ? 0 : 1;
             break;

@@ -56,6 +56,7 @@ fn feed(conn: &mut Connection, bytes: &[u8], chunk: usize) -> Result<bool, Error
                 assert!(pending.is_empty() && offered == bytes.len(), "no application data expected here");
                 return Ok(true);
             }
+            Step::Declined { .. } => panic!("no renegotiation in these tests"),
         }
     }
 }

@@ -42,7 +42,7 @@ fn deliver(from: &mut Connection, to: &mut Connection) -> bool {
     let mut at = 0;
     while at < bytes.len() {
         match to.process_handshake(&bytes[at..]).unwrap() {
-            Step::Continue { consumed } | Step::Done { consumed } if consumed > 0 => at += consumed,
+            Step::Continue { consumed } | Step::Done { consumed } | Step::Declined { consumed } if consumed > 0 => at += consumed,
             other => panic!("stuck: {other:?}"),
         }
     }
@@ -157,7 +157,11 @@ fn client_initiated_renegotiation_with_data_around_it() {
         Step::Continue { consumed } => assert_eq!(consumed, hello.len()),
         other => panic!("{other:?}"),
     }
-    assert_eq!(s.take_queued().as_deref(), Some(&b"during"[..]));
+    let mut queued = Vec::new();
+    while let Some(piece) = s.take_queued() {
+        queued.extend(piece);
+    }
+    assert_eq!(queued, b"during");
     data.clear();
     pump(&mut c, &mut s);
     assert!(c.is_established() && s.is_established());
@@ -259,4 +263,22 @@ fn close_notify_during_and_after_renegotiation() {
     assert!(c.is_established() && s.is_established());
     let mut bye = s.close_notify();
     assert!(matches!(c.open(&mut bye).unwrap(), Opened::Closed { .. }));
+}
+
+#[test]
+fn a_declined_renegotiation_keeps_the_old_keys() {
+    let e = ends(|_, s| s.renegotiation = Renegotiation::Refuse);
+    let (mut c, mut s) = connect(&e);
+    let before = c.info().unwrap();
+    c.request_renegotiation().unwrap();
+    // While in flight, the traffic parameters are still those of the first handshake.
+    assert_eq!(c.info().unwrap().suite.id, before.suite.id);
+    assert_eq!(c.info().unwrap().session_id, before.session_id);
+    let hello = c.take_output();
+    assert!(matches!(s.process_handshake(&hello).unwrap(), Step::Done { .. }));
+    let warning = s.take_output();
+    assert!(matches!(c.process_handshake(&warning).unwrap(), Step::Declined { .. }));
+    assert!(c.is_established() && !c.renegotiating());
+    assert_eq!(send(&mut c, &mut s, b"old keys"), b"old keys");
+    assert_eq!(send(&mut s, &mut c, b"still"), b"still");
 }

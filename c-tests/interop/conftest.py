@@ -10,14 +10,16 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Optional, Sequence
 
 import pytest
 
 from helpers import (
     PKI_SCRIPT,
     READY_TIMEOUT,
+    RELAY,
     RUN_TIMEOUT,
     TLS_CLIENT,
     TLS_SERVER,
@@ -72,9 +74,9 @@ def procs():
 def our_server(procs, examples) -> Callable[..., tuple[Proc, int]]:
     """Starts examples-c/tls-server on port 0 and returns (proc, port)."""
 
-    def start(args: Sequence[str]) -> tuple[Proc, int]:
+    def start(args: Sequence[str], env: Optional[dict] = None) -> tuple[Proc, int]:
         p, m = procs.start_server([TLS_SERVER, "--port", "0", *args], "tls-server",
-                                  ready=r"^listening: (\d+)$")
+                                  ready=r"^listening: (\d+)$", env=env)
         return p, int(m.group(1))
 
     return start
@@ -96,7 +98,7 @@ def gnutls_server(procs, loopback_shim) -> Callable[..., tuple[Proc, int]]:
     (proc, port). It cannot bind port 0 and report it, so a free port is
     picked and the start retried if someone else grabbed it."""
 
-    def start(cert: Path, key: Path, priority: str) -> tuple[Proc, int]:
+    def start(cert: Path, key: Path, priority: str, extra: Sequence[str] = ()) -> tuple[Proc, int]:
         env = dict(os.environ, LD_PRELOAD=str(loopback_shim))
         last = None
         for _ in range(3):
@@ -107,7 +109,7 @@ def gnutls_server(procs, loopback_shim) -> Callable[..., tuple[Proc, int]]:
             # ("Alert[1|0] - Close notify - was received"), ~130 lines a connection.
             cmd = ["stdbuf", "-oL", "gnutls-serv", "-d", "5", "-p", str(port), "--echo",
                    "--disable-client-cert", "--x509certfile", cert, "--x509keyfile", key,
-                   "--priority", priority]
+                   "--priority", priority, *extra]
             p = procs.start(cmd, "gnutls-serv", env=env)
             if p.wait_for(r"listening on IPv4 .* port %d\.\.\.done" % port, READY_TIMEOUT):
                 return p, port
@@ -124,10 +126,29 @@ def openssl_server(procs) -> Callable[..., tuple[Proc, int]]:
     (proc, port). -rev answers each line with the line reversed; -msg logs
     every record, including the alerts it receives (close_notify, unknown_ca...)."""
 
-    def start(cert: Path, key: Path, cipher: str, extra: Sequence[str] = ()) -> tuple[Proc, int]:
+    def start(cert: Path, key: Path, cipher: str, extra: Sequence[str] = (), rev: bool = True,
+              stdin: bool = False) -> tuple[Proc, int]:
+        # rev=False: s_server's interactive mode, driven through its stdin
+        # (lines typed there go to the client; "r" alone renegotiates).
         cmd = ["openssl", "s_server", "-accept", "127.0.0.1:0", "-cert", cert, "-key", key,
-               "-tls1", "-cipher", cipher, "-rev", "-msg", *extra]
-        p, m = procs.start_server(cmd, "openssl s_server", ready=r"^ACCEPT 127\.0\.0\.1:(\d+)$")
+               "-tls1", "-cipher", cipher, *(["-rev"] if rev else []), "-msg", *extra]
+        p, m = procs.start_server(cmd, "openssl s_server", ready=r"^ACCEPT 127\.0\.0\.1:(\d+)$",
+                                  stdin=stdin)
+        return p, int(m.group(1))
+
+    return start
+
+
+@pytest.fixture
+def relay(procs) -> Callable[..., tuple[Proc, int]]:
+    """Starts relay.py in front of 127.0.0.1:target_port and returns (proc, port);
+    relay.parse_log(proc.output) gives the TLS records it saw. It exits by
+    itself after `lifetime` seconds or `connections` closed connections."""
+
+    def start(target_port: int, connections: int = 1, lifetime: float = 60.0) -> tuple[Proc, int]:
+        cmd = [sys.executable, "-u", RELAY, "--target-port", str(target_port),
+               "--connections", str(connections), "--lifetime", str(lifetime)]
+        p, m = procs.start_server(cmd, "relay", ready=r"^listening: (\d+)$")
         return p, int(m.group(1))
 
     return start

@@ -24,6 +24,7 @@ TLS_CLIENT = Path(os.environ.get("OPENSCHANNEL_TLS_CLIENT", EXAMPLES / "tls-clie
 TLS_SERVER = Path(os.environ.get("OPENSCHANNEL_TLS_SERVER", EXAMPLES / "tls-server"))
 PKI_SCRIPT = REPO / "c-tests" / "pki" / "make-pki.sh"
 NASSL_CLIENT = Path(__file__).resolve().parent / "nassl_client.py"
+RELAY = Path(__file__).resolve().parent / "relay.py"
 
 READY_TIMEOUT = 10.0  # seconds a server gets to start listening
 RUN_TIMEOUT = 30.0  # seconds any one short-lived command may take
@@ -205,10 +206,10 @@ class ProcessGroup:
         return p
 
     def start_server(self, cmd, name: str, ready: str, env: Optional[dict] = None,
-                     timeout: float = READY_TIMEOUT) -> tuple[Proc, re.Match]:
+                     timeout: float = READY_TIMEOUT, stdin: bool = False) -> tuple[Proc, re.Match]:
         """Starts a server and waits (bounded) until its output matches
         `ready`; fails the test with its output otherwise."""
-        p = self.start(cmd, name, env=env)
+        p = self.start(cmd, name, env=env, stdin=stdin)
         m = p.wait_for(ready, timeout)
         if m is None:
             p.stop()
@@ -222,3 +223,41 @@ class ProcessGroup:
                 p.stop()
             except Exception:  # keep stopping the others
                 pass
+
+
+# --- shared by test_sessions.py and test_record_split.py ------------------------------
+
+# The suite most tests of sessions, renegotiation and records use: every peer has it.
+AES128 = SUITES[0]
+
+
+def cbc_record_len(plaintext: int, mac: int = 20, block: int = 16) -> int:
+    """Body length of a TLS 1.0 CBC record carrying `plaintext` bytes: data +
+    MAC + at least one padding byte, rounded up to the block (HMAC-SHA1 and
+    AES by default)."""
+    return (plaintext + mac + 1 + block - 1) // block * block
+
+
+# `openssl s_client/s_server -msg` writes its record log into the same stream
+# as the application data ("f<<< TLS 1.0, RecordHeader ...\n    17 03 01 00 20\nirst line").
+_MSG_LOG = re.compile(r"(?:<<<|>>>) [^\n]*\n(?: {4}[0-9a-f]{2}(?: [0-9a-f]{2})*\n)*")
+
+
+def strip_msg_log(text: str) -> str:
+    """`text` without the -msg record log, so that data lines come out whole."""
+    return _MSG_LOG.sub("", text)
+
+
+def wait_text(p: Proc, pattern: str, timeout: float) -> Optional[re.Match]:
+    """Like p.wait_for, on the output without the -msg record log."""
+    deadline = time.monotonic() + timeout
+    while True:
+        alive = p.popen.poll() is None
+        m = re.search(pattern, strip_msg_log(p.output), re.M)
+        if m or time.monotonic() >= deadline:
+            return m
+        if not alive:
+            # Exited: one last look once the reader has drained its pipe.
+            p.wait_for(r"(?!x)x", 0.3)
+            return re.search(pattern, strip_msg_log(p.output), re.M)
+        time.sleep(0.05)

@@ -44,8 +44,7 @@ pub enum RecordCipher {
     Aes128Dec(cbc::Decryptor<aes::Aes128>),
     Aes256Enc(cbc::Encryptor<aes::Aes256>),
     Aes256Dec(cbc::Decryptor<aes::Aes256>),
-    TdesEnc(cbc::Encryptor<des::TdesEde3>),
-    TdesDec(cbc::Decryptor<des::TdesEde3>),
+    Tdes(Box<super::tdes::TripleDesCbc>),
     Rc4(Box<rc4::Rc4>),
 }
 
@@ -66,8 +65,7 @@ impl RecordCipher {
             (BulkAlg::Aes128Cbc, Decrypt) => Self::Aes128Dec(KeyIvInit::new_from_slices(key, iv).expect(MSG)),
             (BulkAlg::Aes256Cbc, Encrypt) => Self::Aes256Enc(KeyIvInit::new_from_slices(key, iv).expect(MSG)),
             (BulkAlg::Aes256Cbc, Decrypt) => Self::Aes256Dec(KeyIvInit::new_from_slices(key, iv).expect(MSG)),
-            (BulkAlg::TripleDesCbc, Encrypt) => Self::TdesEnc(KeyIvInit::new_from_slices(key, iv).expect(MSG)),
-            (BulkAlg::TripleDesCbc, Decrypt) => Self::TdesDec(KeyIvInit::new_from_slices(key, iv).expect(MSG)),
+            (BulkAlg::TripleDesCbc, dir) => Self::Tdes(Box::new(super::tdes::TripleDesCbc::new(key, iv, dir == Encrypt))),
             (BulkAlg::Rc4_128, _) => Self::Rc4(Box::new(rc4::Rc4::new_from_slice(key).expect(MSG))),
         }
     }
@@ -80,8 +78,7 @@ impl RecordCipher {
             Self::Aes128Dec(c) => c.decrypt_blocks(blocks(buf)),
             Self::Aes256Enc(c) => c.encrypt_blocks(blocks(buf)),
             Self::Aes256Dec(c) => c.decrypt_blocks(blocks(buf)),
-            Self::TdesEnc(c) => c.encrypt_blocks(blocks(buf)),
-            Self::TdesDec(c) => c.decrypt_blocks(blocks(buf)),
+            Self::Tdes(c) => c.apply(buf),
             Self::Rc4(c) => c.apply_keystream(buf),
         }
     }
@@ -121,6 +118,20 @@ mod tests {
         d.apply(&mut two[..16]);
         d.apply(&mut two[16..]);
         assert_eq!(two, [1u8; 32]);
+    }
+
+    #[test]
+    fn tdes_matches_nist_sp800_67_style_vector() {
+        // 3DES-EDE with K1 = K2 = K3 is single DES: FIPS 81 / the classic "Now is the time for
+        // all " test (key 0123456789abcdef, IV 1234567890abcdef).
+        let key = [0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef].repeat(3);
+        let iv = [0x12, 0x34, 0x56, 0x78, 0x90, 0xab, 0xcd, 0xef];
+        let mut buf = *b"Now is the time for all ";
+        let mut c = RecordCipher::new(BulkAlg::TripleDesCbc, Direction::Encrypt, &key, &iv);
+        c.apply(&mut buf[..8]);
+        c.apply(&mut buf[8..]);
+        let hex: String = buf.iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(hex, "e5c7cdde872bf27c43e934008c389c0f683788499a7c05f6");
     }
 
     #[test]

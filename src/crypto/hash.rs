@@ -38,6 +38,39 @@ pub fn hmac(alg: HashAlg, key: &[u8], parts: &[&[u8]]) -> Vec<u8> {
     }
 }
 
+/// An HMAC key with its inner and outer pads already hashed, so each record costs only the
+/// compressions of its own data (cloning the keyed state instead of re-keying).
+#[derive(Clone)]
+pub enum HmacKey {
+    Md5(Hmac<Md5>),
+    Sha1(Hmac<Sha1>),
+}
+
+impl HmacKey {
+    pub fn new(alg: HashAlg, key: &[u8]) -> Self {
+        match alg {
+            HashAlg::Md5 => HmacKey::Md5(<Hmac<Md5> as KeyInit>::new_from_slice(key).expect("HMAC takes any key length")),
+            HashAlg::Sha1 => HmacKey::Sha1(<Hmac<Sha1> as KeyInit>::new_from_slice(key).expect("HMAC takes any key length")),
+        }
+    }
+
+    /// HMAC over the concatenation of `parts`, written into `out` (the digest length).
+    pub fn compute(&self, parts: &[&[u8]], out: &mut [u8]) {
+        match self {
+            HmacKey::Md5(k) => {
+                let mut m = k.clone();
+                parts.iter().for_each(|p| m.update(p));
+                out.copy_from_slice(&m.finalize().into_bytes());
+            }
+            HmacKey::Sha1(k) => {
+                let mut m = k.clone();
+                parts.iter().for_each(|p| m.update(p));
+                out.copy_from_slice(&m.finalize().into_bytes());
+            }
+        }
+    }
+}
+
 /// Runs `blocks` extra compression-function calls of `alg` on throwaway data.
 ///
 /// The CBC record check (Lucky 13, AlFardan & Paterson 2013) must cost the same whatever the
@@ -69,6 +102,18 @@ pub fn md5_sha1(data: &[u8]) -> [u8; 36] {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn keyed_state_matches_one_shot_hmac() {
+        for alg in [HashAlg::Md5, HashAlg::Sha1] {
+            let k = HmacKey::new(alg, b"key material");
+            let mut out = vec![0u8; alg.output_len()];
+            k.compute(&[b"a", b"bc"], &mut out);
+            assert_eq!(out, hmac(alg, b"key material", &[b"abc"]));
+            k.compute(&[b"abc"], &mut out);
+            assert_eq!(out, hmac(alg, b"key material", &[b"abc"]), "the key state is not consumed");
+        }
+    }
 
     #[test]
     fn hmac_rfc2202_vectors() {

@@ -8,3 +8,4 @@ pub mod prf;
 pub mod random;
 pub mod rsa;
 pub mod signature;
+pub mod tdes;

@@ -36,6 +36,9 @@ pub enum Step {
     Continue { consumed: usize },
     /// The handshake finished after `consumed` bytes; later bytes are application records.
     Done { consumed: usize },
+    /// The peer declined our renegotiation (no_renegotiation warning); the connection goes on
+    /// with the keys it had.
+    Declined { consumed: usize },
 }
 
 /// Result of opening one application record in place.
@@ -80,6 +83,10 @@ pub struct Connection {
     sent_close: bool,
     /// The first handshake completed: application data may flow (also during a renegotiation).
     traffic: bool,
+    /// During a renegotiation: the handshake whose keys still protect the traffic.
+    previous: Option<Box<HandshakeData>>,
+    /// The peer declined our renegotiation with a no_renegotiation warning.
+    declined: bool,
     /// Application data that arrived inside a renegotiation, delivered by the next `open`.
     queued: VecDeque<Vec<u8>>,
 }
@@ -113,6 +120,8 @@ impl Connection {
             received_close: false,
             sent_close: false,
             traffic: false,
+            previous: None,
+            declined: false,
             queued: VecDeque::new(),
         }
     }
@@ -192,6 +201,10 @@ impl Connection {
         }
         if self.is_established() {
             self.traffic = true;
+            self.previous = None;
+            if core::mem::take(&mut self.declined) {
+                return Ok(Step::Declined { consumed });
+            }
             Ok(Step::Done { consumed })
         } else {
             Ok(Step::Continue { consumed })
@@ -229,10 +242,17 @@ impl Connection {
     }
 
     fn begin_client_renegotiation(&mut self) -> Result<(), Error> {
-        self.hs = self.hs.for_renegotiation();
+        self.start_new_handshake();
         let state = client::start(&mut self.hs, &self.config, &mut self.rl)?;
         self.state = State::Client(state);
         Ok(())
+    }
+
+    /// Keeps the current handshake (whose keys protect the traffic until ChangeCipherSpec) and
+    /// starts a fresh one bound to it (RFC 5746).
+    fn start_new_handshake(&mut self) {
+        let next = self.hs.for_renegotiation();
+        self.previous = Some(Box::new(core::mem::replace(&mut self.hs, next)));
     }
 
     fn handshake_record(&mut self, typ: u8, version: ProtocolVersion, payload: &mut [u8]) -> Result<(), Error> {
@@ -318,7 +338,7 @@ impl Connection {
                 if !self.may_renegotiate() {
                     return Ok(self.rl.send_alert(AlertLevel::Warning, AlertDescription::NoRenegotiation)?);
                 }
-                self.hs = self.hs.for_renegotiation();
+                self.start_new_handshake();
                 let next = server::handle(ServerState::ExpectClientHello, &mut self.hs, &self.config, &mut self.rl, typ, body, raw)?;
                 self.state = State::Server(next);
                 Ok(())
@@ -343,6 +363,18 @@ impl Connection {
                 }
             }
             // Warnings other than close_notify are informational (RFC 2246 §7.2).
+            // Our renegotiation was declined before the server answered it (RFC 5246 §7.2.2 leaves
+            // the choice to us): go on with the old keys and tell the caller.
+            (1, Some(AlertDescription::NoRenegotiation))
+                if matches!(self.state, State::Client(ClientState::ExpectServerHello)) && self.previous.is_some() =>
+            {
+                if let Some(previous) = self.previous.take() {
+                    self.hs = *previous;
+                }
+                self.state = State::Client(ClientState::Established);
+                self.declined = true;
+                Ok(false)
+            }
             (1, Some(_)) => Ok(false),
             (2, Some(d)) => {
                 self.failed = Some(Error::AlertReceived(d));
@@ -454,12 +486,15 @@ impl Connection {
     }
 
     /// Negotiated parameters once a suite is chosen.
+    /// Negotiated parameters of the traffic in use: during a renegotiation, those of the
+    /// previous handshake until the new one completes.
     pub fn info(&self) -> Option<ConnectionInfo> {
+        let hs = self.previous.as_deref().unwrap_or(&self.hs);
         Some(ConnectionInfo {
-            version: self.hs.version?,
-            suite: self.hs.suite?,
-            session_id: self.hs.session_id.clone(),
-            secure_renegotiation: self.hs.secure_renegotiation,
+            version: hs.version?,
+            suite: hs.suite?,
+            session_id: hs.session_id.clone(),
+            secure_renegotiation: hs.secure_renegotiation,
         })
     }
 
@@ -494,9 +529,9 @@ impl Connection {
         self.queued.pop_front()
     }
 
-    /// Whether the last handshake resumed a cached session.
+    /// Whether the last completed handshake resumed a cached session.
     pub fn resumed(&self) -> bool {
-        self.hs.resumed
+        self.previous.as_deref().unwrap_or(&self.hs).resumed
     }
 
     /// Whether a renegotiation is in flight (application data still flows).

@@ -3,12 +3,11 @@
 
 use core::ops::Range;
 
-use subtle::{Choice, ConditionallySelectable, ConstantTimeEq, ConstantTimeLess};
-use zeroize::Zeroizing;
+use subtle::{Choice, ConstantTimeEq};
 
 use super::{header, HEADER_LEN, MAX_CIPHERTEXT};
 use crate::crypto::cipher::{BulkAlg, Direction, RecordCipher};
-use crate::crypto::hash::{dummy_compressions, hmac, HashAlg};
+use crate::crypto::hash::{dummy_compressions, HashAlg, HmacKey};
 use crate::msgs::enums::ProtocolVersion;
 
 /// Why a record could not be opened or sealed.
@@ -28,7 +27,13 @@ struct Keys {
     explicit_iv: bool,
     bulk: BulkAlg,
     mac: HashAlg,
-    mac_key: Zeroizing<Vec<u8>>,
+    mac_key: HmacKey,
+}
+
+impl Keys {
+    fn mac_into(&self, seq: u64, typ: u8, version: ProtocolVersion, data: &[u8], out: &mut [u8]) {
+        self.mac_key.compute(&[&mac_header(seq, typ, version, data.len()), data], out);
+    }
 }
 
 /// One direction's protection state: NULL until ChangeCipherSpec installs keys.
@@ -57,7 +62,7 @@ impl DirectionState {
                 explicit_iv: false,
                 bulk,
                 mac,
-                mac_key: Zeroizing::new(mac_key.to_vec()),
+                mac_key: HmacKey::new(mac, mac_key),
             }),
             seq: 0,
         }
@@ -100,7 +105,9 @@ impl DirectionState {
             out.extend_from_slice(fragment);
             return Ok(());
         };
-        let mac = hmac(k.mac, &k.mac_key, &[&mac_header(seq, typ, version, fragment.len()), fragment]);
+        let mut mac = [0u8; 20];
+        let mac = &mut mac[..k.mac.output_len()];
+        k.mac_into(seq, typ, version, fragment, mac);
         let bl = k.bulk.block_len();
         let body = fragment.len() + mac.len();
         // Minimal padding: pad_len bytes of value pad_len plus the length byte (RFC 2246 §6.2.3.2).
@@ -115,7 +122,7 @@ impl DirectionState {
         out.resize(iv_at + iv_len, 0);
         crate::crypto::random::fill(&mut out[iv_at..]);
         out.extend_from_slice(fragment);
-        out.extend_from_slice(&mac);
+        out.extend_from_slice(mac);
         if let Some(p) = pad_len {
             out.extend(core::iter::repeat_n(p as u8, p + 1));
         }
@@ -141,7 +148,9 @@ impl DirectionState {
             }
             k.cipher.apply(payload);
             let n = len - m;
-            let expect = hmac(k.mac, &k.mac_key, &[&mac_header(seq, typ, version, n), &payload[..n]]);
+            let mut expect = [0u8; 20];
+            let expect = &mut expect[..m];
+            k.mac_into(seq, typ, version, &payload[..n], expect);
             if !bool::from(expect.ct_eq(&payload[n..])) {
                 return Err(RecordError::BadRecordMac);
             }
@@ -176,39 +185,59 @@ fn mac_header(seq: u64, typ: u8, version: ProtocolVersion, len: usize) -> [u8; 1
     h
 }
 
+/// All ones when `a == b`, else zero; no branch (values below 2^31).
+#[inline(always)]
+fn mask_eq(a: u32, b: u32) -> u32 {
+    let x = a ^ b;
+    ((x | x.wrapping_neg()) >> 31).wrapping_sub(1)
+}
+
+/// All ones when `a < b`, else zero; no branch (values below 2^31).
+#[inline(always)]
+fn mask_lt(a: u32, b: u32) -> u32 {
+    (a.wrapping_sub(b) >> 31).wrapping_neg()
+}
+
 /// Padding and MAC check whose time depends only on the record length, not on the padding
 /// value: every candidate padding byte is examined, the MAC is extracted by scanning every
 /// possible position, and the hash does the compressions the longest possible message needs.
+/// Masks are plain integer arithmetic; the verdict alone goes through `black_box`, so the
+/// compiler cannot turn the mask logic into branches on secret data.
 fn open_cbc_constant_time(k: &Keys, seq: u64, typ: u8, version: ProtocolVersion, payload: &[u8]) -> Result<usize, RecordError> {
     let len = payload.len();
     let m = k.mac.output_len();
-    let pad = payload[len - 1];
-    let pad_usize = usize::from(pad);
-    // pad + 1 + m <= len, without branching on pad.
-    let mut good = !((len as u64).ct_lt(&((pad_usize + 1 + m) as u64)));
+    let pad = u32::from(payload[len - 1]);
+    // pad + 1 + m <= len
+    let mut good = !mask_lt(len as u32, pad + 1 + m as u32);
     let max_check = 255.min(len - 1);
     for i in 1..=max_check {
-        let in_padding = !((pad_usize as u64).ct_lt(&(i as u64)));
-        good &= !in_padding | payload[len - 1 - i].ct_eq(&pad);
+        let in_padding = !mask_lt(pad, i as u32);
+        good &= !in_padding | mask_eq(u32::from(payload[len - 1 - i]), pad);
     }
-    let pad_eff = u64::conditional_select(&0, &(pad_usize as u64), good) as usize;
+    let pad_eff = (pad & good) as usize;
     let data_len = len - m - 1 - pad_eff;
 
-    let expect = hmac(k.mac, &k.mac_key, &[&mac_header(seq, typ, version, data_len), &payload[..data_len]]);
+    let mut expect = [0u8; 20];
+    let expect = &mut expect[..m];
+    k.mac_into(seq, typ, version, &payload[..data_len], expect);
     // Inner hash: 64-byte key block + 13-byte header + data + 9 bytes of MD-padding at least.
     let blocks = |n: usize| (64 + 13 + n + 9).div_ceil(64);
     dummy_compressions(k.mac, blocks(len - m - 1) - blocks(data_len));
 
     let lowest = (len - m - 1).saturating_sub(255);
-    let mut received = vec![0u8; m];
+    let mut received = [0u8; 20];
     for start in lowest..=len - m - 1 {
-        let here = (start as u64).ct_eq(&(data_len as u64));
-        for (j, r) in received.iter_mut().enumerate() {
-            r.conditional_assign(&payload[start + j], here);
+        let here = mask_eq(start as u32, data_len as u32) as u8;
+        for (r, b) in received[..m].iter_mut().zip(&payload[start..start + m]) {
+            *r |= b & here;
         }
     }
-    good &= expect.ct_eq(&received);
-    if bool::from(good) {
+    let mut diff = 0u8;
+    for (a, b) in expect.iter().zip(&received[..m]) {
+        diff |= a ^ b;
+    }
+    good &= mask_eq(u32::from(diff), 0);
+    if core::hint::black_box(good) == u32::MAX {
         Ok(data_len)
     } else {
         Err(RecordError::BadRecordMac)
@@ -333,7 +362,7 @@ mod tests {
         // Peers may use up to 255 bytes of padding (RFC 2246 §6.2.3.2); build such a record by hand.
         let (mut w, mut r) = pair(BulkAlg::Aes128Cbc, HashAlg::Sha1);
         let data = b"x";
-        let mac = hmac(HashAlg::Sha1, &[3u8; 20], &[&mac_header(0, 23, ProtocolVersion::TLS1_0, 1), data]);
+        let mac = crate::crypto::hash::hmac(HashAlg::Sha1, &[3u8; 20], &[&mac_header(0, 23, ProtocolVersion::TLS1_0, 1), &data[..]]);
         let mut body = data.to_vec();
         body.extend_from_slice(&mac);
         // 21 bytes + 43 padding bytes (value 42) = 64.

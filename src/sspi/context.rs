@@ -86,6 +86,9 @@ impl Context {
             Ok(Step::Continue { consumed }) => {
                 StepOutcome { status: SEC_I_CONTINUE_NEEDED, token: self.conn.take_output(), extra: input.len() - consumed, missing: None }
             }
+            Ok(Step::Declined { consumed }) => {
+                StepOutcome { status: SEC_I_NO_RENEGOTIATION, token: self.conn.take_output(), extra: input.len() - consumed, missing: None }
+            }
             Ok(Step::Done { consumed }) => {
                 StepOutcome { status: SEC_E_OK, token: self.conn.take_output(), extra: input.len() - consumed, missing: None }
             }
