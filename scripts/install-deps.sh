@@ -36,6 +36,7 @@ probe libc6-dev /usr/include/stdio.h
 probe make make
 probe python3 python3
 probe coreutils stdbuf
+probe curl curl
 # pip itself: needed when python3 is absent or has no pip module.
 if ! command -v python3 >/dev/null 2>&1 || ! python3 -m pip --version >/dev/null 2>&1; then
     need_pkgs="$need_pkgs python3-pip"
