@@ -8,4 +8,5 @@ pub mod prf;
 pub mod random;
 pub mod rsa;
 pub mod signature;
+pub mod stitched;
 pub mod tdes;

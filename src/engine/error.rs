@@ -55,6 +55,7 @@ impl From<RecordError> for Error {
             RecordError::BadRecordMac => Error::BadRecordMac,
             RecordError::Overflow => Error::RecordOverflow,
             RecordError::SequenceExhausted => Error::SequenceExhausted,
+            RecordError::CryptoFailure => Error::Internal("record encryption failed"),
         }
     }
 }
