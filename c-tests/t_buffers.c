@@ -243,6 +243,42 @@ static void test_free_context_buffer_null_and_foreign(void)
     CHECK(FreeContextBuffer((void *)rodata) != SEC_E_OK);
 }
 
-TEST_MAIN(test_caller_buffers_full_handshake, test_isc_zero_size_output, test_isc_too_small_output, test_asc_small_output,
+/* EncryptMessage into three separate allocations (not one block): the record is still
+ * header || data || trailer, and the peer decrypts it. With splitting on (the default) the
+ * bytes span two records across the three buffers. */
+static void test_encrypt_into_separate_buffers(void)
+{
+    h_pair p;
+    REQUIRE(h_pair_connect(&p, 0));
+    SecPkgContext_StreamSizes sz;
+    REQUIRE(h_sizes(&p.cctx, &sz));
+    const char msg[] = "separate header, data and trailer buffers";
+    size_t len = sizeof msg - 1;
+    uint8_t *hdr = malloc(sz.cbHeader), *data = malloc(len), *trl = malloc(sz.cbTrailer);
+    memcpy(data, msg, len);
+    SecBuffer b[4] = {{sz.cbHeader, SECBUFFER_STREAM_HEADER, hdr}, {(ULONG)len, SECBUFFER_DATA, data},
+                      {sz.cbTrailer, SECBUFFER_STREAM_TRAILER, trl}, {0, SECBUFFER_EMPTY, NULL}};
+    SecBufferDesc d = {SECBUFFER_VERSION, 4, b};
+    CHECK_STATUS(EncryptMessage(&p.cctx, 0, &d, 0), SEC_E_OK);
+    CHECK_EQ(b[0].cbBuffer, 5);
+    CHECK_EQ(b[1].cbBuffer, len);
+    CHECK(b[2].cbBuffer <= sz.cbTrailer);
+    hbuf wire = {0}, plain = {0};
+    hbuf_put(&wire, hdr, b[0].cbBuffer);
+    hbuf_put(&wire, data, b[1].cbBuffer);
+    hbuf_put(&wire, trl, b[2].cbBuffer);
+    int nrec = 0;
+    CHECK_STATUS(h_decrypt_all(&p.sctx, wire.p, wire.len, &plain, &nrec), SEC_E_OK);
+    CHECK_EQ(nrec, 2); /* 1/n-1 split: TLS 1.0 CBC by default */
+    CHECK(plain.len == len && memcmp(plain.p, msg, len) == 0);
+    hbuf_free(&wire);
+    hbuf_free(&plain);
+    free(hdr);
+    free(data);
+    free(trl);
+    h_pair_free(&p);
+}
+
+TEST_MAIN(test_encrypt_into_separate_buffers, test_caller_buffers_full_handshake, test_isc_zero_size_output, test_isc_too_small_output, test_asc_small_output,
           test_isc_continuation_too_small, test_isc_continuation_zero_size,
           test_allocated_tokens_and_free_context_buffer, test_free_context_buffer_null_and_foreign)

@@ -408,6 +408,33 @@ impl Connection {
         Ok(self.rl.take_output())
     }
 
+    /// Seals application data in the caller's memory: `buf[HEADER_LEN..HEADER_LEN + n]` holds
+    /// the plaintext and `buf` has room for `HEADER_LEN + n + max_trailer()` bytes. Writes one
+    /// record (two with 1/n-1 splitting, the second moved up behind the first) and returns the
+    /// number of bytes to send.
+    pub fn seal_in_place(&mut self, buf: &mut [u8], n: usize) -> Result<usize, Error> {
+        self.check_usable()?;
+        if !self.traffic {
+            return Err(Error::OutOfSequence);
+        }
+        if self.sent_close {
+            return Err(Error::ContextExpired);
+        }
+        if n > MAX_FRAGMENT || buf.len() < HEADER_LEN + n + self.max_trailer() {
+            return Err(Error::Internal("plaintext larger than one record or no room for the trailer"));
+        }
+        let (typ, v) = (ContentType::ApplicationData as u8, self.rl.version.unwrap_or(ProtocolVersion::TLS1_0));
+        if self.splits_records() && n > 1 {
+            // See `seal`: a 1-byte record first, then the rest moved up behind it.
+            let first = self.rl.write.sealed_len(1);
+            buf.copy_within(HEADER_LEN + 1..HEADER_LEN + n, first + HEADER_LEN);
+            let a = self.rl.write.seal_in_place(typ, v, buf, 1)?;
+            let b = self.rl.write.seal_in_place(typ, v, &mut buf[a..], n - 1)?;
+            return Ok(a + b);
+        }
+        Ok(self.rl.write.seal_in_place(typ, v, buf, n)?)
+    }
+
     /// Whether `seal` splits writes 1/n-1: CBC suites at TLS 1.0 and below, unless switched off.
     pub fn splits_records(&self) -> bool {
         self.config.record_splitting && self.info().is_some_and(|i| i.version <= ProtocolVersion::TLS1_0 && i.suite.bulk.block_len() > 0)

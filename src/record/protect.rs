@@ -108,55 +108,73 @@ impl DirectionState {
         Ok(s)
     }
 
+    /// Length of the record that sealing `n` plaintext bytes produces (header included).
+    pub fn sealed_len(&self, n: usize) -> usize {
+        HEADER_LEN
+            + self.keys.as_ref().map_or(n, |k| {
+                let bl = k.bulk.block_len();
+                let body = n + k.mac.output_len();
+                let iv_len = if k.explicit_iv { bl } else { 0 };
+                // Minimal padding: pad_len bytes of value pad_len plus the length byte (RFC 2246 §6.2.3.2).
+                if bl == 0 {
+                    body
+                } else {
+                    iv_len + (body / bl + 1) * bl
+                }
+            })
+    }
+
     /// Seals `fragment` (at most 2^14 bytes) into a complete record appended to `out`.
     pub fn seal(&mut self, typ: u8, version: ProtocolVersion, fragment: &[u8], out: &mut Vec<u8>) -> Result<(), RecordError> {
-        let seq = self.next_seq()?;
-        let Some(k) = self.keys.as_mut() else {
-            out.extend_from_slice(&header(typ, version, fragment.len()));
-            out.extend_from_slice(fragment);
-            return Ok(());
-        };
-        if let Some(sealer) = k.sealer.as_mut() {
-            let iv_len = if k.explicit_iv { k.bulk.block_len() } else { 0 };
-            let payload = iv_len + fragment.len();
-            // Minimal padding, as below: payload + 20-byte MAC + length byte, rounded up.
-            let total = (payload + 20 + 16) & !15;
-            out.extend_from_slice(&header(typ, version, total));
-            let start = out.len();
-            out.resize(start + iv_len, 0);
-            crate::crypto::random::fill(&mut out[start..]);
-            out.extend_from_slice(fragment);
-            out.resize(start + total, 0);
-            let mut aad = mac_header(seq, typ, version, payload);
-            if !sealer.seal(&mut aad, &mut out[start..]) {
-                out.truncate(start - HEADER_LEN);
-                return Err(RecordError::CryptoFailure);
-            }
-            return Ok(());
-        }
-        let mut mac = [0u8; 20];
-        let mac = &mut mac[..k.mac.output_len()];
-        k.mac_into(seq, typ, version, fragment, mac);
-        let bl = k.bulk.block_len();
-        let body = fragment.len() + mac.len();
-        // Minimal padding: pad_len bytes of value pad_len plus the length byte (RFC 2246 §6.2.3.2).
-        let pad_len = if bl == 0 { None } else { Some(bl - 1 - body % bl) };
-        let iv_len = if k.explicit_iv { bl } else { 0 };
-        let total = iv_len + body + pad_len.map_or(0, |p| p + 1);
         let start = out.len();
-        out.extend_from_slice(&header(typ, version, total));
-        // A random first block: encrypted in the running CBC chain, its ciphertext is this
-        // record's unpredictable IV (RFC 4346 §6.2.3.2, option 2b).
-        let iv_at = out.len();
-        out.resize(iv_at + iv_len, 0);
-        crate::crypto::random::fill(&mut out[iv_at..]);
-        out.extend_from_slice(fragment);
-        out.extend_from_slice(mac);
-        if let Some(p) = pad_len {
-            out.extend(core::iter::repeat_n(p as u8, p + 1));
+        let len = self.sealed_len(fragment.len());
+        out.resize(start + len, 0);
+        out[start + HEADER_LEN..start + HEADER_LEN + fragment.len()].copy_from_slice(fragment);
+        match self.seal_in_place(typ, version, &mut out[start..], fragment.len()) {
+            Ok(_) => Ok(()),
+            Err(e) => {
+                out.truncate(start);
+                Err(e)
+            }
         }
-        k.cipher.apply(&mut out[start + HEADER_LEN..]);
-        Ok(())
+    }
+
+    /// Seals in place: `buf[HEADER_LEN..HEADER_LEN + n]` holds the plaintext and `buf` has room
+    /// for [`Self::sealed_len`]`(n)` bytes. Writes the header, moves the plaintext behind an
+    /// explicit IV when there is one, appends MAC and padding, encrypts, and returns the length.
+    pub fn seal_in_place(&mut self, typ: u8, version: ProtocolVersion, buf: &mut [u8], n: usize) -> Result<usize, RecordError> {
+        let total = self.sealed_len(n);
+        if buf.len() < total || n > super::MAX_FRAGMENT {
+            return Err(RecordError::Overflow);
+        }
+        let seq = self.next_seq()?;
+        buf[..HEADER_LEN].copy_from_slice(&header(typ, version, total - HEADER_LEN));
+        let Some(k) = self.keys.as_mut() else {
+            return Ok(total);
+        };
+        let body = &mut buf[HEADER_LEN..total];
+        let iv_len = if k.explicit_iv { k.bulk.block_len() } else { 0 };
+        if iv_len > 0 {
+            // A random first block: encrypted in the running CBC chain, its ciphertext is this
+            // record's unpredictable IV (RFC 4346 §6.2.3.2, option 2b).
+            body.copy_within(..n, iv_len);
+            crate::crypto::random::fill(&mut body[..iv_len]);
+        }
+        if let Some(sealer) = k.sealer.as_mut() {
+            let mut aad = mac_header(seq, typ, version, iv_len + n);
+            return if sealer.seal(&mut aad, body) { Ok(total) } else { Err(RecordError::CryptoFailure) };
+        }
+        let m = k.mac.output_len();
+        let (data, rest) = body[iv_len..].split_at_mut(n);
+        k.mac_into(seq, typ, version, data, &mut rest[..m]);
+        // Block ciphers: every padding byte and the length byte hold the padding length.
+        let pad = &mut rest[m..];
+        if !pad.is_empty() {
+            let value = (pad.len() - 1) as u8;
+            pad.fill(value);
+        }
+        k.cipher.apply(body);
+        Ok(total)
     }
 
     /// Opens a record body in place and returns where its plaintext lies within `payload`.

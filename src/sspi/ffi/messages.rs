@@ -49,17 +49,34 @@ pub unsafe extern "C" fn EncryptMessage(
             return SEC_E_INVALID_TOKEN;
         }
         // SAFETY: each buffer describes its caller memory.
-        let data = match unsafe { buffers::bytes(&bufs[d]) } {
-            Ok(x) => x.to_vec(),
+        let n = match unsafe { buffers::bytes(&bufs[d]) } {
+            Ok(x) => x.len(),
             Err(s) => return s,
         };
-        if data.len() > MAX_FRAGMENT {
+        if n > MAX_FRAGMENT {
             return SEC_E_BUFFER_TOO_SMALL;
         }
         let mut c = ctx.lock();
         if bufs[h].cbBuffer < HEADER_LEN as u32 || (bufs[t].cbBuffer as usize) < c.conn.max_trailer() {
             return SEC_E_BUFFER_TOO_SMALL;
         }
+        // The usual layout, one contiguous block header(5) | data | trailer, is sealed in place.
+        let (hp, dp, tp) = (bufs[h].pvBuffer as usize, bufs[d].pvBuffer as usize, bufs[t].pvBuffer as usize);
+        if bufs[h].cbBuffer as usize == HEADER_LEN && hp != 0 && hp + HEADER_LEN == dp && dp + n == tp {
+            let region = HEADER_LEN + n + bufs[t].cbBuffer as usize;
+            // SAFETY: the three buffers are adjacent caller memory of the sizes they declare, so
+            // `region` bytes from the header's start are one writable block.
+            let block = unsafe { core::slice::from_raw_parts_mut(hp as *mut u8, region) };
+            return match c.conn.seal_in_place(block, n) {
+                Ok(total) => {
+                    bufs[t].cbBuffer = (total - HEADER_LEN - n) as u32;
+                    SEC_E_OK
+                }
+                Err(e) => from_error(&e),
+            };
+        }
+        // SAFETY: the DATA buffer was validated above (n readable bytes, or empty).
+        let data = unsafe { buffers::bytes(&bufs[d]) }.map(<[u8]>::to_vec).unwrap_or_default();
         let record = match c.conn.seal(&data) {
             Ok(r) => r,
             Err(e) => return from_error(&e),
