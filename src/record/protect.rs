@@ -116,11 +116,7 @@ impl DirectionState {
                 let body = n + k.mac.output_len();
                 let iv_len = if k.explicit_iv { bl } else { 0 };
                 // Minimal padding: pad_len bytes of value pad_len plus the length byte (RFC 2246 §6.2.3.2).
-                if bl == 0 {
-                    body
-                } else {
-                    iv_len + (body / bl + 1) * bl
-                }
+                body.checked_div(bl).map_or(body, |blocks| iv_len + (blocks + 1) * bl)
             })
     }
 
