@@ -90,9 +90,6 @@ fn blocks<N: ::cipher::array::ArraySize>(buf: &mut [u8]) -> &mut [Array<u8, N>] 
     blocks
 }
 
-/// Key material that is wiped when dropped.
-pub type SecretBytes = zeroize::Zeroizing<Vec<u8>>;
-
 /// Wipes a buffer that held a secret.
 pub fn wipe(buf: &mut [u8]) {
     buf.zeroize();

@@ -24,18 +24,9 @@ impl HashAlg {
 
 /// HMAC over the concatenation of `parts`.
 pub fn hmac(alg: HashAlg, key: &[u8], parts: &[&[u8]]) -> Vec<u8> {
-    match alg {
-        HashAlg::Md5 => {
-            let mut m = <Hmac<Md5> as KeyInit>::new_from_slice(key).expect("HMAC takes any key length");
-            parts.iter().for_each(|p| m.update(p));
-            m.finalize().into_bytes().to_vec()
-        }
-        HashAlg::Sha1 => {
-            let mut m = <Hmac<Sha1> as KeyInit>::new_from_slice(key).expect("HMAC takes any key length");
-            parts.iter().for_each(|p| m.update(p));
-            m.finalize().into_bytes().to_vec()
-        }
-    }
+    let mut out = vec![0u8; alg.output_len()];
+    HmacKey::new(alg, key).compute(parts, &mut out);
+    out
 }
 
 /// An HMAC key with its inner and outer pads already hashed, so each record costs only the

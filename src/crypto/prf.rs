@@ -1,19 +1,20 @@
 //! The TLS 1.0/1.1 pseudo-random function (RFC 2246 §5).
 #![forbid(unsafe_code)]
 
-use super::hash::{hmac, HashAlg};
+use super::hash::{HashAlg, HmacKey};
 
 /// P_hash(secret, seed) XOR-ed into `out` (RFC 2246 §5).
 fn p_hash_xor(alg: HashAlg, secret: &[u8], seed: &[u8], out: &mut [u8]) {
-    let mut a = hmac(alg, secret, &[seed]);
-    let mut pos = 0;
-    while pos < out.len() {
-        let chunk = hmac(alg, secret, &[&a, seed]);
-        for (o, c) in out[pos..].iter_mut().zip(chunk.iter()) {
-            *o ^= c;
-        }
-        pos += chunk.len();
-        a = hmac(alg, secret, &[&a]);
+    // Keyed once: every step reuses the hashed inner and outer pads.
+    let key = HmacKey::new(alg, secret);
+    let len = alg.output_len();
+    let (mut a, mut chunk) = ([0u8; 20], [0u8; 20]);
+    key.compute(&[seed], &mut a[..len]);
+    for block in out.chunks_mut(len) {
+        key.compute(&[&a[..len], seed], &mut chunk[..len]);
+        block.iter_mut().zip(&chunk).for_each(|(o, c)| *o ^= c);
+        let prev = a;
+        key.compute(&[&prev[..len]], &mut a[..len]);
     }
 }
 

@@ -384,28 +384,14 @@ impl Connection {
         }
     }
 
-    /// Seals application data into one record (at most 2^14 bytes of plaintext).
+    /// Seals application data (at most 2^14 bytes) into one record, or two with 1/n-1
+    /// splitting; returns the bytes to send.
     pub fn seal(&mut self, data: &[u8]) -> Result<Vec<u8>, Error> {
-        self.check_usable()?;
-        if !self.traffic {
-            return Err(Error::OutOfSequence);
-        }
-        if self.sent_close {
-            return Err(Error::ContextExpired);
-        }
-        if data.len() > MAX_FRAGMENT {
-            return Err(Error::Internal("plaintext larger than one record"));
-        }
-        if self.splits_records() && data.len() > 1 {
-            // 1/n-1 split: the first record's IV is the previous ciphertext block, which an
-            // attacker may know (BEAST); a 1-byte record makes the second record's IV
-            // unpredictable to them.
-            self.rl.send(ContentType::ApplicationData, &data[..1])?;
-            self.rl.send(ContentType::ApplicationData, &data[1..])?;
-        } else {
-            self.rl.send(ContentType::ApplicationData, data)?;
-        }
-        Ok(self.rl.take_output())
+        let mut buf = vec![0u8; HEADER_LEN + data.len() + self.max_trailer()];
+        buf[HEADER_LEN..HEADER_LEN + data.len()].copy_from_slice(data);
+        let total = self.seal_in_place(&mut buf, data.len())?;
+        buf.truncate(total);
+        Ok(buf)
     }
 
     /// Seals application data in the caller's memory: `buf[HEADER_LEN..HEADER_LEN + n]` holds
@@ -425,7 +411,9 @@ impl Connection {
         }
         let (typ, v) = (ContentType::ApplicationData as u8, self.rl.version.unwrap_or(ProtocolVersion::TLS1_0));
         if self.splits_records() && n > 1 {
-            // See `seal`: a 1-byte record first, then the rest moved up behind it.
+            // 1/n-1 split: the first record's IV is the previous ciphertext block, which an
+            // attacker may know (BEAST); a 1-byte record first makes the second record's IV
+            // unpredictable to them. The rest moves up behind the first record.
             let first = self.rl.write.sealed_len(1);
             buf.copy_within(HEADER_LEN + 1..HEADER_LEN + n, first + HEADER_LEN);
             let a = self.rl.write.seal_in_place(typ, v, buf, 1)?;
@@ -437,7 +425,7 @@ impl Connection {
 
     /// Whether `seal` splits writes 1/n-1: CBC suites at TLS 1.0 and below, unless switched off.
     pub fn splits_records(&self) -> bool {
-        self.config.record_splitting && self.info().is_some_and(|i| i.version <= ProtocolVersion::TLS1_0 && i.suite.bulk.block_len() > 0)
+        self.config.record_splitting && self.rl.version.is_some_and(|v| v <= ProtocolVersion::TLS1_0) && self.rl.write.block_len() > 0
     }
 
     /// Opens the first record of `buf` in place.
@@ -530,15 +518,14 @@ impl Connection {
         &self.hs.peer_certs
     }
 
-    /// Largest trailer (MAC + padding) a sealed record can carry with the current keys.
+    /// Largest trailer (explicit IV, MAC and padding) a sealed record can carry with the
+    /// current write keys.
     ///
     /// With record splitting, `seal` returns two records; everything after the first record's
     /// 5-byte header still fits in data + trailer when the trailer can hold one more header and
     /// a second MAC and padding block.
     pub fn max_trailer(&self) -> usize {
-        // TLS 1.1+ CBC records also carry an explicit IV block.
-        let explicit_iv = self.info().map_or(0, |i| if i.version >= ProtocolVersion::TLS1_1 { i.suite.bulk.block_len() } else { 0 });
-        let one = explicit_iv + self.info().map_or(0, |i| i.suite.mac.output_len() + i.suite.bulk.block_len());
+        let one = self.rl.write.max_trailer();
         if self.splits_records() {
             HEADER_LEN + 2 * one
         } else {
@@ -546,9 +533,9 @@ impl Connection {
         }
     }
 
-    /// Block length of the negotiated cipher (0 for stream ciphers).
+    /// Block length of the current write cipher (0 for stream ciphers).
     pub fn block_len(&self) -> usize {
-        self.info().map_or(0, |i| i.suite.bulk.block_len())
+        self.rl.write.block_len()
     }
 
     /// Application data that arrived during a renegotiation, oldest first.
@@ -564,11 +551,6 @@ impl Connection {
     /// Whether a renegotiation is in flight (application data still flows).
     pub fn renegotiating(&self) -> bool {
         self.traffic && !self.is_established()
-    }
-
-    /// Whether the peer has sent close_notify.
-    pub fn peer_closed(&self) -> bool {
-        self.received_close
     }
 }
 

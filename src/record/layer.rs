@@ -50,9 +50,4 @@ impl RecordLayer {
     pub fn take_output(&mut self) -> Vec<u8> {
         core::mem::take(&mut self.out)
     }
-
-    /// Whether bytes are waiting to be sent.
-    pub fn has_output(&self) -> bool {
-        !self.out.is_empty()
-    }
 }

@@ -3,7 +3,7 @@
 
 use core::ops::Range;
 
-use subtle::{Choice, ConstantTimeEq};
+use subtle::ConstantTimeEq;
 
 use super::{header, HEADER_LEN, MAX_CIPHERTEXT};
 use crate::crypto::cipher::{BulkAlg, Direction, RecordCipher};
@@ -85,11 +85,6 @@ impl DirectionState {
             k.explicit_iv = on && k.bulk.block_len() > 0;
         }
         self
-    }
-
-    /// Whether records are encrypted in this direction.
-    pub fn is_protected(&self) -> bool {
-        self.keys.is_some()
     }
 
     /// Most bytes a record's trailer (MAC and padding) can take.
@@ -285,11 +280,6 @@ fn open_cbc_constant_time(k: &Keys, seq: u64, typ: u8, version: ProtocolVersion,
     } else {
         Err(RecordError::BadRecordMac)
     }
-}
-
-/// Wraps `Choice` for callers that need a bool after all checks ran.
-pub fn choice_to_bool(c: Choice) -> bool {
-    bool::from(c)
 }
 
 #[cfg(test)]

@@ -73,8 +73,10 @@ impl Context {
         }
         let pending = self.conn.take_output();
         if !pending.is_empty() {
-            // An alert queued by a failed DecryptMessage/EncryptMessage is handed out here.
-            return StepOutcome { status: SEC_E_OK, token: pending, ..Default::default() };
+            // An alert queued by a failed DecryptMessage/EncryptMessage is handed out here; any
+            // input stays the caller's (reported as EXTRA), nothing is consumed.
+            let extra = input.map_or(0, <[u8]>::len);
+            return StepOutcome { status: SEC_E_OK, token: pending, extra, missing: None };
         }
         let Some(input) = input.filter(|i| !i.is_empty()) else {
             return StepOutcome { status: SEC_E_INCOMPLETE_MESSAGE, ..Default::default() };

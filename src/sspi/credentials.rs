@@ -146,24 +146,25 @@ impl Credential {
         if list.is_empty() {
             return Err(SEC_E_ALGORITHM_MISMATCH);
         }
-        let mut config = (*self.config).clone();
-        config.suites = list;
-        self.config = Arc::new(config);
+        self.update(|c| c.suites = list);
         Ok(())
     }
 
     /// Sets the renegotiation policy for contexts created afterwards (`OpenSchannelSetRenegotiation`).
     pub fn set_renegotiation(&mut self, policy: Renegotiation) {
-        let mut config = (*self.config).clone();
-        config.renegotiation = policy;
-        self.config = Arc::new(config);
+        self.update(|c| c.renegotiation = policy);
     }
 
     /// Turns 1/n-1 record splitting on or off for contexts created afterwards
     /// (`OpenSchannelSetRecordSplitting`).
     pub fn set_record_splitting(&mut self, on: bool) {
+        self.update(|c| c.record_splitting = on);
+    }
+
+    /// Contexts hold the configuration they were made with; changes apply to later ones.
+    fn update(&mut self, change: impl FnOnce(&mut Config)) {
         let mut config = (*self.config).clone();
-        config.record_splitting = on;
+        change(&mut config);
         self.config = Arc::new(config);
     }
 }

@@ -2,7 +2,7 @@
 //! functions to load them from files. Pointers we hand out are registered; a pointer we did
 //! not create is refused, never dereferenced.
 
-use core::ffi::{c_char, c_void};
+use core::ffi::c_char;
 use std::collections::HashMap;
 use std::ffi::CStr;
 use std::sync::Arc;
@@ -216,6 +216,3 @@ pub unsafe extern "C" fn OpenSchannelOpenCaFile(path: *const c_char) -> HCERTSTO
         }
     })
 }
-
-/// Keeps `c_void` in the signature set cbindgen sees (HCERTSTORE is `void *`).
-pub type OpaqueStore = *mut c_void;
