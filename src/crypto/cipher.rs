@@ -13,27 +13,47 @@ pub enum BulkAlg {
     Aes256Cbc,
     TripleDesCbc,
     Rc4_128,
+    /// AEAD suites (TLS 1.2): protected by [`super::aead::AeadKey`], not by a [`RecordCipher`].
+    Aes128Gcm,
+    Aes256Gcm,
+    ChaCha20Poly1305,
 }
 
 impl BulkAlg {
     /// Key length in bytes.
     pub const fn key_len(self) -> usize {
         match self {
-            BulkAlg::Aes128Cbc | BulkAlg::Rc4_128 => 16,
-            BulkAlg::Aes256Cbc => 32,
+            BulkAlg::Aes128Cbc | BulkAlg::Rc4_128 | BulkAlg::Aes128Gcm => 16,
+            BulkAlg::Aes256Cbc | BulkAlg::Aes256Gcm | BulkAlg::ChaCha20Poly1305 => 32,
             BulkAlg::TripleDesCbc => 24,
         }
     }
-    /// IV length (0 for stream ciphers).
+    /// IV length taken from the key block: the CBC IV, GCM's 4-byte salt (RFC 5288 §3), or
+    /// ChaCha20-Poly1305's 12-byte nonce mask (RFC 7905 §2); 0 for stream ciphers.
     pub const fn iv_len(self) -> usize {
-        self.block_len()
+        match self {
+            BulkAlg::Aes128Gcm | BulkAlg::Aes256Gcm => 4,
+            BulkAlg::ChaCha20Poly1305 => 12,
+            _ => self.block_len(),
+        }
+    }
+    /// AEAD suites carry no HMAC key and no padding.
+    pub const fn is_aead(self) -> bool {
+        matches!(self, BulkAlg::Aes128Gcm | BulkAlg::Aes256Gcm | BulkAlg::ChaCha20Poly1305)
+    }
+    /// Bytes of explicit nonce at the front of each AEAD record (GCM: 8, ChaCha20: none).
+    pub const fn explicit_nonce_len(self) -> usize {
+        match self {
+            BulkAlg::Aes128Gcm | BulkAlg::Aes256Gcm => 8,
+            _ => 0,
+        }
     }
     /// Cipher block length (0 for stream ciphers).
     pub const fn block_len(self) -> usize {
         match self {
             BulkAlg::Aes128Cbc | BulkAlg::Aes256Cbc => 16,
             BulkAlg::TripleDesCbc => 8,
-            BulkAlg::Rc4_128 => 0,
+            BulkAlg::Rc4_128 | BulkAlg::Aes128Gcm | BulkAlg::Aes256Gcm | BulkAlg::ChaCha20Poly1305 => 0,
         }
     }
 }
@@ -56,18 +76,19 @@ pub enum Direction {
 }
 
 impl RecordCipher {
-    /// A cipher state from key material; `iv` is ignored for stream ciphers.
-    pub fn new(alg: BulkAlg, dir: Direction, key: &[u8], iv: &[u8]) -> Self {
+    /// A cipher state from key material; `iv` is ignored for stream ciphers. None for AEADs.
+    pub fn new(alg: BulkAlg, dir: Direction, key: &[u8], iv: &[u8]) -> Option<Self> {
         const MSG: &str = "key and IV lengths come from the suite table";
         use Direction::*;
-        match (alg, dir) {
+        Some(match (alg, dir) {
             (BulkAlg::Aes128Cbc, Encrypt) => Self::Aes128Enc(KeyIvInit::new_from_slices(key, iv).expect(MSG)),
             (BulkAlg::Aes128Cbc, Decrypt) => Self::Aes128Dec(KeyIvInit::new_from_slices(key, iv).expect(MSG)),
             (BulkAlg::Aes256Cbc, Encrypt) => Self::Aes256Enc(KeyIvInit::new_from_slices(key, iv).expect(MSG)),
             (BulkAlg::Aes256Cbc, Decrypt) => Self::Aes256Dec(KeyIvInit::new_from_slices(key, iv).expect(MSG)),
             (BulkAlg::TripleDesCbc, dir) => Self::Tdes(Box::new(super::tdes::TripleDesCbc::new(key, iv, dir == Encrypt))),
             (BulkAlg::Rc4_128, _) => Self::Rc4(Box::new(rc4::Rc4::new_from_slice(key).expect(MSG))),
-        }
+            (BulkAlg::Aes128Gcm | BulkAlg::Aes256Gcm | BulkAlg::ChaCha20Poly1305, _) => return None,
+        })
     }
 
     /// Encrypts or decrypts `buf` in place. For block ciphers `buf.len()` must be a multiple of
@@ -106,12 +127,12 @@ mod tests {
         let iv = [9u8; 16];
         let mut one = [1u8; 32];
         let mut two = [1u8; 32];
-        RecordCipher::new(BulkAlg::Aes128Cbc, Direction::Encrypt, &key, &iv).apply(&mut one);
-        let mut c = RecordCipher::new(BulkAlg::Aes128Cbc, Direction::Encrypt, &key, &iv);
+        RecordCipher::new(BulkAlg::Aes128Cbc, Direction::Encrypt, &key, &iv).unwrap().apply(&mut one);
+        let mut c = RecordCipher::new(BulkAlg::Aes128Cbc, Direction::Encrypt, &key, &iv).unwrap();
         c.apply(&mut two[..16]);
         c.apply(&mut two[16..]);
         assert_eq!(one, two);
-        let mut d = RecordCipher::new(BulkAlg::Aes128Cbc, Direction::Decrypt, &key, &iv);
+        let mut d = RecordCipher::new(BulkAlg::Aes128Cbc, Direction::Decrypt, &key, &iv).unwrap();
         d.apply(&mut two[..16]);
         d.apply(&mut two[16..]);
         assert_eq!(two, [1u8; 32]);
@@ -124,7 +145,7 @@ mod tests {
         let key = [0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef].repeat(3);
         let iv = [0x12, 0x34, 0x56, 0x78, 0x90, 0xab, 0xcd, 0xef];
         let mut buf = *b"Now is the time for all ";
-        let mut c = RecordCipher::new(BulkAlg::TripleDesCbc, Direction::Encrypt, &key, &iv);
+        let mut c = RecordCipher::new(BulkAlg::TripleDesCbc, Direction::Encrypt, &key, &iv).unwrap();
         c.apply(&mut buf[..8]);
         c.apply(&mut buf[8..]);
         let hex: String = buf.iter().map(|b| format!("{b:02x}")).collect();
@@ -137,9 +158,9 @@ mod tests {
             let key = vec![3u8; alg.key_len()];
             let iv = vec![4u8; alg.iv_len()];
             let mut buf = vec![0x5au8; 48];
-            RecordCipher::new(alg, Direction::Encrypt, &key, &iv).apply(&mut buf);
+            RecordCipher::new(alg, Direction::Encrypt, &key, &iv).unwrap().apply(&mut buf);
             assert_ne!(buf, vec![0x5au8; 48]);
-            RecordCipher::new(alg, Direction::Decrypt, &key, &iv).apply(&mut buf);
+            RecordCipher::new(alg, Direction::Decrypt, &key, &iv).unwrap().apply(&mut buf);
             assert_eq!(buf, vec![0x5au8; 48]);
         }
     }

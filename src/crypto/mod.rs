@@ -2,6 +2,7 @@
 //!
 //! Choices (see docs/dependencies.md): aws-lc for RSA private operations (constant-time,
 //! OpenSSL speed), RustCrypto for hashes, HMAC, AES-CBC, 3DES and RC4.
+pub mod aead;
 pub mod cipher;
 pub mod hash;
 pub mod prf;

@@ -1,14 +1,15 @@
-//! The TLS 1.0/1.1 pseudo-random function (RFC 2246 §5).
+//! The TLS pseudo-random functions: MD5 ⊕ SHA-1 for TLS 1.0/1.1 (RFC 2246 §5) and P_SHA256 /
+//! P_SHA384 for TLS 1.2 (RFC 5246 §5).
 #![forbid(unsafe_code)]
 
-use super::hash::{HashAlg, HmacKey};
+use super::hash::{HashAlg, HmacKey, MAX_OUTPUT_LEN};
 
 /// P_hash(secret, seed) XOR-ed into `out` (RFC 2246 §5).
 fn p_hash_xor(alg: HashAlg, secret: &[u8], seed: &[u8], out: &mut [u8]) {
     // Keyed once: every step reuses the hashed inner and outer pads.
     let key = HmacKey::new(alg, secret);
     let len = alg.output_len();
-    let (mut a, mut chunk) = ([0u8; 20], [0u8; 20]);
+    let (mut a, mut chunk) = ([0u8; MAX_OUTPUT_LEN], [0u8; MAX_OUTPUT_LEN]);
     key.compute(&[seed], &mut a[..len]);
     for block in out.chunks_mut(len) {
         key.compute(&[&a[..len], seed], &mut chunk[..len]);
@@ -33,6 +34,25 @@ pub fn tls10_prf(secret: &[u8], label: &[u8], seed: &[u8], out: &mut [u8]) {
     p_hash_xor(HashAlg::Sha1, s2, &label_seed, out);
 }
 
+/// The TLS 1.2 PRF: P_hash(secret, label + seed) with the suite's PRF hash (RFC 5246 §5).
+pub fn tls12_prf(hash: HashAlg, secret: &[u8], label: &[u8], seed: &[u8], out: &mut [u8]) {
+    let mut label_seed = Vec::with_capacity(label.len() + seed.len());
+    label_seed.extend_from_slice(label);
+    label_seed.extend_from_slice(seed);
+    out.fill(0);
+    p_hash_xor(hash, secret, &label_seed, out);
+}
+
+/// The PRF of `version`: TLS 1.2 uses `hash` (SHA-256 unless the suite names SHA-384), earlier
+/// versions the MD5/SHA-1 construction.
+pub fn prf(version_is_tls12: bool, hash: HashAlg, secret: &[u8], label: &[u8], seed: &[u8], out: &mut [u8]) {
+    if version_is_tls12 {
+        tls12_prf(hash, secret, label, seed, out)
+    } else {
+        tls10_prf(secret, label, seed, out)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -51,6 +71,25 @@ mod tests {
                       1afbc655a8c9a013";
         let got: String = out.iter().map(|b| format!("{b:02x}")).collect();
         assert_eq!(got, expect);
+    }
+
+    /// The TLS 1.2 P_SHA256 vector published with the IETF TLS WG test vectors (secret
+    /// 9bbe436ba940f017b17652849a71db35, label "test label", seed a0ba9f936cda311827a6f796ffd5198c).
+    #[test]
+    fn tls12_prf_sha256_vector() {
+        let secret = unhex("9bbe436ba940f017b17652849a71db35");
+        let seed = unhex("a0ba9f936cda311827a6f796ffd5198c");
+        let mut out = [0u8; 100];
+        tls12_prf(HashAlg::Sha256, &secret, b"test label", &seed, &mut out);
+        let expect = "e3f229ba727be17b8d122620557cd453c2aab21d07c3d495329b52d4e61edb5a6b301791e90d35c9c9a46b4e14baf9af\
+                      0fa022f7077def17abfd3797c0564bab4fbc91666e9def9b97fce34f796789baa48082d122ee42c5a72e5a5110fff701\
+                      87347b66";
+        let got: String = out.iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(got, expect);
+    }
+
+    fn unhex(s: &str) -> Vec<u8> {
+        (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
     }
 
     #[test]

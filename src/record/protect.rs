@@ -6,8 +6,9 @@ use core::ops::Range;
 use subtle::ConstantTimeEq;
 
 use super::{header, HEADER_LEN, MAX_CIPHERTEXT};
+use crate::crypto::aead::{AeadKey, NONCE_LEN, TAG_LEN};
 use crate::crypto::cipher::{BulkAlg, Direction, RecordCipher};
-use crate::crypto::hash::{dummy_compressions, HashAlg, HmacKey};
+use crate::crypto::hash::{dummy_compressions, HashAlg, HmacKey, MAX_OUTPUT_LEN};
 use crate::crypto::stitched::AesCbcHmacSha1Sealer;
 use crate::msgs::enums::ProtocolVersion;
 
@@ -24,7 +25,8 @@ pub enum RecordError {
     CryptoFailure,
 }
 
-struct Keys {
+/// MAC-then-encrypt protection: CBC or stream cipher with HMAC (RFC 2246 §6.2.3).
+struct MacKeys {
     cipher: RecordCipher,
     /// TLS 1.1+ CBC: each record carries its own IV as a first block (RFC 4346 §6.2.3.2).
     explicit_iv: bool,
@@ -35,10 +37,35 @@ struct Keys {
     sealer: Option<AesCbcHmacSha1Sealer>,
 }
 
-impl Keys {
+impl MacKeys {
     fn mac_into(&self, seq: u64, typ: u8, version: ProtocolVersion, data: &[u8], out: &mut [u8]) {
         self.mac_key.compute(&[&mac_header(seq, typ, version, data.len()), data], out);
     }
+}
+
+/// AEAD protection (RFC 5246 §6.2.3.3).
+struct AeadKeys {
+    key: AeadKey,
+    bulk: BulkAlg,
+    /// GCM: the 4-byte salt then zeros; ChaCha20-Poly1305: the 12-byte mask.
+    iv: [u8; NONCE_LEN],
+}
+
+impl AeadKeys {
+    /// GCM: salt || explicit nonce (RFC 5288 §3); ChaCha20-Poly1305: iv XOR seq (RFC 7905 §2).
+    fn nonce(&self, seq: u64, explicit: &[u8]) -> [u8; NONCE_LEN] {
+        let mut n = self.iv;
+        match self.bulk.explicit_nonce_len() {
+            0 => n[4..].iter_mut().zip(seq.to_be_bytes()).for_each(|(a, b)| *a ^= b),
+            _ => n[4..].copy_from_slice(explicit),
+        }
+        n
+    }
+}
+
+enum Keys {
+    Mac(MacKeys),
+    Aead(AeadKeys),
 }
 
 /// One direction's protection state: NULL until ChangeCipherSpec installs keys.
@@ -59,11 +86,11 @@ impl DirectionState {
         DirectionState { keys: None, seq: 0 }
     }
 
-    /// A keyed state with sequence number 0.
+    /// A keyed state with sequence number 0. AEAD suites take an empty `mac_key`.
     pub fn new(bulk: BulkAlg, mac: HashAlg, dir: Direction, key: &[u8], iv: &[u8], mac_key: &[u8]) -> Self {
-        DirectionState {
-            keys: Some(Keys {
-                cipher: RecordCipher::new(bulk, dir, key, iv),
+        let keys = match RecordCipher::new(bulk, dir, key, iv) {
+            Some(cipher) => Keys::Mac(MacKeys {
+                cipher,
                 explicit_iv: false,
                 bulk,
                 mac,
@@ -75,26 +102,39 @@ impl DirectionState {
                     _ => None,
                 },
             }),
-            seq: 0,
-        }
+            None => {
+                let mut fixed = [0u8; NONCE_LEN];
+                fixed[..iv.len()].copy_from_slice(iv);
+                Keys::Aead(AeadKeys { key: AeadKey::new(bulk, key).expect("key length comes from the suite table"), bulk, iv: fixed })
+            }
+        };
+        DirectionState { keys: Some(keys), seq: 0 }
     }
 
     /// Per-record explicit IVs for block ciphers (TLS 1.1 and later).
     pub fn with_explicit_iv(mut self, on: bool) -> Self {
-        if let Some(k) = self.keys.as_mut() {
+        if let Some(Keys::Mac(k)) = self.keys.as_mut() {
             k.explicit_iv = on && k.bulk.block_len() > 0;
         }
         self
     }
 
-    /// Most bytes a record's trailer (MAC and padding) can take.
+    /// Most bytes a record adds to its plaintext besides the header (explicit IV or nonce, MAC
+    /// or tag, padding).
     pub fn max_trailer(&self) -> usize {
-        self.keys.as_ref().map_or(0, |k| k.mac.output_len() + k.bulk.block_len() * if k.explicit_iv { 2 } else { 1 })
+        match &self.keys {
+            None => 0,
+            Some(Keys::Mac(k)) => k.mac.output_len() + k.bulk.block_len() * if k.explicit_iv { 2 } else { 1 },
+            Some(Keys::Aead(k)) => k.bulk.explicit_nonce_len() + TAG_LEN,
+        }
     }
 
-    /// Cipher block length, 0 for stream ciphers and NULL.
+    /// Cipher block length, 0 for stream ciphers, AEADs and NULL.
     pub fn block_len(&self) -> usize {
-        self.keys.as_ref().map_or(0, |k| k.bulk.block_len())
+        match &self.keys {
+            Some(Keys::Mac(k)) => k.bulk.block_len(),
+            _ => 0,
+        }
     }
 
     fn next_seq(&mut self) -> Result<u64, RecordError> {
@@ -106,13 +146,17 @@ impl DirectionState {
     /// Length of the record that sealing `n` plaintext bytes produces (header included).
     pub fn sealed_len(&self, n: usize) -> usize {
         HEADER_LEN
-            + self.keys.as_ref().map_or(n, |k| {
-                let bl = k.bulk.block_len();
-                let body = n + k.mac.output_len();
-                let iv_len = if k.explicit_iv { bl } else { 0 };
-                // Minimal padding: pad_len bytes of value pad_len plus the length byte (RFC 2246 §6.2.3.2).
-                body.checked_div(bl).map_or(body, |blocks| iv_len + (blocks + 1) * bl)
-            })
+            + match &self.keys {
+                None => n,
+                Some(Keys::Mac(k)) => {
+                    let bl = k.bulk.block_len();
+                    let body = n + k.mac.output_len();
+                    let iv_len = if k.explicit_iv { bl } else { 0 };
+                    // Minimal padding: pad_len bytes of value pad_len plus the length byte (RFC 2246 §6.2.3.2).
+                    body.checked_div(bl).map_or(body, |blocks| iv_len + (blocks + 1) * bl)
+                }
+                Some(Keys::Aead(k)) => k.bulk.explicit_nonce_len() + n + TAG_LEN,
+            }
     }
 
     /// Seals `fragment` (at most 2^14 bytes) into a complete record appended to `out`.
@@ -140,10 +184,21 @@ impl DirectionState {
         }
         let seq = self.next_seq()?;
         buf[..HEADER_LEN].copy_from_slice(&header(typ, version, total - HEADER_LEN));
-        let Some(k) = self.keys.as_mut() else {
-            return Ok(total);
-        };
         let body = &mut buf[HEADER_LEN..total];
+        let k = match self.keys.as_mut() {
+            None => return Ok(total),
+            Some(Keys::Aead(a)) => {
+                let e = a.bulk.explicit_nonce_len();
+                body.copy_within(..n, e);
+                // The explicit nonce is the sequence number: unique per key, as RFC 5288 §3 requires.
+                let nonce = a.nonce(seq, &seq.to_be_bytes());
+                body[..e].copy_from_slice(&nonce[NONCE_LEN - e..]);
+                let (data, tag) = body[e..].split_at_mut(n);
+                let aad = mac_header(seq, typ, version, n);
+                return if a.key.seal(nonce, &aad, data, tag) { Ok(total) } else { Err(RecordError::CryptoFailure) };
+            }
+            Some(Keys::Mac(k)) => k,
+        };
         let iv_len = if k.explicit_iv { k.bulk.block_len() } else { 0 };
         if iv_len > 0 {
             // A random first block: encrypted in the running CBC chain, its ciphertext is this
@@ -171,12 +226,24 @@ impl DirectionState {
     /// Opens a record body in place and returns where its plaintext lies within `payload`.
     pub fn open(&mut self, typ: u8, version: ProtocolVersion, payload: &mut [u8]) -> Result<Range<usize>, RecordError> {
         let seq = self.next_seq()?;
-        let Some(k) = self.keys.as_mut() else {
-            return if payload.len() > super::MAX_FRAGMENT { Err(RecordError::Overflow) } else { Ok(0..payload.len()) };
-        };
         if payload.len() > MAX_CIPHERTEXT {
             return Err(RecordError::Overflow);
         }
+        let k = match self.keys.as_mut() {
+            None => return if payload.len() > super::MAX_FRAGMENT { Err(RecordError::Overflow) } else { Ok(0..payload.len()) },
+            Some(Keys::Aead(a)) => {
+                let e = a.bulk.explicit_nonce_len();
+                let n = payload.len().checked_sub(e + TAG_LEN).ok_or(RecordError::BadRecordMac)?;
+                if n > super::MAX_FRAGMENT {
+                    return Err(RecordError::Overflow);
+                }
+                let nonce = a.nonce(seq, &payload[..e]);
+                let aad = mac_header(seq, typ, version, n);
+                a.key.open(nonce, &aad, &mut payload[e..]).ok_or(RecordError::BadRecordMac)?;
+                return Ok(e..e + n);
+            }
+            Some(Keys::Mac(k)) => k,
+        };
         let m = k.mac.output_len();
         let bl = k.bulk.block_len();
         let len = payload.len();
@@ -186,7 +253,7 @@ impl DirectionState {
             }
             k.cipher.apply(payload);
             let n = len - m;
-            let mut expect = [0u8; 20];
+            let mut expect = [0u8; MAX_OUTPUT_LEN];
             let expect = &mut expect[..m];
             k.mac_into(seq, typ, version, &payload[..n], expect);
             if !bool::from(expect.ct_eq(&payload[n..])) {
@@ -241,7 +308,7 @@ fn mask_lt(a: u32, b: u32) -> u32 {
 /// possible position, and the hash does the compressions the longest possible message needs.
 /// Masks are plain integer arithmetic; the verdict alone goes through `black_box`, so the
 /// compiler cannot turn the mask logic into branches on secret data.
-fn open_cbc_constant_time(k: &Keys, seq: u64, typ: u8, version: ProtocolVersion, payload: &[u8]) -> Result<usize, RecordError> {
+fn open_cbc_constant_time(k: &MacKeys, seq: u64, typ: u8, version: ProtocolVersion, payload: &[u8]) -> Result<usize, RecordError> {
     let len = payload.len();
     let m = k.mac.output_len();
     let pad = u32::from(payload[len - 1]);
@@ -255,15 +322,16 @@ fn open_cbc_constant_time(k: &Keys, seq: u64, typ: u8, version: ProtocolVersion,
     let pad_eff = (pad & good) as usize;
     let data_len = len - m - 1 - pad_eff;
 
-    let mut expect = [0u8; 20];
+    let mut expect = [0u8; MAX_OUTPUT_LEN];
     let expect = &mut expect[..m];
     k.mac_into(seq, typ, version, &payload[..data_len], expect);
-    // Inner hash: 64-byte key block + 13-byte header + data + 9 bytes of MD-padding at least.
-    let blocks = |n: usize| (64 + 13 + n + 9).div_ceil(64);
+    // Inner hash: key block + 13-byte header + data + the final padding's length encoding.
+    let (hb, lp) = (k.mac.block_len(), k.mac.length_pad());
+    let blocks = |n: usize| (hb + 13 + n + lp).div_ceil(hb);
     dummy_compressions(k.mac, blocks(len - m - 1) - blocks(data_len));
 
     let lowest = (len - m - 1).saturating_sub(255);
-    let mut received = [0u8; 20];
+    let mut received = [0u8; MAX_OUTPUT_LEN];
     for start in lowest..=len - m - 1 {
         let here = mask_eq(start as u32, data_len as u32) as u8;
         for (r, b) in received[..m].iter_mut().zip(&payload[start..start + m]) {
@@ -289,14 +357,26 @@ mod tests {
     fn pair(bulk: BulkAlg, mac: HashAlg) -> (DirectionState, DirectionState) {
         let key = vec![1u8; bulk.key_len()];
         let iv = vec![2u8; bulk.iv_len()];
-        let mk = vec![3u8; mac.output_len()];
+        let mk = vec![3u8; if bulk.is_aead() { 0 } else { mac.output_len() }];
         (
             DirectionState::new(bulk, mac, Direction::Encrypt, &key, &iv, &mk),
             DirectionState::new(bulk, mac, Direction::Decrypt, &key, &iv, &mk),
         )
     }
 
-    const ALL: [(BulkAlg, HashAlg); 5] = [
+    fn mac_keys(d: &mut DirectionState) -> &mut MacKeys {
+        match d.keys.as_mut() {
+            Some(Keys::Mac(k)) => k,
+            _ => panic!("not a MAC-then-encrypt state"),
+        }
+    }
+
+    const ALL: [(BulkAlg, HashAlg); 10] = [
+        (BulkAlg::Aes128Cbc, HashAlg::Sha256),
+        (BulkAlg::Aes256Cbc, HashAlg::Sha384),
+        (BulkAlg::Aes128Gcm, HashAlg::Sha256),
+        (BulkAlg::Aes256Gcm, HashAlg::Sha384),
+        (BulkAlg::ChaCha20Poly1305, HashAlg::Sha256),
         (BulkAlg::Aes128Cbc, HashAlg::Sha1),
         (BulkAlg::Aes256Cbc, HashAlg::Sha1),
         (BulkAlg::TripleDesCbc, HashAlg::Sha1),
@@ -326,9 +406,9 @@ mod tests {
             let (mut generic, _) = pair(bulk, HashAlg::Sha1);
             #[cfg(target_arch = "x86_64")]
             if std::arch::is_x86_feature_detected!("aes") {
-                assert!(stitched.keys.as_ref().unwrap().sealer.is_some(), "AES-NI present: the stitched sealer is used");
+                assert!(mac_keys(&mut stitched).sealer.is_some(), "AES-NI present: the stitched sealer is used");
             }
-            generic.keys.as_mut().unwrap().sealer = None;
+            mac_keys(&mut generic).sealer = None;
             // TLS 1.0 has no random IV, so both paths must produce the same bytes, record after
             // record (the CBC chain carries over).
             for n in [0usize, 1, 15, 16, 43, 44, 64, 100, 1000, 16384] {
@@ -413,6 +493,26 @@ mod tests {
     }
 
     #[test]
+    fn aead_records_use_fresh_nonces_and_reject_truncation() {
+        for bulk in [BulkAlg::Aes128Gcm, BulkAlg::Aes256Gcm, BulkAlg::ChaCha20Poly1305] {
+            let (mut w, mut r) = pair(bulk, HashAlg::Sha256);
+            let (mut a, mut b) = (Vec::new(), Vec::new());
+            w.seal(23, ProtocolVersion::TLS1_2, b"same", &mut a).unwrap();
+            w.seal(23, ProtocolVersion::TLS1_2, b"same", &mut b).unwrap();
+            assert_eq!(a.len(), HEADER_LEN + bulk.explicit_nonce_len() + 4 + TAG_LEN);
+            assert_ne!(a[HEADER_LEN..], b[HEADER_LEN..], "{bulk:?}: the sequence number changes the nonce");
+            assert_eq!(r.open(23, ProtocolVersion::TLS1_2, &mut a[HEADER_LEN..]).map(|g| g.len()), Ok(4));
+            // Out of order: b opened with a's sequence number already used, then a replayed.
+            let (_, mut r2) = pair(bulk, HashAlg::Sha256);
+            assert_eq!(r2.open(23, ProtocolVersion::TLS1_2, &mut b.clone()[HEADER_LEN..]), Err(RecordError::BadRecordMac));
+            assert!(r.open(23, ProtocolVersion::TLS1_2, &mut b[HEADER_LEN..]).is_ok());
+            let (_, mut r3) = pair(bulk, HashAlg::Sha256);
+            let short = bulk.explicit_nonce_len() + TAG_LEN - 1;
+            assert_eq!(r3.open(23, ProtocolVersion::TLS1_2, &mut vec![0u8; short]), Err(RecordError::BadRecordMac));
+        }
+    }
+
+    #[test]
     fn padding_longer_than_minimal_is_accepted() {
         // Peers may use up to 255 bytes of padding (RFC 2246 §6.2.3.2); build such a record by hand.
         let (mut w, mut r) = pair(BulkAlg::Aes128Cbc, HashAlg::Sha1);
@@ -422,7 +522,7 @@ mod tests {
         body.extend_from_slice(&mac);
         // 21 bytes + 43 padding bytes (value 42) = 64.
         body.extend(core::iter::repeat_n(42u8, 43));
-        w.keys.as_mut().unwrap().cipher.apply(&mut body);
+        mac_keys(&mut w).cipher.apply(&mut body);
         assert_eq!(r.open(23, ProtocolVersion::TLS1_0, &mut body).unwrap(), 0..1);
     }
 }
