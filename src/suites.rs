@@ -11,6 +11,39 @@ use crate::msgs::enums::ProtocolVersion;
 pub enum KeyExchange {
     /// RSA-encrypted premaster (RFC 2246 §7.4.7.1).
     Rsa,
+    /// Ephemeral ECDH signed with the server's RSA key (RFC 8422).
+    EcdheRsa,
+    /// Ephemeral ECDH signed with the server's ECDSA key (RFC 8422).
+    EcdheEcdsa,
+    /// Ephemeral finite-field DH signed with the server's RSA key (RFC 5246 §7.4.3).
+    DheRsa,
+}
+
+impl KeyExchange {
+    /// The server sends a ServerKeyExchange with ephemeral parameters.
+    pub const fn is_ephemeral(self) -> bool {
+        !matches!(self, KeyExchange::Rsa)
+    }
+    /// The server certificate carries an ECDSA key (else RSA).
+    pub const fn needs_ecdsa_key(self) -> bool {
+        matches!(self, KeyExchange::EcdheEcdsa)
+    }
+    /// wincrypt.h ALG_ID for `aiExch`.
+    pub const fn calg(self) -> u32 {
+        match self {
+            KeyExchange::Rsa => 0xa400,                                // CALG_RSA_KEYX
+            KeyExchange::EcdheRsa | KeyExchange::EcdheEcdsa => 0xae06, // CALG_ECDH_EPHEM
+            KeyExchange::DheRsa => 0xaa02,                             // CALG_DH_EPHEM
+        }
+    }
+    /// Name for `SecPkgContext_CipherInfo.szExchange` (CNG algorithm id).
+    pub const fn cng_name(self) -> &'static str {
+        match self {
+            KeyExchange::Rsa => "RSA",
+            KeyExchange::EcdheRsa | KeyExchange::EcdheEcdsa => "ECDH",
+            KeyExchange::DheRsa => "DH",
+        }
+    }
 }
 
 /// Why a suite is off unless a caller names it.
@@ -23,7 +56,8 @@ pub enum Policy {
     ExplicitOnly,
 }
 
-/// One cipher suite.
+/// One cipher suite: one row of [`SUITES`]. Everything else (ALG_IDs, strengths, names, key
+/// block sizes, PRF hash) is derived from these fields.
 #[derive(Debug, PartialEq, Eq)]
 pub struct CipherSuite {
     /// IANA value.
@@ -32,101 +66,126 @@ pub struct CipherSuite {
     pub name: &'static str,
     pub kx: KeyExchange,
     pub bulk: BulkAlg,
+    /// The suite's hash: the record HMAC for MAC-then-encrypt suites; for AEAD suites only
+    /// the TLS 1.2 PRF hash.
     pub mac: HashAlg,
     /// Lowest protocol version the suite may be used with.
     pub min_version: ProtocolVersion,
     pub policy: Policy,
-    /// wincrypt.h ALG_IDs reported in `SecPkgContext_ConnectionInfo`/`CipherInfo`.
-    pub calg_cipher: u32,
-    pub calg_hash: u32,
-    pub calg_exch: u32,
+}
+
+impl CipherSuite {
+    /// HMAC key length in the key block (0 for AEAD suites).
+    pub const fn mac_key_len(&self) -> usize {
+        if self.bulk.is_aead() {
+            0
+        } else {
+            self.mac.output_len()
+        }
+    }
+    /// The TLS 1.2 PRF hash: SHA-384 for suites that name it, SHA-256 otherwise (RFC 5246 §5).
+    pub const fn prf_hash(&self) -> HashAlg {
+        match self.mac {
+            HashAlg::Sha384 => HashAlg::Sha384,
+            _ => HashAlg::Sha256,
+        }
+    }
+    /// wincrypt.h ALG_ID for `aiCipher`.
+    pub const fn calg_cipher(&self) -> u32 {
+        match self.bulk {
+            BulkAlg::Aes128Cbc | BulkAlg::Aes128Gcm => 0x660e, // CALG_AES_128
+            BulkAlg::Aes256Cbc | BulkAlg::Aes256Gcm => 0x6610, // CALG_AES_256
+            BulkAlg::TripleDesCbc => 0x6603,                   // CALG_3DES
+            BulkAlg::Rc4_128 => 0x6801,                        // CALG_RC4
+            BulkAlg::ChaCha20Poly1305 => 0,                    // wincrypt.h has no ChaCha20 id
+        }
+    }
+    /// wincrypt.h ALG_ID for `aiHash`.
+    pub const fn calg_hash(&self) -> u32 {
+        match self.mac {
+            HashAlg::Md5 => 0x8003,    // CALG_MD5
+            HashAlg::Sha1 => 0x8004,   // CALG_SHA1
+            HashAlg::Sha256 => 0x800c, // CALG_SHA_256
+            HashAlg::Sha384 => 0x800d, // CALG_SHA_384
+        }
+    }
     /// Effective cipher strength in bits (`dwCipherStrength`); 3DES is 168 as Schannel reports.
-    pub strength_bits: u32,
+    pub const fn strength_bits(&self) -> u32 {
+        match self.bulk {
+            BulkAlg::Aes128Cbc | BulkAlg::Aes128Gcm | BulkAlg::Rc4_128 => 128,
+            BulkAlg::Aes256Cbc | BulkAlg::Aes256Gcm | BulkAlg::ChaCha20Poly1305 => 256,
+            BulkAlg::TripleDesCbc => 168,
+        }
+    }
     /// Cipher name for `SecPkgContext_CipherInfo.szCipher` (CNG algorithm id).
-    pub cng_cipher: &'static str,
+    pub const fn cng_cipher(&self) -> &'static str {
+        match self.bulk {
+            BulkAlg::Aes128Cbc | BulkAlg::Aes256Cbc | BulkAlg::Aes128Gcm | BulkAlg::Aes256Gcm => "AES",
+            BulkAlg::TripleDesCbc => "3DES",
+            BulkAlg::Rc4_128 => "RC4",
+            BulkAlg::ChaCha20Poly1305 => "CHACHA20_POLY1305",
+        }
+    }
     /// Hash name for `SecPkgContext_CipherInfo.szHash`.
-    pub cng_hash: &'static str,
+    pub const fn cng_hash(&self) -> &'static str {
+        match self.mac {
+            HashAlg::Md5 => "MD5",
+            HashAlg::Sha1 => "SHA1",
+            HashAlg::Sha256 => "SHA256",
+            HashAlg::Sha384 => "SHA384",
+        }
+    }
 }
 
 const TLS10: ProtocolVersion = ProtocolVersion::TLS1_0;
+const TLS12: ProtocolVersion = ProtocolVersion::TLS1_2;
 
-/// Every suite we implement, in our default preference order.
+const fn row(
+    id: u16,
+    name: &'static str,
+    kx: KeyExchange,
+    bulk: BulkAlg,
+    mac: HashAlg,
+    min_version: ProtocolVersion,
+    policy: Policy,
+) -> CipherSuite {
+    CipherSuite { id, name, kx, bulk, mac, min_version, policy }
+}
+
+use BulkAlg::{Aes128Cbc, Aes128Gcm, Aes256Cbc, Aes256Gcm, ChaCha20Poly1305, Rc4_128, TripleDesCbc};
+use HashAlg::{Md5, Sha1, Sha256, Sha384};
+use KeyExchange::{DheRsa, EcdheEcdsa, EcdheRsa, Rsa};
+use Policy::{Default, ExplicitOnly};
+
+/// Every suite we implement, in our default preference order: forward-secret AEAD first, then
+/// forward-secret CBC, then RSA key exchange (RFC 7525 §4.2 ordering).
+#[rustfmt::skip]
 pub static SUITES: &[CipherSuite] = &[
-    CipherSuite {
-        id: 0x002F,
-        name: "TLS_RSA_WITH_AES_128_CBC_SHA",
-        kx: KeyExchange::Rsa,
-        bulk: BulkAlg::Aes128Cbc,
-        mac: HashAlg::Sha1,
-        min_version: TLS10,
-        policy: Policy::Default,
-        calg_cipher: 0x660e,
-        calg_hash: 0x8004,
-        calg_exch: 0xa400,
-        strength_bits: 128,
-        cng_cipher: "AES",
-        cng_hash: "SHA1",
-    },
-    CipherSuite {
-        id: 0x0035,
-        name: "TLS_RSA_WITH_AES_256_CBC_SHA",
-        kx: KeyExchange::Rsa,
-        bulk: BulkAlg::Aes256Cbc,
-        mac: HashAlg::Sha1,
-        min_version: TLS10,
-        policy: Policy::Default,
-        calg_cipher: 0x6610,
-        calg_hash: 0x8004,
-        calg_exch: 0xa400,
-        strength_bits: 256,
-        cng_cipher: "AES",
-        cng_hash: "SHA1",
-    },
-    CipherSuite {
-        id: 0x000A,
-        name: "TLS_RSA_WITH_3DES_EDE_CBC_SHA",
-        kx: KeyExchange::Rsa,
-        bulk: BulkAlg::TripleDesCbc,
-        mac: HashAlg::Sha1,
-        min_version: TLS10,
-        policy: Policy::Default,
-        calg_cipher: 0x6603,
-        calg_hash: 0x8004,
-        calg_exch: 0xa400,
-        strength_bits: 168,
-        cng_cipher: "3DES",
-        cng_hash: "SHA1",
-    },
-    CipherSuite {
-        id: 0x0005,
-        name: "TLS_RSA_WITH_RC4_128_SHA",
-        kx: KeyExchange::Rsa,
-        bulk: BulkAlg::Rc4_128,
-        mac: HashAlg::Sha1,
-        min_version: TLS10,
-        policy: Policy::ExplicitOnly,
-        calg_cipher: 0x6801,
-        calg_hash: 0x8004,
-        calg_exch: 0xa400,
-        strength_bits: 128,
-        cng_cipher: "RC4",
-        cng_hash: "SHA1",
-    },
-    CipherSuite {
-        id: 0x0004,
-        name: "TLS_RSA_WITH_RC4_128_MD5",
-        kx: KeyExchange::Rsa,
-        bulk: BulkAlg::Rc4_128,
-        mac: HashAlg::Md5,
-        min_version: TLS10,
-        policy: Policy::ExplicitOnly,
-        calg_cipher: 0x6801,
-        calg_hash: 0x8003,
-        calg_exch: 0xa400,
-        strength_bits: 128,
-        cng_cipher: "RC4",
-        cng_hash: "MD5",
-    },
+    row(0xC02B, "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", EcdheEcdsa, Aes128Gcm, Sha256, TLS12, Default),
+    row(0xC02F, "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", EcdheRsa, Aes128Gcm, Sha256, TLS12, Default),
+    row(0xC02C, "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", EcdheEcdsa, Aes256Gcm, Sha384, TLS12, Default),
+    row(0xC030, "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", EcdheRsa, Aes256Gcm, Sha384, TLS12, Default),
+    row(0xCCA9, "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", EcdheEcdsa, ChaCha20Poly1305, Sha256, TLS12, Default),
+    row(0xCCA8, "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256", EcdheRsa, ChaCha20Poly1305, Sha256, TLS12, Default),
+    row(0x009E, "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256", DheRsa, Aes128Gcm, Sha256, TLS12, Default),
+    row(0x009F, "TLS_DHE_RSA_WITH_AES_256_GCM_SHA384", DheRsa, Aes256Gcm, Sha384, TLS12, Default),
+    row(0xC023, "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256", EcdheEcdsa, Aes128Cbc, Sha256, TLS12, Default),
+    row(0xC027, "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256", EcdheRsa, Aes128Cbc, Sha256, TLS12, Default),
+    row(0xC024, "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384", EcdheEcdsa, Aes256Cbc, Sha384, TLS12, Default),
+    row(0xC028, "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384", EcdheRsa, Aes256Cbc, Sha384, TLS12, Default),
+    row(0xC009, "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA", EcdheEcdsa, Aes128Cbc, Sha1, TLS10, Default),
+    row(0xC013, "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA", EcdheRsa, Aes128Cbc, Sha1, TLS10, Default),
+    row(0xC00A, "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA", EcdheEcdsa, Aes256Cbc, Sha1, TLS10, Default),
+    row(0xC014, "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA", EcdheRsa, Aes256Cbc, Sha1, TLS10, Default),
+    row(0x009C, "TLS_RSA_WITH_AES_128_GCM_SHA256", Rsa, Aes128Gcm, Sha256, TLS12, Default),
+    row(0x009D, "TLS_RSA_WITH_AES_256_GCM_SHA384", Rsa, Aes256Gcm, Sha384, TLS12, Default),
+    row(0x003C, "TLS_RSA_WITH_AES_128_CBC_SHA256", Rsa, Aes128Cbc, Sha256, TLS12, Default),
+    row(0x003D, "TLS_RSA_WITH_AES_256_CBC_SHA256", Rsa, Aes256Cbc, Sha256, TLS12, Default),
+    row(0x002F, "TLS_RSA_WITH_AES_128_CBC_SHA", Rsa, Aes128Cbc, Sha1, TLS10, Default),
+    row(0x0035, "TLS_RSA_WITH_AES_256_CBC_SHA", Rsa, Aes256Cbc, Sha1, TLS10, Default),
+    row(0x000A, "TLS_RSA_WITH_3DES_EDE_CBC_SHA", Rsa, TripleDesCbc, Sha1, TLS10, Default),
+    row(0x0005, "TLS_RSA_WITH_RC4_128_SHA", Rsa, Rc4_128, Sha1, TLS10, ExplicitOnly),
+    row(0x0004, "TLS_RSA_WITH_RC4_128_MD5", Rsa, Rc4_128, Md5, TLS10, ExplicitOnly),
 ];
 
 /// The signalling suite value of RFC 5746 §3.3; never negotiated.
@@ -152,20 +211,22 @@ pub fn defaults() -> Vec<&'static CipherSuite> {
 /// list that names ids of that kind. Naming `CALG_RC4` is how Windows callers enable RC4.
 pub fn by_alg_ids(algs: &[u32]) -> Vec<&'static CipherSuite> {
     let ciphers = [0x660e, 0x6610, 0x6603, 0x6801, 0x6611];
-    let hashes = [0x8003, 0x8004];
+    let hashes = [0x8003, 0x8004, 0x800c, 0x800d];
     let names_cipher = algs.iter().any(|a| ciphers.contains(a));
     let names_hash = algs.iter().any(|a| hashes.contains(a));
-    let names_exch = algs.contains(&0xa400);
+    let names_exch = algs.iter().any(|a| *a & 0xe000 == 0xa000);
     SUITES
         .iter()
         .filter(|s| {
             let cipher_ok = if names_cipher {
-                algs.contains(&s.calg_cipher) || (algs.contains(&0x6611) && matches!(s.calg_cipher, 0x660e | 0x6610))
+                algs.contains(&s.calg_cipher()) || (algs.contains(&0x6611) && matches!(s.calg_cipher(), 0x660e | 0x6610))
             } else {
                 s.policy == Policy::Default
             };
-            let hash_ok = !names_hash || algs.contains(&s.calg_hash);
-            let exch_ok = !names_exch || algs.contains(&s.calg_exch) || !algs.iter().any(|a| *a & 0xe000 == 0xa000);
+            // AEAD suites carry no HMAC: a hash list restricts only MAC-then-encrypt suites.
+            let hash_ok = !names_hash || s.bulk.is_aead() || algs.contains(&s.calg_hash());
+            // CALG_ECDH (0xaa05) names ECDHE too, as Windows callers pass either.
+            let exch_ok = !names_exch || algs.contains(&s.kx.calg()) || (s.kx.calg() == 0xae06 && algs.contains(&0xaa05));
             cipher_ok && hash_ok && exch_ok
         })
         .collect()
@@ -193,5 +254,21 @@ mod tests {
         assert_eq!(ids, vec![0x0005, 0x0004]);
         let ids: Vec<u16> = by_alg_ids(&[0x6801, 0x8003]).iter().map(|s| s.id).collect();
         assert_eq!(ids, vec![0x0004]);
+        let ids: Vec<u16> = by_alg_ids(&[0x660e, 0x8004, 0xa400]).iter().map(|s| s.id).collect();
+        assert_eq!(ids, vec![0x009C, 0x002F], "AES-128 with RSA key exchange: the GCM suite and the SHA-1 suite");
+    }
+
+    #[test]
+    fn defaults_put_forward_secret_aead_first_and_every_row_is_consistent() {
+        let d = defaults();
+        assert!(d[0].kx.is_ephemeral() && d[0].bulk.is_aead());
+        let first_rsa = d.iter().position(|s| s.kx == KeyExchange::Rsa).unwrap();
+        assert!(d[..first_rsa].iter().all(|s| s.kx.is_ephemeral()));
+        for s in SUITES {
+            // TLS 1.2-only constructions: AEAD and SHA-2 HMACs (RFC 5246 §A.5, RFC 5288 §4).
+            let needs_tls12 = s.bulk.is_aead() || matches!(s.mac, HashAlg::Sha256 | HashAlg::Sha384);
+            assert_eq!(s.min_version == TLS12, needs_tls12, "{}", s.name);
+            assert!(s.name.contains(s.cng_hash()) || (s.cng_hash() == "SHA1" && s.name.ends_with("_SHA")), "{}", s.name);
+        }
     }
 }

@@ -29,6 +29,16 @@ pub enum Error {
     IllegalParameter(&'static str),
     /// The peer's Finished did not verify.
     FinishedMismatch,
+    /// The signature over the server's key-exchange parameters did not verify.
+    BadSignature,
+    /// The peer sent a hello extension we did not offer.
+    UnsupportedExtension,
+    /// Server: a client's fallback retry (TLS_FALLBACK_SCSV) offered less than we support (RFC 7507).
+    InappropriateFallback,
+    /// Client: the server random carries the RFC 8446 §4.1.3 downgrade sentinel.
+    Downgrade,
+    /// No application protocol (ALPN) in common (RFC 7301 §3.2).
+    NoApplicationProtocol,
     /// The peer's certificate or chain was rejected.
     Certificate(CertError),
     /// The peer sent a fatal alert (or closed during the handshake).
@@ -73,7 +83,12 @@ impl Error {
             Error::ProtocolVersion => A::ProtocolVersion,
             Error::HandshakeFailure(_) => A::HandshakeFailure,
             Error::IllegalParameter(_) => A::IllegalParameter,
-            Error::FinishedMismatch => A::DecryptError,
+            Error::FinishedMismatch | Error::BadSignature => A::DecryptError,
+            Error::UnsupportedExtension => A::UnsupportedExtension,
+            Error::InappropriateFallback => A::InappropriateFallback,
+            // RFC 8446 §4.1.3: a client that finds the sentinel aborts with illegal_parameter.
+            Error::Downgrade => A::IllegalParameter,
+            Error::NoApplicationProtocol => A::NoApplicationProtocol,
             Error::Certificate(c) => match c {
                 CertError::UnknownIssuer | CertError::NotCa => A::UnknownCa,
                 CertError::Expired | CertError::NotYetValid => A::CertificateExpired,

@@ -124,7 +124,7 @@ impl HandshakeData {
     /// The pending write and read states for `side` from the key block (RFC 2246 §6.3).
     pub fn derive_states(&self, side: Side) -> Result<(DirectionState, DirectionState), Error> {
         let suite = self.suite()?;
-        let (m, k, iv) = (suite.mac.output_len(), suite.bulk.key_len(), suite.bulk.iv_len());
+        let (m, k, iv) = (suite.mac_key_len(), suite.bulk.key_len(), suite.bulk.iv_len());
         let mut seed = [0u8; 64];
         seed[..32].copy_from_slice(&self.server_random);
         seed[32..].copy_from_slice(&self.client_random);

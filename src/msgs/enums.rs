@@ -86,8 +86,9 @@ pub enum AlertLevel {
     Fatal = 2,
 }
 
-/// Every `AlertDescription` of RFC 2246 §7.2 (plus SSL 3.0's no_certificate and RFC 5746's
-/// no_renegotiation use), understood when received.
+/// Every `AlertDescription` of RFC 2246 §7.2 (plus SSL 3.0's no_certificate, RFC 5746's
+/// no_renegotiation use, and the later alerts of RFC 7507, RFC 5246 and RFC 7301), understood
+/// when received.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AlertDescription {
     CloseNotify = 0,
@@ -114,11 +115,17 @@ pub enum AlertDescription {
     InternalError = 80,
     UserCanceled = 90,
     NoRenegotiation = 100,
+    /// RFC 7507: a fallback retry offered less than the server supports.
+    InappropriateFallback = 86,
+    /// RFC 5246 §7.2.2: an extension the receiver did not offer.
+    UnsupportedExtension = 110,
+    /// RFC 7301 §3.2: no protocol in common.
+    NoApplicationProtocol = 120,
 }
 
 impl AlertDescription {
     /// All descriptions, for exhaustive tests.
-    pub const ALL: [AlertDescription; 24] = {
+    pub const ALL: [AlertDescription; 27] = {
         use AlertDescription::*;
         [
             CloseNotify,
@@ -145,6 +152,9 @@ impl AlertDescription {
             InternalError,
             UserCanceled,
             NoRenegotiation,
+            InappropriateFallback,
+            UnsupportedExtension,
+            NoApplicationProtocol,
         ]
     };
     pub fn from_u8(v: u8) -> Option<Self> {

@@ -133,11 +133,11 @@ impl Context {
         let s = info.suite;
         Some(SecPkgContext_ConnectionInfo {
             dwProtocol: protocol_bit(info.version, self.is_inbound()),
-            aiCipher: s.calg_cipher,
-            dwCipherStrength: s.strength_bits,
-            aiHash: s.calg_hash,
+            aiCipher: s.calg_cipher(),
+            dwCipherStrength: s.strength_bits(),
+            aiHash: s.calg_hash(),
             dwHashStrength: (s.mac.output_len() * 8) as u32,
-            aiExch: s.calg_exch,
+            aiExch: s.kx.calg(),
             dwExchStrength: self.exchange_bits(),
         })
     }
@@ -161,15 +161,15 @@ impl Context {
             dwCipherSuite: u32::from(s.id),
             dwBaseCipherSuite: u32::from(s.id),
             szCipherSuite: wide(s.name),
-            szCipher: wide(s.cng_cipher),
-            dwCipherLen: s.strength_bits,
+            szCipher: wide(s.cng_cipher()),
+            dwCipherLen: s.strength_bits(),
             dwCipherBlockLen: s.bulk.block_len() as u32,
-            szHash: wide(s.cng_hash),
+            szHash: wide(s.cng_hash()),
             dwHashLen: (s.mac.output_len() * 8) as u32,
-            szExchange: wide("RSA"),
+            szExchange: wide(s.kx.cng_name()),
             dwMinExchangeLen: bits,
             dwMaxExchangeLen: bits,
-            szCertificate: wide("RSA"),
+            szCertificate: wide(if s.kx.needs_ecdsa_key() { "ECDSA" } else { "RSA" }),
             dwKeyType: 0,
         })
     }

@@ -94,10 +94,10 @@ pub fn acquire(req: CredRequest) -> Result<Credential, SECURITY_STATUS> {
 
     let mut suite_list: Vec<&'static CipherSuite> = if req.algs.is_empty() { suites::defaults() } else { suites::by_alg_ids(&req.algs) };
     if req.min_strength != 0 {
-        suite_list.retain(|s| s.strength_bits >= req.min_strength);
+        suite_list.retain(|s| s.strength_bits() >= req.min_strength);
     }
     if req.max_strength != 0 {
-        suite_list.retain(|s| s.strength_bits <= req.max_strength);
+        suite_list.retain(|s| s.strength_bits() <= req.max_strength);
     }
     if suite_list.is_empty() {
         return Err(SEC_E_ALGORITHM_MISMATCH);
@@ -205,9 +205,9 @@ mod tests {
     #[test]
     fn rc4_only_by_request() {
         let c = acquire(CredRequest::default()).ok().unwrap();
-        assert!(c.config.suites.iter().all(|s| s.calg_cipher != CALG_RC4));
+        assert!(c.config.suites.iter().all(|s| s.calg_cipher() != CALG_RC4));
         let c = acquire(CredRequest { algs: vec![CALG_RC4], ..Default::default() }).ok().unwrap();
-        assert!(c.config.suites.iter().all(|s| s.calg_cipher == CALG_RC4));
+        assert!(c.config.suites.iter().all(|s| s.calg_cipher() == CALG_RC4));
         let mut c = acquire(CredRequest::default()).ok().unwrap();
         c.set_suites(&[0x0004]).unwrap();
         assert_eq!(c.config.suites.len(), 1);

@@ -16,7 +16,10 @@ pub fn from_error(e: &Error) -> SECURITY_STATUS {
         // Windows answers a protocol mismatch with SEC_E_UNSUPPORTED_FUNCTION (as curl users see it).
         Error::ProtocolVersion => SEC_E_UNSUPPORTED_FUNCTION,
         Error::HandshakeFailure(_) => SEC_E_ALGORITHM_MISMATCH,
-        Error::FinishedMismatch => SEC_E_MESSAGE_ALTERED,
+        Error::FinishedMismatch | Error::BadSignature => SEC_E_MESSAGE_ALTERED,
+        Error::UnsupportedExtension => SEC_E_ILLEGAL_MESSAGE,
+        Error::Downgrade | Error::InappropriateFallback => SEC_E_DOWNGRADE_DETECTED,
+        Error::NoApplicationProtocol => SEC_E_APPLICATION_PROTOCOL_MISMATCH,
         Error::Certificate(c) => match c {
             CertError::UnknownIssuer | CertError::NotCa => SEC_E_UNTRUSTED_ROOT,
             CertError::Expired | CertError::NotYetValid => SEC_E_CERT_EXPIRED,
@@ -33,6 +36,8 @@ pub fn from_error(e: &Error) -> SECURITY_STATUS {
                 SEC_E_CERT_UNKNOWN
             }
             A::DecryptError => SEC_E_MESSAGE_ALTERED,
+            A::InappropriateFallback => SEC_E_DOWNGRADE_DETECTED,
+            A::NoApplicationProtocol => SEC_E_APPLICATION_PROTOCOL_MISMATCH,
             A::CloseNotify | A::UserCanceled => SEC_E_CONTEXT_EXPIRED,
             A::InternalError => SEC_E_INTERNAL_ERROR,
             _ => SEC_E_ILLEGAL_MESSAGE,
