@@ -22,7 +22,8 @@ pub struct RsaPrivateKey {
 // SAFETY: aws-lc's RSA objects are safe to use from several threads at once for private-key
 // operations (blinding state is internally locked), and we never mutate the key after creation.
 unsafe impl Send for RsaPrivateKey {}
-// SAFETY: as above; `&RsaPrivateKey` only reaches RSA_decrypt/RSA_size.
+// SAFETY: as above; `&RsaPrivateKey` only reaches RSA_decrypt/RSA_sign/RSA_sign_pss_mgf1 (which
+// lock their shared blinding state) and read-only accessors.
 unsafe impl Sync for RsaPrivateKey {}
 
 impl Drop for RsaPrivateKey {
@@ -95,6 +96,147 @@ impl RsaPrivateKey {
         }
         out
     }
+}
+
+impl RsaPrivateKey {
+    /// RSASSA-PKCS1-v1_5 signature over an already computed `digest` (RFC 8017 §8.2.1). For
+    /// [`RsaHash::Md5Sha1`] the 36-byte MD5||SHA-1 digest is padded without a DigestInfo, the
+    /// TLS 1.0/1.1 form (RFC 2246 §7.4.3). aws-lc blinds the private operation. None when the
+    /// digest length does not match `hash` or the key is too small.
+    pub fn sign_pkcs1(&self, hash: RsaHash, digest: &[u8]) -> Option<Vec<u8>> {
+        if digest.len() != hash.digest_len() {
+            return None;
+        }
+        let mut out = vec![0u8; self.modulus_len()];
+        let mut out_len: core::ffi::c_uint = 0;
+        // SAFETY: `out` holds RSA_size bytes, the maximum RSA_sign writes; the digest pointer/length
+        // describe `digest`; the key is valid and RSA_sign is safe on a shared key (see Sync above).
+        let ok =
+            unsafe { aws_lc_sys::RSA_sign(hash.nid(), digest.as_ptr(), digest.len(), out.as_mut_ptr(), &mut out_len, self.rsa.as_ptr()) };
+        if ok != 1 {
+            return None;
+        }
+        out.truncate(out_len as usize);
+        Some(out)
+    }
+
+    /// RSASSA-PSS signature over `digest` with MGF1 of the same hash and a salt as long as the
+    /// hash, as TLS requires for rsa_pss_rsae_* (RFC 8446 §4.2.3). None for [`RsaHash::Md5Sha1`],
+    /// a wrong digest length, or a key too small for the hash.
+    pub fn sign_pss(&self, hash: RsaHash, digest: &[u8]) -> Option<Vec<u8>> {
+        let md = hash.md()?;
+        if digest.len() != hash.digest_len() {
+            return None;
+        }
+        let mut out = vec![0u8; self.modulus_len()];
+        let mut out_len = 0usize;
+        // SAFETY: `out` has room for max_out = RSA_size bytes; `md` is a static EVP_MD; the digest
+        // pointer/length describe `digest`; the key is valid and safe to share (see Sync above).
+        let ok = unsafe {
+            aws_lc_sys::RSA_sign_pss_mgf1(
+                self.rsa.as_ptr(),
+                &mut out_len,
+                out.as_mut_ptr(),
+                out.len(),
+                digest.as_ptr(),
+                digest.len(),
+                md,
+                md,
+                aws_lc_sys::RSA_PSS_SALTLEN_DIGEST,
+            )
+        };
+        if ok != 1 {
+            return None;
+        }
+        out.truncate(out_len);
+        Some(out)
+    }
+
+    /// The public half as a PKCS#1 `RSAPublicKey` DER (RFC 8017 A.1.1).
+    pub fn public_key_pkcs1(&self) -> Option<Vec<u8>> {
+        let mut buf: *mut u8 = core::ptr::null_mut();
+        let mut len = 0usize;
+        // SAFETY: valid key; on success aws-lc stores a fresh OPENSSL_malloc'd buffer in `buf`.
+        if unsafe { aws_lc_sys::RSA_public_key_to_bytes(&mut buf, &mut len, self.rsa.as_ptr()) } != 1 || buf.is_null() {
+            return None;
+        }
+        // SAFETY: `buf` points to `len` initialised bytes owned by us until the free below.
+        let der = unsafe { core::slice::from_raw_parts(buf, len) }.to_vec();
+        // SAFETY: frees the buffer allocated by RSA_public_key_to_bytes, once.
+        unsafe { aws_lc_sys::OPENSSL_free(buf.cast()) };
+        Some(der)
+    }
+}
+
+/// The digest under an RSA signature.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RsaHash {
+    /// MD5(m) || SHA-1(m), 36 bytes, signed without a DigestInfo (TLS 1.0/1.1 only).
+    Md5Sha1,
+    Sha1,
+    Sha256,
+    Sha384,
+    Sha512,
+}
+
+impl RsaHash {
+    /// Digest length in bytes.
+    pub const fn digest_len(self) -> usize {
+        match self {
+            RsaHash::Md5Sha1 => 36,
+            RsaHash::Sha1 => 20,
+            RsaHash::Sha256 => 32,
+            RsaHash::Sha384 => 48,
+            RsaHash::Sha512 => 64,
+        }
+    }
+
+    fn nid(self) -> core::ffi::c_int {
+        match self {
+            RsaHash::Md5Sha1 => aws_lc_sys::NID_md5_sha1,
+            RsaHash::Sha1 => aws_lc_sys::NID_sha1,
+            RsaHash::Sha256 => aws_lc_sys::NID_sha256,
+            RsaHash::Sha384 => aws_lc_sys::NID_sha384,
+            RsaHash::Sha512 => aws_lc_sys::NID_sha512,
+        }
+    }
+
+    /// The EVP_MD for PSS; MD5-SHA1 has no PSS form.
+    fn md(self) -> Option<*const aws_lc_sys::EVP_MD> {
+        // SAFETY: the EVP_* getters return pointers to static, immutable digest descriptions.
+        unsafe {
+            match self {
+                RsaHash::Md5Sha1 => None,
+                RsaHash::Sha1 => Some(aws_lc_sys::EVP_sha1()),
+                RsaHash::Sha256 => Some(aws_lc_sys::EVP_sha256()),
+                RsaHash::Sha384 => Some(aws_lc_sys::EVP_sha384()),
+                RsaHash::Sha512 => Some(aws_lc_sys::EVP_sha512()),
+            }
+        }
+    }
+}
+
+/// Verifies an RSASSA-PKCS1-v1_5 signature over `digest` with the PKCS#1 `RSAPublicKey`
+/// `pkcs1_der`. Used for the TLS 1.0/1.1 MD5||SHA-1 form, which aws-lc-rs cannot express; aws-lc
+/// re-encodes the expected block and compares, so no lenient parsing of the signature.
+/// Keys of 1024..=8192 bits, like [`crate::crypto::signature::verify`].
+pub fn verify_pkcs1(pkcs1_der: &[u8], hash: RsaHash, digest: &[u8], sig: &[u8]) -> bool {
+    if digest.len() != hash.digest_len() {
+        return false;
+    }
+    // SAFETY: pointer/length describe `pkcs1_der`; aws-lc copies what it needs.
+    let raw = unsafe { aws_lc_sys::RSA_public_key_from_bytes(pkcs1_der.as_ptr(), pkcs1_der.len()) };
+    let Some(rsa) = NonNull::new(raw) else {
+        return false;
+    };
+    // SAFETY: valid key object.
+    let bits = unsafe { aws_lc_sys::RSA_bits(rsa.as_ptr()) };
+    // SAFETY: the digest and signature pointer/length pairs describe live slices; valid key.
+    let ok = (1024..=8192).contains(&bits)
+        && unsafe { aws_lc_sys::RSA_verify(hash.nid(), digest.as_ptr(), digest.len(), sig.as_ptr(), sig.len(), rsa.as_ptr()) } == 1;
+    // SAFETY: frees the object created above, once.
+    unsafe { aws_lc_sys::RSA_free(rsa.as_ptr()) };
+    ok
 }
 
 /// Constant-time check of `00 02 PS(nonzero, >= 8) 00 version(2) random(46)` for a 48-byte message.
