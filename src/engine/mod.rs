@@ -513,6 +513,19 @@ impl Connection {
         })
     }
 
+    /// Sets the ALPN protocols (RFC 7301): a client offers them in its ClientHello (call before
+    /// [`Connection::start`]); a server accepts the first of them, in this order, that the
+    /// client offers. An empty list turns ALPN off.
+    pub fn set_alpn_protocols(&mut self, protocols: Vec<Vec<u8>>) {
+        self.hs.alpn_offer = protocols;
+    }
+
+    /// The negotiated application protocol, once the server has chosen one.
+    pub fn alpn_protocol(&self) -> Option<&[u8]> {
+        let hs = self.previous.as_deref().unwrap_or(&self.hs);
+        hs.alpn.as_deref()
+    }
+
     /// The peer's certificates, end-entity first (empty until received).
     pub fn peer_certificates(&self) -> &[Vec<u8>] {
         &self.hs.peer_certs

@@ -57,6 +57,12 @@ pub struct HandshakeData {
     pub pending_write: Option<DirectionState>,
     /// Set on a renegotiation: the verify_data of the previous handshake (RFC 5746 §3.1).
     pub previous_verify_data: Option<(Vec<u8>, Vec<u8>)>,
+    /// ALPN (RFC 7301): client, the protocols offered; server, those accepted, best first.
+    pub alpn_offer: Vec<Vec<u8>>,
+    /// The application protocol agreed on.
+    pub alpn: Option<Vec<u8>>,
+    /// Extended master secret (RFC 7627) in use for this handshake.
+    pub ems: bool,
 }
 
 impl Default for HandshakeData {
@@ -79,6 +85,9 @@ impl Default for HandshakeData {
             offered: None,
             pending_write: None,
             previous_verify_data: None,
+            alpn_offer: Vec::new(),
+            alpn: None,
+            ems: false,
         }
     }
 }
@@ -91,6 +100,7 @@ impl HandshakeData {
             secure_renegotiation: self.secure_renegotiation,
             server_name: self.server_name.clone(),
             version: self.version,
+            alpn_offer: self.alpn_offer.clone(),
             ..Default::default()
         }
     }
