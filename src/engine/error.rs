@@ -90,10 +90,13 @@ impl Error {
             Error::Downgrade => A::IllegalParameter,
             Error::NoApplicationProtocol => A::NoApplicationProtocol,
             Error::Certificate(c) => match c {
-                CertError::UnknownIssuer | CertError::NotCa => A::UnknownCa,
+                CertError::UnknownIssuer | CertError::NotCa | CertError::PathTooLong => A::UnknownCa,
                 CertError::Expired | CertError::NotYetValid => A::CertificateExpired,
                 CertError::UnsupportedSignatureAlgorithm | CertError::UnsupportedKey => A::UnsupportedCertificate,
                 CertError::NameMismatch | CertError::BadSignature | CertError::Malformed | CertError::Empty => A::BadCertificate,
+                CertError::WrongUsage | CertError::UnknownCriticalExtension => A::UnsupportedCertificate,
+                CertError::Revoked => A::CertificateRevoked,
+                CertError::RevocationUnknown | CertError::RevocationOffline => A::CertificateUnknown,
             },
             Error::SequenceExhausted | Error::Internal(_) => A::InternalError,
         })

@@ -240,7 +240,7 @@ fn env_path(var: &str) -> Option<PathBuf> {
 
 /// The contents of `path`, at most [`MAX_FILE_SIZE`] bytes; `None` on any
 /// I/O error or when the file is larger.
-fn read_limited(path: &Path) -> Option<Vec<u8>> {
+pub(super) fn read_limited(path: &Path) -> Option<Vec<u8>> {
     let file = fs::File::open(path).ok()?;
     let mut bytes = Vec::new();
     file.take(MAX_FILE_SIZE + 1).read_to_end(&mut bytes).ok()?;

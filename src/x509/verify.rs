@@ -1,12 +1,13 @@
 //! Certificate path building and validation, and key extraction.
 //!
-//! This is a deliberately small subset of RFC 5280 §6: name chaining,
-//! signatures, validity periods, basicConstraints (cA and pathLenConstraint)
-//! and keyUsage keyCertSign on issuers. Not implemented: revocation, name
-//! constraints, policies, extended key usage, and rejection of unknown
-//! critical extensions (RFC 5280 §4.2 asks for the last; there is no
-//! [`CertError`] variant for it yet).
+//! A subset of RFC 5280 §6: name chaining, signatures, validity periods,
+//! basicConstraints (cA and pathLenConstraint), keyUsage keyCertSign on
+//! issuers, the purpose checks and critical-extension rejection of
+//! [`super::policy`], and CRL revocation ([`super::crl`]). Not implemented:
+//! name constraints and policy processing (both reject the certificate when
+//! critical, see [`super::policy`]).
 
+use der::asn1::ObjectIdentifier;
 use der::{Decode, Reader, SliceReader};
 use x509_cert::ext::pkix::{BasicConstraints, KeyUsage};
 use x509_cert::Certificate;
@@ -15,12 +16,9 @@ use super::name::name_key;
 /// Host-name checking lives with the other name rules; re-exported here
 /// because it is part of the verification API.
 pub use super::name::verify_host_name;
-use super::{CertError, TrustStore};
+use super::policy::{self, VerifyOptions};
+use super::{crl, md5rsa, CertError, TrustStore};
 use crate::crypto::signature::{self, SigAlg};
-
-/// Longest path accepted, end-entity and anchor included. Real chains have
-/// 2–4 certificates; the cap bounds the search.
-const MAX_PATH_LEN: usize = 10;
 
 /// Signature verifications one [`verify_chain`] call may spend. Path building
 /// backtracks over certificates with equal names, so a hostile peer could
@@ -51,6 +49,9 @@ pub(crate) struct ParsedCert<'a> {
     /// notBefore / notAfter as Unix seconds.
     not_before: i64,
     not_after: i64,
+    /// The outer signatureAlgorithm and signatureValue.
+    sig_oid: ObjectIdentifier,
+    signature: &'a [u8],
 }
 
 impl<'a> ParsedCert<'a> {
@@ -62,18 +63,7 @@ impl<'a> ParsedCert<'a> {
         if cert.signature_algorithm() != cert.tbs_certificate().signature() {
             return Err(CertError::Malformed);
         }
-        // A signature is a whole number of octets (RFC 5280 §4.1.1.3).
-        if cert.signature().as_bytes().is_none() {
-            return Err(CertError::Malformed);
-        }
-        let mut outer = SliceReader::new(der)?;
-        let tbs = outer.sequence(|r| {
-            let tbs = r.tlv_bytes()?;
-            r.tlv_bytes()?; // signatureAlgorithm
-            r.tlv_bytes()?; // signatureValue
-            Ok::<_, der::Error>(tbs)
-        })?;
-        outer.finish()?;
+        let (tbs, signature) = split_signed(der)?;
 
         let mut inner = SliceReader::new(tbs)?;
         let (issuer, subject, spki) = inner.sequence(|r| {
@@ -104,28 +94,32 @@ impl<'a> ParsedCert<'a> {
             subject_key: name_key(subject),
             not_before: secs(validity.not_before),
             not_after: secs(validity.not_after),
+            sig_oid: cert.signature_algorithm().oid,
+            signature,
             cert,
         })
     }
 
-    /// The algorithm the issuer used, or why we will not check it.
-    fn sig_alg(&self) -> Result<SigAlg, CertError> {
-        sig_alg_for_oid(&self.cert.signature_algorithm().oid).ok_or(CertError::UnsupportedSignatureAlgorithm)
+    /// Verifies this certificate's signature with `issuer_spki`.
+    fn check_signed_by(&self, issuer_spki: &[u8], allow_md5: bool) -> Result<(), CertError> {
+        verify_signed(&self.sig_oid, issuer_spki, self.tbs, self.signature, allow_md5)
     }
 
-    /// Verifies this certificate's signature with `issuer_spki`.
-    fn check_signed_by(&self, issuer_spki: &[u8]) -> Result<(), CertError> {
-        let alg = self.sig_alg()?;
-        let key_alg = spki::SubjectPublicKeyInfoRef::from_der(issuer_spki).map_err(|_| CertError::UnsupportedKey)?.algorithm.oid;
-        if key_alg != const_oid::db::rfc5912::RSA_ENCRYPTION && key_alg != const_oid::db::rfc5912::ID_EC_PUBLIC_KEY {
-            return Err(CertError::UnsupportedKey);
-        }
-        let sig = self.cert.signature().as_bytes().ok_or(CertError::Malformed)?;
-        if signature::verify(alg, issuer_spki, self.tbs, sig) {
-            Ok(())
-        } else {
-            Err(CertError::BadSignature)
-        }
+    /// The serial number's content octets, for CRL lookups.
+    pub(crate) fn serial(&self) -> &[u8] {
+        self.cert.tbs_certificate().serial_number().as_bytes()
+    }
+
+    /// basicConstraints cA=true: a CA certificate, for CRL scopes
+    /// (RFC 5280 §5.2.5).
+    pub(crate) fn is_ca(&self) -> bool {
+        matches!(self.constraints(), Ok((Some(bc), _)) if bc.ca)
+    }
+
+    /// May this key sign CRLs? keyUsage, when present, must assert cRLSign
+    /// (RFC 5280 §4.2.1.3, §6.3.3(f)).
+    pub(crate) fn may_sign_crls(&self) -> bool {
+        matches!(self.constraints(), Ok((_, ku)) if ku.is_none_or(|ku| ku.crl_sign()))
     }
 
     /// RFC 5280 §4.1.2.5: valid from notBefore to notAfter, both inclusive.
@@ -152,18 +146,20 @@ impl<'a> ParsedCert<'a> {
     /// intermediates lying between it and the end-entity?
     ///
     /// RFC 5280 §6.1.4(k): a v3 issuer needs basicConstraints cA=true;
-    /// §6.1.4(m): pathLenConstraint bounds `below`; §6.1.4(n): keyUsage, when
-    /// present, must assert keyCertSign. An anchor is the RFC's trust-anchor
-    /// input, not a path certificate, so it only fails on an explicit
-    /// contradiction (cA=false, no keyCertSign); that keeps v1 roots and old
-    /// v3 roots without basicConstraints usable, as every platform does.
+    /// §6.1.4(m): pathLenConstraint bounds `below` (else
+    /// [`CertError::PathTooLong`]); §6.1.4(n): keyUsage, when present, must
+    /// assert keyCertSign. An anchor is the RFC's trust-anchor input, not a
+    /// path certificate, so it only fails on an explicit contradiction
+    /// (cA=false, no keyCertSign, pathLenConstraint); that keeps v1 roots and
+    /// old v3 roots without basicConstraints usable, as every platform does.
     fn check_issuer(&self, below: usize, is_anchor: bool) -> Result<(), CertError> {
         let (bc, ku) = self.constraints()?;
         if ku.is_some_and(|ku| !ku.key_cert_sign()) {
             return Err(CertError::NotCa);
         }
         match bc {
-            Some(bc) if !bc.ca || bc.path_len_constraint.is_some_and(|n| below > usize::from(n)) => Err(CertError::NotCa),
+            Some(bc) if !bc.ca => Err(CertError::NotCa),
+            Some(bc) if bc.path_len_constraint.is_some_and(|n| below > usize::from(n)) => Err(CertError::PathTooLong),
             // v1/v2 certificates have no extensions, so this also rejects
             // every v1 intermediate.
             None if !is_anchor => Err(CertError::NotCa),
@@ -172,14 +168,63 @@ impl<'a> ParsedCert<'a> {
     }
 
     /// Issuer and subject are the same name (RFC 5280 §3.3 "self-issued").
-    fn is_self_issued(&self) -> bool {
+    pub(crate) fn is_self_issued(&self) -> bool {
         self.issuer_key == self.subject_key
     }
 }
 
+/// Splits a SIGNED{...} structure (certificate or CRL, RFC 5280 §4.1 / §5.1)
+/// into the signed TLV and the signature octets, taken from the original DER.
+pub(crate) fn split_signed(der: &[u8]) -> Result<(&[u8], &[u8]), CertError> {
+    let mut outer = SliceReader::new(der)?;
+    let (tbs, bits) = outer.sequence(|r| {
+        let tbs = r.tlv_bytes()?;
+        r.tlv_bytes()?; // signatureAlgorithm
+        let bits = der::asn1::BitStringRef::decode(r)?;
+        Ok::<_, der::Error>((tbs, bits))
+    })?;
+    outer.finish()?;
+    // A signature is a whole number of octets (RFC 5280 §4.1.1.3).
+    Ok((tbs, bits.as_bytes().ok_or(CertError::Malformed)?))
+}
+
+/// Verifies `sig` (made with the algorithm `alg_oid`) over `tbs` with the
+/// issuer's SubjectPublicKeyInfo. Errors in the order the path ranking uses:
+/// UnsupportedSignatureAlgorithm, then UnsupportedKey, then BadSignature.
+pub(crate) fn verify_signed(
+    alg_oid: &ObjectIdentifier,
+    issuer_spki: &[u8],
+    tbs: &[u8],
+    sig: &[u8],
+    allow_md5: bool,
+) -> Result<(), CertError> {
+    use const_oid::db::rfc5912::{ID_EC_PUBLIC_KEY, MD_5_WITH_RSA_ENCRYPTION, RSA_ENCRYPTION};
+    let md5 = *alg_oid == MD_5_WITH_RSA_ENCRYPTION && allow_md5;
+    let alg = sig_alg_for_oid(alg_oid);
+    if alg.is_none() && !md5 {
+        return Err(CertError::UnsupportedSignatureAlgorithm);
+    }
+    let key_alg = spki::SubjectPublicKeyInfoRef::from_der(issuer_spki).map_err(|_| CertError::UnsupportedKey)?.algorithm.oid;
+    if key_alg != RSA_ENCRYPTION && key_alg != ID_EC_PUBLIC_KEY {
+        return Err(CertError::UnsupportedKey);
+    }
+    let ok = match alg {
+        Some(alg) => signature::verify(alg, issuer_spki, tbs, sig),
+        None => md5rsa::verify(issuer_spki, tbs, sig),
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(CertError::BadSignature)
+    }
+}
+
 /// Maps a certificate signatureAlgorithm OID to a scheme we verify.
-/// RFC 4055/8017 for RSA, RFC 5758 for ECDSA; MD2/MD5, RSA-PSS and DSA are
-/// deliberately absent.
+/// RFC 4055/8017 for RSA, RFC 5758 for ECDSA. MD5 is handled apart (only on
+/// request, see [`verify_signed`]); MD2, RSA-PSS and DSA are absent. DSA
+/// (RFC 3279 §2.2.2) would need aws-lc's `DSA_verify` through FFI in
+/// `crypto/`, which aws-lc-sys does export but `crypto::signature` does not
+/// wrap yet.
 fn sig_alg_for_oid(oid: &der::asn1::ObjectIdentifier) -> Option<SigAlg> {
     use const_oid::db::rfc5912::*;
     let table = [
@@ -201,13 +246,19 @@ pub(crate) fn check_certificate(der: &[u8]) -> Result<(), CertError> {
 /// How far a failed candidate path got; the reported error is that of the
 /// path that got furthest, so a chain with one dead-end branch and one
 /// expired-but-otherwise-good branch reports "expired".
+///
+/// After the signatures, the checks of [`Search::check_path`] in their order.
 fn rank(e: CertError) -> u8 {
     match e {
         CertError::BadSignature | CertError::UnsupportedKey => 1,
         CertError::UnsupportedSignatureAlgorithm => 2,
-        CertError::NotCa => 3,
-        CertError::Expired | CertError::NotYetValid => 4,
-        _ => 0,
+        CertError::UnknownCriticalExtension => 3,
+        CertError::NotCa | CertError::PathTooLong => 4,
+        CertError::WrongUsage => 5,
+        CertError::Expired | CertError::NotYetValid => 6,
+        CertError::RevocationUnknown | CertError::RevocationOffline => 7,
+        CertError::Revoked => 8,
+        CertError::Malformed | CertError::Empty | CertError::UnknownIssuer | CertError::NameMismatch => 0,
     }
 }
 
@@ -215,6 +266,7 @@ fn rank(e: CertError) -> u8 {
 struct Search<'s> {
     store: &'s TrustStore,
     now: i64,
+    opts: &'s VerifyOptions,
     budget: usize,
     best: CertError,
 }
@@ -251,7 +303,7 @@ impl Search<'_> {
             if !self.spend() {
                 return false;
             }
-            if let Err(e) = current.check_signed_by(&anchor.spki) {
+            if let Err(e) = current.check_signed_by(&anchor.spki, self.opts.allow_md5) {
                 self.note(e);
                 continue;
             }
@@ -260,10 +312,6 @@ impl Search<'_> {
                 Err(e) => self.note(e),
             }
         }
-        // Room for one more intermediate plus the anchor above it?
-        if path.len() + 2 > MAX_PATH_LEN {
-            return false;
-        }
         for (index, candidate) in chain.iter().enumerate().skip(1) {
             if path.contains(&index) || candidate.subject_key != current.issuer_key {
                 continue;
@@ -271,8 +319,14 @@ impl Search<'_> {
             if !self.spend() {
                 return false;
             }
-            if let Err(e) = current.check_signed_by(candidate.spki) {
+            if let Err(e) = current.check_signed_by(candidate.spki, self.opts.allow_md5) {
                 self.note(e);
+                continue;
+            }
+            // `path` holds the end-entity and path.len() - 1 intermediates;
+            // the candidate would be one more.
+            if path.len() > self.opts.max_depth {
+                self.note(CertError::PathTooLong);
                 continue;
             }
             path.push(index);
@@ -284,10 +338,15 @@ impl Search<'_> {
         false
     }
 
-    /// All signatures on `path` + `anchor` verified; now the CA constraints,
-    /// then the validity periods (the documented error precedence).
+    /// All signatures on `path` + `anchor` verified; now, in the documented
+    /// precedence: critical extensions, CA constraints, purpose, validity
+    /// periods, revocation.
     fn check_path(&self, chain: &[ParsedCert<'_>], path: &[usize], anchor: &ParsedCert<'_>) -> Result<(), CertError> {
         let certs: Vec<&ParsedCert<'_>> = path.iter().filter_map(|&i| chain.get(i)).collect();
+        // The anchor's extensions are not path input (RFC 5280 §6.1.1(d)).
+        for cert in &certs {
+            policy::check_extensions(cert)?;
+        }
         // `below` counts non-self-issued intermediates between an issuer and
         // the end-entity (RFC 5280 §6.1.4(l)).
         let mut below = 0usize;
@@ -298,10 +357,17 @@ impl Search<'_> {
             }
         }
         anchor.check_issuer(below, true)?;
+        let (leaf, intermediates) = certs.split_first().ok_or(CertError::Empty)?;
+        policy::check_end_entity(leaf, self.opts.purpose)?;
+        for cert in intermediates {
+            policy::check_eku(cert, self.opts.purpose)?;
+        }
         for cert in certs.iter().copied().chain(std::iter::once(anchor)) {
             cert.check_time(self.now)?;
         }
-        Ok(())
+        let mut full = certs;
+        full.push(anchor);
+        crl::check_path(&full, self.opts, self.now)
     }
 }
 
@@ -313,22 +379,38 @@ impl Search<'_> {
 /// signature verification, trying alternatives when names repeat (cross
 /// signing, re-keyed CAs). Every certificate on the path, the anchor
 /// included, must be within its validity period; every issuer must be a CA
-/// (see [`CertError::NotCa`]). At most 10 certificates per path.
+/// (see [`CertError::NotCa`]). At most 10 intermediates per path.
+///
+/// The same as [`verify_chain_with`] with [`VerifyOptions::default`]:
+/// validating a server, no MD5, no revocation checking.
+pub fn verify_chain(chain: &[Vec<u8>], store: &TrustStore, now_unix: i64) -> Result<(), CertError> {
+    verify_chain_with(chain, store, now_unix, &VerifyOptions::default())
+}
+
+/// Validates `chain` against `store` at `now_unix` as [`verify_chain`] does,
+/// with the purpose, depth, MD5 and revocation settings of `opts`.
 ///
 /// Errors: any unparseable certificate → `Malformed`; empty chain → `Empty`;
 /// otherwise, for the candidate path that got furthest, the first failed
 /// check in the order UnknownIssuer > BadSignature / UnsupportedKey >
-/// UnsupportedSignatureAlgorithm > NotCa > Expired / NotYetValid.
+/// UnsupportedSignatureAlgorithm > UnknownCriticalExtension > NotCa /
+/// PathTooLong > WrongUsage > Expired / NotYetValid > Revoked /
+/// RevocationUnknown / RevocationOffline (see [`super::crl`] for the last).
 ///
-/// An end-entity that is itself in the store (same DER) is trusted as is
-/// (a pinned self-signed certificate); only its dates are checked.
-pub fn verify_chain(chain: &[Vec<u8>], store: &TrustStore, now_unix: i64) -> Result<(), CertError> {
+/// An end-entity that is itself in the store (same DER) is trusted as is (a
+/// pinned self-signed certificate): no path is built, but its critical
+/// extensions, purpose, dates and (as the path's only, root, certificate)
+/// revocation are checked.
+pub fn verify_chain_with(chain: &[Vec<u8>], store: &TrustStore, now_unix: i64, opts: &VerifyOptions) -> Result<(), CertError> {
     let parsed = chain.iter().map(|der| ParsedCert::parse(der)).collect::<Result<Vec<_>, _>>()?;
     let leaf = parsed.first().ok_or(CertError::Empty)?;
     if store.contains_der(leaf.der) {
-        return leaf.check_time(now_unix);
+        policy::check_extensions(leaf)?;
+        policy::check_end_entity(leaf, opts.purpose)?;
+        leaf.check_time(now_unix)?;
+        return crl::check_path(&[leaf], opts, now_unix);
     }
-    let mut search = Search { store, now: now_unix, budget: MAX_SIGNATURE_CHECKS, best: CertError::UnknownIssuer };
+    let mut search = Search { store, now: now_unix, opts, budget: MAX_SIGNATURE_CHECKS, best: CertError::UnknownIssuer };
     let mut path = vec![0];
     if search.extend(&parsed, &mut path) {
         Ok(())
@@ -483,7 +565,7 @@ mod tests {
         // evil is issued by leaf, whose basicConstraints say cA=FALSE.
         assert_eq!(check(&["evil", "leaf", "inter"], &["root"], NOW), Err(CertError::NotCa));
         // inter has pathlen:0 but inter2 sits below it.
-        assert_eq!(check(&["leaf_deep", "inter2", "inter"], &["root"], NOW), Err(CertError::NotCa));
+        assert_eq!(check(&["leaf_deep", "inter2", "inter"], &["root"], NOW), Err(CertError::PathTooLong));
         // An end-entity used as an anchor still cannot issue.
         assert_eq!(check(&["evil"], &["leaf"], NOW), Err(CertError::NotCa));
     }
@@ -520,6 +602,78 @@ mod tests {
             assert!(verify_host_name(&leaf[..len], "www.example.com").is_err());
             assert!(subject_public_key_info(&leaf[..len]).is_err());
             assert!(rsa_modulus_bits(&leaf[..len]).is_err());
+        }
+    }
+
+    mod pki {
+        use super::super::*;
+        use crate::x509::testutil::{pki, pki_store, NOW};
+        use crate::x509::Purpose;
+
+        fn with(names: &[&str], opts: &VerifyOptions) -> Result<(), CertError> {
+            let chain: Vec<Vec<u8>> = names.iter().map(|n| pki(n)).collect();
+            verify_chain_with(&chain, &pki_store(&["root"]), NOW, opts)
+        }
+
+        fn check(names: &[&str]) -> Result<(), CertError> {
+            with(names, &VerifyOptions::default())
+        }
+
+        #[test]
+        fn each_fixture_gets_its_error() {
+            assert_eq!(check(&["good", "ca2", "ca1"]), Ok(()));
+            assert_eq!(check(&["expired", "ca2", "ca1"]), Err(CertError::Expired));
+            assert_eq!(check(&["not_yet_valid", "ca2", "ca1"]), Err(CertError::NotYetValid));
+            assert_eq!(check(&["wrong_eku", "ca2", "ca1"]), Err(CertError::WrongUsage));
+            assert_eq!(check(&["md5", "ca2", "ca1"]), Err(CertError::UnsupportedSignatureAlgorithm));
+            assert_eq!(check(&["too_long", "sub_ca", "ca2", "ca1"]), Err(CertError::PathTooLong));
+            assert_eq!(check(&["critical", "ca2", "ca1"]), Err(CertError::UnknownCriticalExtension));
+            assert_eq!(check(&["good", "ca2"]), Err(CertError::UnknownIssuer));
+            let ec = [pki("ec_leaf"), pki("ec_inter")];
+            assert_eq!(verify_chain_with(&ec, &pki_store(&["ec_root"]), NOW, &VerifyOptions::default()), Ok(()));
+            assert_eq!(verify_chain(&ec, &pki_store(&["root"]), NOW), Err(CertError::UnknownIssuer));
+        }
+
+        #[test]
+        fn intermediates_in_any_order() {
+            assert_eq!(check(&["good", "ca1", "ca2"]), Ok(()));
+            assert_eq!(check(&["good", "ca1", "root", "wrong_eku", "ca2"]), Ok(()));
+            assert_eq!(check(&["too_long", "ca1", "sub_ca", "ca2"]), Err(CertError::PathTooLong));
+        }
+
+        #[test]
+        fn max_depth() {
+            let depth = |max_depth| VerifyOptions { max_depth, ..VerifyOptions::default() };
+            assert_eq!(with(&["good", "ca2", "ca1"], &depth(2)), Ok(()));
+            assert_eq!(with(&["good", "ca2", "ca1"], &depth(1)), Err(CertError::PathTooLong));
+            assert_eq!(with(&["good", "ca1", "ca2"], &depth(1)), Err(CertError::PathTooLong));
+            assert_eq!(with(&["good", "ca2", "ca1"], &depth(0)), Err(CertError::PathTooLong));
+            // Anchored lower, the same chain fits.
+            let store = pki_store(&["ca1"]);
+            assert_eq!(verify_chain_with(&[pki("good"), pki("ca2")], &store, NOW, &depth(1)), Ok(()));
+            assert_eq!(verify_chain_with(&[pki("good")], &pki_store(&["ca2"]), NOW, &depth(0)), Ok(()));
+        }
+
+        #[test]
+        fn md5_only_on_request() {
+            let md5 = VerifyOptions { allow_md5: true, ..VerifyOptions::default() };
+            assert_eq!(with(&["md5", "ca2", "ca1"], &md5), Ok(()));
+            // Still a real verification.
+            let mut bad = pki("md5");
+            let last = bad.len() - 1;
+            bad[last] ^= 1;
+            let chain = [bad, pki("ca2"), pki("ca1")];
+            assert_eq!(verify_chain_with(&chain, &pki_store(&["root"]), NOW, &md5), Err(CertError::BadSignature));
+        }
+
+        #[test]
+        fn client_certificates() {
+            let client = VerifyOptions { purpose: Purpose::ClientAuth, ..VerifyOptions::default() };
+            assert_eq!(with(&["good", "ca2", "ca1"], &client), Ok(()));
+            assert_eq!(with(&["server_only", "ca2", "ca1"], &client), Err(CertError::WrongUsage));
+            // Precedence: a wrong-usage leaf that is also expired reports expiry
+            // only after usage.
+            assert_eq!(with(&["expired", "ca2", "ca1"], &client), Err(CertError::Expired));
         }
     }
 
