@@ -256,6 +256,15 @@ static inline int h_count_records(const uint8_t *p, size_t len, uint8_t want_typ
 #define H_ISC_REQ (ISC_REQ_SEQUENCE_DETECT | ISC_REQ_REPLAY_DETECT | ISC_REQ_CONFIDENTIALITY | ISC_REQ_STREAM | ISC_REQ_ALLOCATE_MEMORY)
 #define H_ASC_REQ (ASC_REQ_SEQUENCE_DETECT | ASC_REQ_REPLAY_DETECT | ASC_REQ_CONFIDENTIALITY | ASC_REQ_STREAM | ASC_REQ_ALLOCATE_MEMORY)
 
+/*
+ * The protocols the harness credentials enable. These tests were written for the TLS 1.0 record
+ * layout (5-byte headers, 03 01 records, 1/n-1 splitting), so they pin TLS 1.0; the library
+ * defaults (TLS 1.2 to 1.0) are tested by t_tls12.c and the interop suite. A test may change
+ * these before acquiring credentials.
+ */
+static DWORD h_server_protocols = SP_PROT_TLS1_0_SERVER;
+static DWORD h_client_protocols = SP_PROT_TLS1_0_CLIENT;
+
 /* Server credential from server.pem/server.key; `suite` != 0 restricts it to that suite. */
 static inline SECURITY_STATUS h_server_cred(CredHandle *cred, uint16_t suite)
 {
@@ -267,6 +276,7 @@ static inline SECURITY_STATUS h_server_cred(CredHandle *cred, uint16_t suite)
     sc.dwVersion = SCHANNEL_CRED_VERSION;
     sc.cCreds = 1;
     sc.paCred = &cert;
+    sc.grbitEnabledProtocols = h_server_protocols;
     SECURITY_STATUS st = AcquireCredentialsHandleA(NULL, UNISP_NAME_A, SECPKG_CRED_INBOUND, NULL, &sc, NULL, NULL, cred, NULL);
     CertFreeCertificateContext(cert); /* the credential keeps its own reference */
     if (st == SEC_E_OK && suite)
@@ -284,7 +294,7 @@ static inline SECURITY_STATUS h_client_cred(CredHandle *cred, uint16_t suite)
     memset(&sc, 0, sizeof sc);
     sc.dwVersion = SCHANNEL_CRED_VERSION;
     sc.hRootStore = roots;
-    sc.grbitEnabledProtocols = 0;
+    sc.grbitEnabledProtocols = h_client_protocols;
     SECURITY_STATUS st = AcquireCredentialsHandleA(NULL, UNISP_NAME_A, SECPKG_CRED_OUTBOUND, NULL, &sc, NULL, NULL, cred, NULL);
     CertCloseStore(roots, 0);
     if (st == SEC_E_OK && suite)

@@ -388,11 +388,13 @@ static void test_query_credentials_attributes(void)
     CredHandle c;
     REQUIRE_STATUS(acquire(UNISP_NAME_A, SECPKG_CRED_OUTBOUND, NULL, &c), SEC_E_OK);
     SecPkgCred_SupportedProtocols sp = {0xFFFFFFFFu};
+    /* the defaults (grbitEnabledProtocols = 0): TLS 1.2 down to TLS 1.0 */
+    const DWORD defaults = SP_PROT_TLS1_2_CLIENT | SP_PROT_TLS1_1_CLIENT | SP_PROT_TLS1_0_CLIENT;
     CHECK_STATUS(QueryCredentialsAttributesA(&c, SECPKG_ATTR_SUPPORTED_PROTOCOLS, &sp), SEC_E_OK);
-    CHECK_EQ(sp.grbitProtocol, SP_PROT_TLS1_0_CLIENT);
+    CHECK_EQ(sp.grbitProtocol, defaults);
     sp.grbitProtocol = 0xFFFFFFFFu;
     CHECK_STATUS(QueryCredentialsAttributesW(&c, SECPKG_ATTR_SUPPORTED_PROTOCOLS, &sp), SEC_E_OK);
-    CHECK_EQ(sp.grbitProtocol, SP_PROT_TLS1_0_CLIENT);
+    CHECK_EQ(sp.grbitProtocol, defaults);
     CHECK_STATUS(QueryCredentialsAttributesA(&c, SECPKG_ATTR_SUPPORTED_PROTOCOLS, NULL), SEC_E_INTERNAL_ERROR);
     CHECK_STATUS(FreeCredentialsHandle(&c), SEC_E_OK);
 
@@ -407,11 +409,18 @@ static void test_query_credentials_attributes(void)
     CHECK_EQ(sp.grbitProtocol, SP_PROT_TLS1_0_CLIENT);
     CHECK_STATUS(FreeCredentialsHandle(&c), SEC_E_OK);
 
-    /* a default server credential reports the server bit */
+    /* a server credential reports server bits: the harness's TLS 1.0, then the defaults */
     REQUIRE_STATUS(h_server_cred(&c, 0), SEC_E_OK);
     sp.grbitProtocol = 0;
     CHECK_STATUS(QueryCredentialsAttributesA(&c, SECPKG_ATTR_SUPPORTED_PROTOCOLS, &sp), SEC_E_OK);
     CHECK_EQ(sp.grbitProtocol, SP_PROT_TLS1_0_SERVER);
+    CHECK_STATUS(FreeCredentialsHandle(&c), SEC_E_OK);
+    h_server_protocols = 0;
+    REQUIRE_STATUS(h_server_cred(&c, 0), SEC_E_OK);
+    h_server_protocols = SP_PROT_TLS1_0_SERVER;
+    sp.grbitProtocol = 0;
+    CHECK_STATUS(QueryCredentialsAttributesA(&c, SECPKG_ATTR_SUPPORTED_PROTOCOLS, &sp), SEC_E_OK);
+    CHECK_EQ(sp.grbitProtocol, SP_PROT_TLS1_2_SERVER | SP_PROT_TLS1_1_SERVER | SP_PROT_TLS1_0_SERVER);
     CHECK_STATUS(FreeCredentialsHandle(&c), SEC_E_OK);
 }
 

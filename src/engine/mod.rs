@@ -387,15 +387,16 @@ impl Connection {
     /// Seals application data (at most 2^14 bytes) into one record, or two with 1/n-1
     /// splitting; returns the bytes to send.
     pub fn seal(&mut self, data: &[u8]) -> Result<Vec<u8>, Error> {
-        let mut buf = vec![0u8; HEADER_LEN + data.len() + self.max_trailer()];
-        buf[HEADER_LEN..HEADER_LEN + data.len()].copy_from_slice(data);
+        let h = self.header_len();
+        let mut buf = vec![0u8; h + data.len() + self.max_trailer()];
+        buf[h..h + data.len()].copy_from_slice(data);
         let total = self.seal_in_place(&mut buf, data.len())?;
         buf.truncate(total);
         Ok(buf)
     }
 
-    /// Seals application data in the caller's memory: `buf[HEADER_LEN..HEADER_LEN + n]` holds
-    /// the plaintext and `buf` has room for `HEADER_LEN + n + max_trailer()` bytes. Writes one
+    /// Seals application data in the caller's memory: `buf[header_len()..header_len() + n]` holds
+    /// the plaintext and `buf` has room for `header_len() + n + max_trailer()` bytes. Writes one
     /// record (two with 1/n-1 splitting, the second moved up behind the first) and returns the
     /// number of bytes to send.
     pub fn seal_in_place(&mut self, buf: &mut [u8], n: usize) -> Result<usize, Error> {
@@ -406,7 +407,7 @@ impl Connection {
         if self.sent_close {
             return Err(Error::ContextExpired);
         }
-        if n > MAX_FRAGMENT || buf.len() < HEADER_LEN + n + self.max_trailer() {
+        if n > MAX_FRAGMENT || buf.len() < self.header_len() + n + self.max_trailer() {
             return Err(Error::Internal("plaintext larger than one record or no room for the trailer"));
         }
         let (typ, v) = (ContentType::ApplicationData as u8, self.rl.version.unwrap_or(ProtocolVersion::TLS1_0));
@@ -531,7 +532,13 @@ impl Connection {
         &self.hs.peer_certs
     }
 
-    /// Largest trailer (explicit IV, MAC and padding) a sealed record can carry with the
+    /// Bytes before the plaintext in a sealed record: the 5-byte header plus any explicit IV or
+    /// nonce (`SecPkgContext_StreamSizes.cbHeader`).
+    pub fn header_len(&self) -> usize {
+        self.rl.write.header_len()
+    }
+
+    /// Largest trailer (MAC and padding, or the AEAD tag) a sealed record can carry with the
     /// current write keys.
     ///
     /// With record splitting, `seal` returns two records; everything after the first record's

@@ -121,13 +121,23 @@ impl DirectionState {
         self
     }
 
-    /// Most bytes a record adds to its plaintext besides the header (explicit IV or nonce, MAC
-    /// or tag, padding).
+    /// Bytes before the plaintext: the record header plus the explicit IV (TLS 1.1+ CBC) or
+    /// explicit nonce (GCM), as Schannel's `cbHeader` counts them.
+    pub fn header_len(&self) -> usize {
+        HEADER_LEN
+            + match &self.keys {
+                Some(Keys::Mac(k)) if k.explicit_iv => k.bulk.block_len(),
+                Some(Keys::Aead(k)) => k.bulk.explicit_nonce_len(),
+                _ => 0,
+            }
+    }
+
+    /// Most bytes a record adds after its plaintext (MAC and padding, or the AEAD tag).
     pub fn max_trailer(&self) -> usize {
         match &self.keys {
             None => 0,
-            Some(Keys::Mac(k)) => k.mac.output_len() + k.bulk.block_len() * if k.explicit_iv { 2 } else { 1 },
-            Some(Keys::Aead(k)) => k.bulk.explicit_nonce_len() + TAG_LEN,
+            Some(Keys::Mac(k)) => k.mac.output_len() + k.bulk.block_len(),
+            Some(Keys::Aead(_)) => TAG_LEN,
         }
     }
 
@@ -166,7 +176,8 @@ impl DirectionState {
         let start = out.len();
         let len = self.sealed_len(fragment.len());
         out.resize(start + len, 0);
-        out[start + HEADER_LEN..start + HEADER_LEN + fragment.len()].copy_from_slice(fragment);
+        let at = start + self.header_len();
+        out[at..at + fragment.len()].copy_from_slice(fragment);
         match self.seal_in_place(typ, version, &mut out[start..], fragment.len()) {
             Ok(_) => Ok(()),
             Err(e) => {
@@ -176,9 +187,9 @@ impl DirectionState {
         }
     }
 
-    /// Seals in place: `buf[HEADER_LEN..HEADER_LEN + n]` holds the plaintext and `buf` has room
-    /// for [`Self::sealed_len`]`(n)` bytes. Writes the header, moves the plaintext behind an
-    /// explicit IV when there is one, appends MAC and padding, encrypts, and returns the length.
+    /// Seals in place: `buf[header_len()..header_len() + n]` holds the plaintext and `buf` has
+    /// room for [`Self::sealed_len`]`(n)` bytes. Writes the header and any explicit IV or nonce
+    /// before the plaintext, appends MAC and padding or the tag, encrypts, and returns the length.
     pub fn seal_in_place(&mut self, typ: u8, version: ProtocolVersion, buf: &mut [u8], n: usize) -> Result<usize, RecordError> {
         let total = self.sealed_len(n);
         if buf.len() < total || n > super::MAX_FRAGMENT {
@@ -191,7 +202,6 @@ impl DirectionState {
             None => return Ok(total),
             Some(Keys::Aead(a)) => {
                 let e = a.bulk.explicit_nonce_len();
-                body.copy_within(..n, e);
                 // The explicit nonce is the sequence number: unique per key, as RFC 5288 §3 requires.
                 let nonce = a.nonce(seq, &seq.to_be_bytes());
                 body[..e].copy_from_slice(&nonce[NONCE_LEN - e..]);
@@ -205,7 +215,6 @@ impl DirectionState {
         if iv_len > 0 {
             // A random first block: encrypted in the running CBC chain, its ciphertext is this
             // record's unpredictable IV (RFC 4346 §6.2.3.2, option 2b).
-            body.copy_within(..n, iv_len);
             crate::crypto::random::fill(&mut body[..iv_len]);
         }
         if let Some(sealer) = k.sealer.as_mut() {
@@ -394,7 +403,7 @@ mod tests {
                 let data: Vec<u8> = (0..n).map(|i| i as u8).collect();
                 let mut rec = Vec::new();
                 w.seal(23, ProtocolVersion::TLS1_0, &data, &mut rec).unwrap();
-                assert!(rec.len() - HEADER_LEN <= n + w.max_trailer());
+                assert!(rec.len() - w.header_len() <= n + w.max_trailer());
                 let got = r.open(23, ProtocolVersion::TLS1_0, &mut rec[HEADER_LEN..]).unwrap();
                 assert_eq!(&rec[HEADER_LEN + got.start..HEADER_LEN + got.end], &data[..]);
             }
@@ -433,7 +442,7 @@ mod tests {
             w.seal(23, ProtocolVersion::TLS1_1, b"same", &mut a).unwrap();
             w.seal(23, ProtocolVersion::TLS1_1, b"same", &mut b).unwrap();
             assert_eq!(a.len(), HEADER_LEN + bulk.block_len() + (4 + mac.output_len() + 1).div_ceil(bulk.block_len()) * bulk.block_len());
-            assert!(a.len() - HEADER_LEN <= 4 + w.max_trailer());
+            assert!(a.len() - w.header_len() <= 4 + w.max_trailer());
             let got = r.open(23, ProtocolVersion::TLS1_1, &mut a[HEADER_LEN..]).unwrap();
             assert_eq!(&a[HEADER_LEN + got.start..HEADER_LEN + got.end], b"same");
             let got = r.open(23, ProtocolVersion::TLS1_1, &mut b[HEADER_LEN..]).unwrap();

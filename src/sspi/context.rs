@@ -13,7 +13,7 @@ use super::status::from_error;
 use crate::engine::{Connection, Step};
 use crate::handshake::Side;
 use crate::msgs::enums::{AlertDescription, AlertLevel};
-use crate::record::{HEADER_LEN, MAX_FRAGMENT};
+use crate::record::MAX_FRAGMENT;
 
 /// A request queued by `ApplyControlToken`, carried out by the next ISC/ASC call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -115,7 +115,7 @@ impl Context {
     pub fn stream_sizes(&self) -> Option<SecPkgContext_StreamSizes> {
         self.conn.info()?;
         Some(SecPkgContext_StreamSizes {
-            cbHeader: HEADER_LEN as u32,
+            cbHeader: self.conn.header_len() as u32,
             cbTrailer: self.conn.max_trailer() as u32,
             cbMaximumMessage: MAX_FRAGMENT as u32,
             cBuffers: 4,

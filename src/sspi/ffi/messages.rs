@@ -57,19 +57,20 @@ pub unsafe extern "C" fn EncryptMessage(
             return SEC_E_BUFFER_TOO_SMALL;
         }
         let mut c = ctx.lock();
-        if bufs[h].cbBuffer < HEADER_LEN as u32 || (bufs[t].cbBuffer as usize) < c.conn.max_trailer() {
+        let hl = c.conn.header_len();
+        if (bufs[h].cbBuffer as usize) < hl || (bufs[t].cbBuffer as usize) < c.conn.max_trailer() {
             return SEC_E_BUFFER_TOO_SMALL;
         }
-        // The usual layout, one contiguous block header(5) | data | trailer, is sealed in place.
+        // The usual layout, one contiguous block header | data | trailer, is sealed in place.
         let (hp, dp, tp) = (bufs[h].pvBuffer as usize, bufs[d].pvBuffer as usize, bufs[t].pvBuffer as usize);
-        if bufs[h].cbBuffer as usize == HEADER_LEN && hp != 0 && hp + HEADER_LEN == dp && dp + n == tp {
-            let region = HEADER_LEN + n + bufs[t].cbBuffer as usize;
+        if bufs[h].cbBuffer as usize == hl && hp != 0 && hp + hl == dp && dp + n == tp {
+            let region = hl + n + bufs[t].cbBuffer as usize;
             // SAFETY: the three buffers are adjacent caller memory of the sizes they declare, so
             // `region` bytes from the header's start are one writable block.
             let block = unsafe { core::slice::from_raw_parts_mut(hp as *mut u8, region) };
             return match c.conn.seal_in_place(block, n) {
                 Ok(total) => {
-                    bufs[t].cbBuffer = (total - HEADER_LEN - n) as u32;
+                    bufs[t].cbBuffer = (total - hl - n) as u32;
                     SEC_E_OK
                 }
                 Err(e) => from_error(&e),
@@ -82,11 +83,11 @@ pub unsafe extern "C" fn EncryptMessage(
             Err(e) => return from_error(&e),
         };
         drop(c);
-        let (head, rest) = record.split_at(HEADER_LEN);
+        let (head, rest) = record.split_at(hl);
         let (body, trailer) = rest.split_at(data.len());
         // SAFETY: sizes were checked against each buffer's cbBuffer above.
         unsafe {
-            core::ptr::copy_nonoverlapping(head.as_ptr(), bufs[h].pvBuffer as *mut u8, HEADER_LEN);
+            core::ptr::copy_nonoverlapping(head.as_ptr(), bufs[h].pvBuffer as *mut u8, hl);
             if !body.is_empty() {
                 core::ptr::copy_nonoverlapping(body.as_ptr(), bufs[d].pvBuffer as *mut u8, body.len());
             }
@@ -94,7 +95,7 @@ pub unsafe extern "C" fn EncryptMessage(
                 core::ptr::copy_nonoverlapping(trailer.as_ptr(), bufs[t].pvBuffer as *mut u8, trailer.len());
             }
         }
-        bufs[h].cbBuffer = HEADER_LEN as u32;
+        bufs[h].cbBuffer = hl as u32;
         bufs[t].cbBuffer = trailer.len() as u32;
         SEC_E_OK
     })
@@ -190,7 +191,8 @@ pub unsafe extern "C" fn DecryptMessage(
             }
             Err(e) => return from_error(&e),
         };
-        set(&mut bufs[d], SECBUFFER_STREAM_HEADER, 0, HEADER_LEN);
+        // The header covers the explicit IV or nonce too, so header + data + trailer = record.
+        set(&mut bufs[d], SECBUFFER_STREAM_HEADER, 0, plain.start);
         set(&mut bufs[empties[0]], SECBUFFER_DATA, plain.start, plain.len());
         set(&mut bufs[empties[1]], SECBUFFER_STREAM_TRAILER, plain.end, record_len - plain.end);
         if total > record_len {
