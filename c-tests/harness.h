@@ -236,7 +236,7 @@ static inline int h_count_records(const uint8_t *p, size_t len, uint8_t want_typ
         size_t total = h_record_total(p + off, len - off);
         if (total == 0 || off + total > len)
             return -1;
-        if (p[off] != want_type || p[off + 1] != 3 || p[off + 2] != 1)
+        if (p[off] != want_type || p[off + 1] != 3 || p[off + 2] < 1 || p[off + 2] > 3)
             return -1;
         off += total;
         n++;
@@ -545,7 +545,7 @@ static inline SECURITY_STATUS h_encrypt(CtxtHandle *ctx, const void *data, size_
         h_check(b[2].cbBuffer <= sz.cbTrailer, __FILE__, __LINE__, "trailer.cbBuffer <= cbTrailer");
         size_t used = b[0].cbBuffer + b[1].cbBuffer + b[2].cbBuffer;
         h_check(used <= total && h_count_records(buf, used, 23) >= 1, __FILE__, __LINE__,
-                "header+data+trailer are whole application_data records (17 03 01)");
+                "header+data+trailer are whole application_data records (17 03 0x)");
         hbuf_put(wire, buf, used);
     }
     free(buf);
@@ -575,13 +575,16 @@ static inline SECURITY_STATUS h_decrypt_all(CtxtHandle *ctx, const uint8_t *wire
         if (st != SEC_E_OK)
             break;
         n++;
-        h_check(b[0].BufferType == SECBUFFER_STREAM_HEADER && b[0].pvBuffer == cur && b[0].cbBuffer == 5, __FILE__, __LINE__,
-                "Decrypt buffer[0] = STREAM_HEADER {5, record start}");
+        /* The header is the record header plus any explicit IV or nonce: cbHeader of the context. */
+        SecPkgContext_StreamSizes sz = {0};
+        ULONG hl = QueryContextAttributesA(ctx, SECPKG_ATTR_STREAM_SIZES, &sz) == SEC_E_OK ? sz.cbHeader : 5;
+        h_check(b[0].BufferType == SECBUFFER_STREAM_HEADER && b[0].pvBuffer == cur && b[0].cbBuffer == hl, __FILE__, __LINE__,
+                "Decrypt buffer[0] = STREAM_HEADER {cbHeader, record start}");
         h_check(b[1].BufferType == SECBUFFER_DATA, __FILE__, __LINE__, "Decrypt buffer[1] is DATA");
-        h_check(b[1].cbBuffer == 0 || (b[1].pvBuffer == cur + 5 && (uint8_t *)b[1].pvBuffer + b[1].cbBuffer <= cur + rec), __FILE__,
+        h_check(b[1].cbBuffer == 0 || (b[1].pvBuffer == cur + hl && (uint8_t *)b[1].pvBuffer + b[1].cbBuffer <= cur + rec), __FILE__,
                 __LINE__, "plaintext lies inside the caller's record, right after the header");
         h_check(b[2].BufferType == SECBUFFER_STREAM_TRAILER, __FILE__, __LINE__, "Decrypt buffer[2] is STREAM_TRAILER");
-        h_check(5 + b[1].cbBuffer + b[2].cbBuffer == rec, __FILE__, __LINE__, "header + data + trailer == record length");
+        h_check(b[0].cbBuffer + b[1].cbBuffer + b[2].cbBuffer == rec, __FILE__, __LINE__, "header + data + trailer == record length");
         if (b[1].cbBuffer)
             hbuf_put(plain, b[1].pvBuffer, b[1].cbBuffer);
         if (rec < left) {

@@ -1,0 +1,176 @@
+/*
+ * t_tls12.c: the library defaults (grbitEnabledProtocols = 0 on both sides: TLS 1.2 down to
+ * TLS 1.0) through the SSPI ABI, every TLS 1.2 suite family in memory, the TLS 1.2 stream sizes
+ * (cbHeader counts the explicit nonce or IV, as on Windows), ECDSA server certificates, and
+ * version negotiation between restricted credentials.
+ */
+#include "harness.h"
+
+#define H_SERVER_ECDSA_PEM "tests/data/server-ecdsa.pem"
+#define H_SERVER_ECDSA_KEY "tests/data/server-ecdsa.key"
+
+/* A pair with the library's default protocols; `ecdsa` gives the server the P-256 certificate. */
+static int pair_defaults(h_pair *p, uint16_t suite, int ecdsa)
+{
+    h_server_protocols = 0;
+    h_client_protocols = 0;
+    int ok;
+    if (!ecdsa) {
+        ok = h_pair_init(p, suite);
+    } else {
+        memset(p, 0, sizeof *p);
+        p->creq = H_ISC_REQ;
+        p->sreq = H_ASC_REQ;
+        PCCERT_CONTEXT cert = OpenSchannelLoadCertificateFiles(H_SERVER_ECDSA_PEM, H_SERVER_ECDSA_KEY, NULL);
+        ok = h_check(cert != NULL, __FILE__, __LINE__, "OpenSchannelLoadCertificateFiles(ECDSA) != NULL");
+        if (ok) {
+            SCHANNEL_CRED sc;
+            memset(&sc, 0, sizeof sc);
+            sc.dwVersion = SCHANNEL_CRED_VERSION;
+            sc.cCreds = 1;
+            sc.paCred = &cert;
+            ok = h_check_status(AcquireCredentialsHandleA(NULL, UNISP_NAME_A, SECPKG_CRED_INBOUND, NULL, &sc, NULL, NULL, &p->scred, NULL),
+                                SEC_E_OK, __FILE__, __LINE__, "ACH(ECDSA server)");
+            CertFreeCertificateContext(cert);
+            p->have_scred = ok;
+            if (ok && suite)
+                ok = h_check_status(OpenSchannelSetCipherSuites(&p->scred, &suite, 1), SEC_E_OK, __FILE__, __LINE__, "server suite");
+        }
+        if (ok) {
+            ok = h_check_status(h_client_cred(&p->ccred, suite), SEC_E_OK, __FILE__, __LINE__, "h_client_cred");
+            p->have_ccred = ok;
+        }
+    }
+    h_server_protocols = SP_PROT_TLS1_0_SERVER;
+    h_client_protocols = SP_PROT_TLS1_0_CLIENT;
+    return ok;
+}
+
+struct expect {
+    uint16_t id;
+    ALG_ID exch;
+    DWORD header; /* cbHeader: 5 + explicit nonce (GCM 8) or IV (CBC 16) */
+    DWORD trailer;
+    int ecdsa;
+};
+
+static void run(const struct expect *e)
+{
+    h_pair p;
+    if (pair_defaults(&p, e->id, e->ecdsa) && h_handshake(&p)) {
+        SecPkgContext_ConnectionInfo ci;
+        REQUIRE_STATUS(QueryContextAttributesA(&p.cctx, SECPKG_ATTR_CONNECTION_INFO, &ci), SEC_E_OK);
+        CHECK_EQ(ci.dwProtocol, SP_PROT_TLS1_2_CLIENT);
+        CHECK_EQ(ci.aiExch, e->exch);
+        REQUIRE_STATUS(QueryContextAttributesA(&p.sctx, SECPKG_ATTR_CONNECTION_INFO, &ci), SEC_E_OK);
+        CHECK_EQ(ci.dwProtocol, SP_PROT_TLS1_2_SERVER);
+        SecPkgContext_CipherInfo info;
+        REQUIRE_STATUS(QueryContextAttributesA(&p.cctx, SECPKG_ATTR_CIPHER_INFO, &info), SEC_E_OK);
+        CHECK_EQ(info.dwCipherSuite, e->id);
+        CHECK(h_wcs_eq_ascii(info.szCertificate, e->ecdsa ? "ECDSA" : "RSA"));
+        SecPkgContext_StreamSizes sz;
+        if (h_sizes(&p.cctx, &sz)) {
+            CHECK_EQ(sz.cbHeader, e->header);
+            CHECK_EQ(sz.cbTrailer, e->trailer);
+            CHECK_EQ(sz.cbMaximumMessage, 16384);
+        }
+        uint8_t big[16384];
+        h_pattern(big, sizeof big, e->id);
+        const size_t lens[] = {0, 1, 100, 16384};
+        for (size_t i = 0; i < sizeof lens / sizeof lens[0]; i++) {
+            h_roundtrip(&p.cctx, &p.sctx, big, lens[i], "client -> server");
+            h_roundtrip(&p.sctx, &p.cctx, big, lens[i], "server -> client");
+        }
+    }
+    h_pair_free(&p);
+}
+
+/* With nothing configured the pair agrees on TLS 1.2 and our first RSA-certificate suite. */
+static void test_defaults_negotiate_tls12_ecdhe_aes_gcm(void)
+{
+    const struct expect e = {0xC02F, CALG_ECDH_EPHEM, 13, 16, 0};
+    h_pair p;
+    if (pair_defaults(&p, 0, 0) && h_handshake(&p)) {
+        SecPkgContext_CipherInfo info;
+        REQUIRE_STATUS(QueryContextAttributesA(&p.sctx, SECPKG_ATTR_CIPHER_INFO, &info), SEC_E_OK);
+        CHECK_EQ(info.dwCipherSuite, e.id);
+        CHECK(h_wcs_eq_ascii(info.szCipherSuite, "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"));
+        CHECK_EQ(info.dwProtocol, 0x0303);
+    }
+    h_pair_free(&p);
+    run(&e);
+}
+
+static void test_ecdhe_rsa_aes256_gcm(void) { run(&(struct expect){0xC030, CALG_ECDH_EPHEM, 13, 16, 0}); }
+static void test_ecdhe_rsa_chacha20(void) { run(&(struct expect){0xCCA8, CALG_ECDH_EPHEM, 5, 16, 0}); }
+static void test_dhe_rsa_aes128_gcm(void) { run(&(struct expect){0x009E, CALG_DH_EPHEM, 13, 16, 0}); }
+static void test_rsa_aes128_gcm(void) { run(&(struct expect){0x009C, CALG_RSA_KEYX, 13, 16, 0}); }
+static void test_rsa_aes256_cbc_sha256(void) { run(&(struct expect){0x003D, CALG_RSA_KEYX, 21, 32 + 16, 0}); }
+static void test_ecdhe_rsa_aes256_cbc_sha384(void) { run(&(struct expect){0xC028, CALG_ECDH_EPHEM, 21, 48 + 16, 0}); }
+static void test_ecdhe_rsa_aes128_cbc_sha(void) { run(&(struct expect){0xC013, CALG_ECDH_EPHEM, 21, 20 + 16, 0}); }
+static void test_ecdhe_ecdsa_aes128_gcm(void) { run(&(struct expect){0xC02B, CALG_ECDH_EPHEM, 13, 16, 1}); }
+static void test_ecdhe_ecdsa_chacha20(void) { run(&(struct expect){0xCCA9, CALG_ECDH_EPHEM, 5, 16, 1}); }
+
+/* A default client meets a TLS 1.0-only server: TLS 1.0 with the 5-byte header. */
+static void test_default_client_meets_tls10_server(void)
+{
+    h_pair p;
+    h_client_protocols = 0;
+    int ok = h_pair_init(&p, 0);
+    h_client_protocols = SP_PROT_TLS1_0_CLIENT;
+    if (ok && h_handshake(&p)) {
+        SecPkgContext_ConnectionInfo ci;
+        REQUIRE_STATUS(QueryContextAttributesA(&p.cctx, SECPKG_ATTR_CONNECTION_INFO, &ci), SEC_E_OK);
+        CHECK_EQ(ci.dwProtocol, SP_PROT_TLS1_0_CLIENT);
+        SecPkgContext_StreamSizes sz;
+        if (h_sizes(&p.cctx, &sz))
+            CHECK_EQ(sz.cbHeader, 5);
+        const uint8_t msg[] = "downgraded on purpose";
+        h_roundtrip(&p.cctx, &p.sctx, msg, sizeof msg, "client -> server");
+    }
+    h_pair_free(&p);
+}
+
+/*
+ * No version in common. A TLS 1.0-only client meets a TLS 1.2-only server: the server refuses
+ * the hello. A TLS 1.2-only client meets a TLS 1.0-only server: the server cannot know the
+ * client's floor and answers TLS 1.0; the client refuses the ServerHello. Either way the side
+ * that refuses reports SEC_E_UNSUPPORTED_FUNCTION and sends protocol_version (70), and the other
+ * side reports the same status when it reads the alert.
+ */
+static void no_common_version(DWORD client, DWORD server, int server_refuses)
+{
+    h_pair p;
+    h_client_protocols = client;
+    h_server_protocols = server;
+    int ok = h_pair_init(&p, 0);
+    h_client_protocols = SP_PROT_TLS1_0_CLIENT;
+    h_server_protocols = SP_PROT_TLS1_0_SERVER;
+    if (ok) {
+        hbuf c1 = {0}, s1 = {0}, c2 = {0};
+        CHECK_STATUS(h_call(&p, 0, NULL, 0, 1, &c1, 0).st, SEC_I_CONTINUE_NEEDED);
+        h_step b = h_call(&p, 1, c1.p, c1.len, 0, &s1, 0);
+        h_step c = h_call(&p, 0, s1.p, s1.len, 0, &c2, 0);
+        CHECK_STATUS(b.st, server_refuses ? SEC_E_UNSUPPORTED_FUNCTION : SEC_I_CONTINUE_NEEDED);
+        CHECK_STATUS(c.st, SEC_E_UNSUPPORTED_FUNCTION);
+        const hbuf *alert = server_refuses ? &s1 : &c2;
+        if (h_check(alert->len >= 7, __FILE__, __LINE__, "an alert record was sent")) {
+            CHECK_EQ(alert->p[0], 21);
+            CHECK_EQ(alert->p[6], 70);
+        }
+        hbuf_free(&c1);
+        hbuf_free(&s1);
+        hbuf_free(&c2);
+    }
+    h_pair_free(&p);
+}
+
+static void test_no_common_version(void)
+{
+    no_common_version(SP_PROT_TLS1_0_CLIENT, SP_PROT_TLS1_2_SERVER, 1);
+    no_common_version(SP_PROT_TLS1_2_CLIENT, SP_PROT_TLS1_0_SERVER, 0);
+}
+
+TEST_MAIN(test_defaults_negotiate_tls12_ecdhe_aes_gcm, test_ecdhe_rsa_aes256_gcm, test_ecdhe_rsa_chacha20, test_dhe_rsa_aes128_gcm,
+          test_rsa_aes128_gcm, test_rsa_aes256_cbc_sha256, test_ecdhe_rsa_aes256_cbc_sha384, test_ecdhe_rsa_aes128_cbc_sha,
+          test_ecdhe_ecdsa_aes128_gcm, test_ecdhe_ecdsa_chacha20, test_default_client_meets_tls10_server, test_no_common_version)
