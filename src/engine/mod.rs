@@ -514,6 +514,12 @@ impl Connection {
         })
     }
 
+    /// The client random and master secret of the completed handshake, for an NSS key-log line
+    /// (`SSLKEYLOGFILE`). The caller decides whether to write them anywhere.
+    pub fn key_log_secrets(&self) -> Option<([u8; 32], zeroize::Zeroizing<[u8; 48]>)> {
+        self.is_established().then(|| (self.hs.client_random, self.hs.master_secret.clone()))
+    }
+
     /// Sets the ALPN protocols (RFC 7301): a client offers them in its ClientHello (call before
     /// [`Connection::start`]); a server accepts the first of them, in this order, that the
     /// client offers. An empty list turns ALPN off.

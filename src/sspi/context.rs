@@ -92,6 +92,9 @@ impl Context {
                 StepOutcome { status: SEC_I_NO_RENEGOTIATION, token: self.conn.take_output(), extra: input.len() - consumed, missing: None }
             }
             Ok(Step::Done { consumed }) => {
+                if let Some((random, master)) = self.conn.key_log_secrets() {
+                    super::keylog::record(&random, &master);
+                }
                 StepOutcome { status: SEC_E_OK, token: self.conn.take_output(), extra: input.len() - consumed, missing: None }
             }
             Err(e) => StepOutcome { status: from_error(&e), token: self.conn.take_output(), ..Default::default() },

@@ -6,4 +6,5 @@ pub mod credentials;
 #[allow(unsafe_code)]
 pub mod ffi;
 pub mod handles;
+pub mod keylog;
 pub mod status;
