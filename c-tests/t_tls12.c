@@ -171,6 +171,42 @@ static void test_no_common_version(void)
     no_common_version(SP_PROT_TLS1_2_CLIENT, SP_PROT_TLS1_0_SERVER, 0);
 }
 
-TEST_MAIN(test_defaults_negotiate_tls12_ecdhe_aes_gcm, test_ecdhe_rsa_aes256_gcm, test_ecdhe_rsa_chacha20, test_dhe_rsa_aes128_gcm,
+/*
+ * OpenSchannelAddServerCertificate: an RSA server credential gains an ECDSA certificate; a client
+ * that offers only ECDHE_ECDSA gets the ECDSA one, a client that offers only RSA suites the RSA
+ * one. Client credentials and certificates without keys are refused.
+ */
+static void test_added_server_certificate_serves_ecdsa_clients(void)
+{
+    PCCERT_CONTEXT ec = OpenSchannelLoadCertificateFiles(H_SERVER_ECDSA_PEM, H_SERVER_ECDSA_KEY, NULL);
+    REQUIRE(ec != NULL);
+    const uint16_t suites[] = {0xC02B, 0xC02F};
+    for (int i = 0; i < 2; i++) {
+        h_pair p;
+        h_server_protocols = 0;
+        h_client_protocols = 0;
+        int ok = h_pair_init(&p, 0);
+        h_server_protocols = SP_PROT_TLS1_0_SERVER;
+        h_client_protocols = SP_PROT_TLS1_0_CLIENT;
+        if (ok) {
+            CHECK_STATUS(OpenSchannelAddServerCertificate(&p.scred, ec), SEC_E_OK);
+            CHECK_STATUS(OpenSchannelSetCipherSuites(&p.ccred, &suites[i], 1), SEC_E_OK);
+            CHECK_STATUS(OpenSchannelAddServerCertificate(&p.ccred, ec), SEC_E_UNKNOWN_CREDENTIALS);
+            if (h_handshake(&p)) {
+                SecPkgContext_CipherInfo info;
+                REQUIRE_STATUS(QueryContextAttributesA(&p.cctx, SECPKG_ATTR_CIPHER_INFO, &info), SEC_E_OK);
+                CHECK_EQ(info.dwCipherSuite, suites[i]);
+                CHECK(h_wcs_eq_ascii(info.szCertificate, i == 0 ? "ECDSA" : "RSA"));
+                const uint8_t msg[] = "which key?";
+                h_roundtrip(&p.cctx, &p.sctx, msg, sizeof msg, "client -> server");
+            }
+        }
+        h_pair_free(&p);
+    }
+    CHECK(CertFreeCertificateContext(ec) == TRUE);
+    CHECK_STATUS(OpenSchannelAddServerCertificate(NULL, NULL), SEC_E_INVALID_HANDLE);
+}
+
+TEST_MAIN(test_added_server_certificate_serves_ecdsa_clients, test_defaults_negotiate_tls12_ecdhe_aes_gcm, test_ecdhe_rsa_aes256_gcm, test_ecdhe_rsa_chacha20, test_dhe_rsa_aes128_gcm,
           test_rsa_aes128_gcm, test_rsa_aes256_cbc_sha256, test_ecdhe_rsa_aes256_cbc_sha384, test_ecdhe_rsa_aes128_cbc_sha,
           test_ecdhe_ecdsa_aes128_gcm, test_ecdhe_ecdsa_chacha20, test_default_client_meets_tls10_server, test_no_common_version)

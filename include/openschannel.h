@@ -1497,6 +1497,18 @@ uint16_t OpenSchannelCipherSuiteFromName(const char *iana_name);
 const char *OpenSchannelStatusName(SECURITY_STATUS status);
 
 /*
+ OpenSchannelAddServerCertificate: gives a server credential one more certificate (with its
+ private key), chosen for clients whose server_name (SNI) matches the certificate's names, or
+ whose suites need its key type (ECDSA beside RSA). Schannel accepts one certificate per
+ credential (`cCreds` > 1 is SEC_E_UNKNOWN_CREDENTIALS), so further ones are added here.
+ Applies to contexts created afterwards. Returns SEC_E_OK, SEC_E_INVALID_HANDLE,
+ SEC_E_UNKNOWN_CREDENTIALS (not a server credential, or not a certificate context) or
+ SEC_E_NO_CREDENTIALS (no private key).
+ */
+SECURITY_STATUS OpenSchannelAddServerCertificate(PCredHandle phCredential,
+                                                 PCCERT_CONTEXT pCert);
+
+/*
  EncryptMessage: seals the DATA buffer into one record, in place. Buffers:
  `[STREAM_HEADER (cbHeader), DATA (<= cbMaximumMessage), STREAM_TRAILER (cbTrailer), EMPTY]`
  sized from SECPKG_ATTR_STREAM_SIZES (TOKEN is accepted for header and trailer, as Wine

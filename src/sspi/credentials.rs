@@ -165,6 +165,17 @@ impl Credential {
         self.update(|c| c.record_splitting = on);
     }
 
+    /// Adds a certificate a server offers to clients whose server_name matches it
+    /// (`OpenSchannelAddServerCertificate`). The first certificate stays the default.
+    pub fn add_server_certificate(&mut self, cert: &CertData) -> Result<(), SECURITY_STATUS> {
+        if !self.inbound {
+            return Err(SEC_E_UNKNOWN_CREDENTIALS);
+        }
+        let identity = server_identity(cert).ok_or(SEC_E_NO_CREDENTIALS)?;
+        self.update(|c| c.identities.push(identity));
+        Ok(())
+    }
+
     /// Contexts hold the configuration they were made with; changes apply to later ones.
     fn update(&mut self, change: impl FnOnce(&mut Config)) {
         let mut config = (*self.config).clone();

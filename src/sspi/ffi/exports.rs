@@ -856,3 +856,28 @@ pub extern "C" fn OpenSchannelStatusName(status: SECURITY_STATUS) -> *const c_ch
         }
     })
 }
+
+/// OpenSchannelAddServerCertificate: gives a server credential one more certificate (with its
+/// private key), chosen for clients whose server_name (SNI) matches the certificate's names, or
+/// whose suites need its key type (ECDSA beside RSA). Schannel accepts one certificate per
+/// credential (`cCreds` > 1 is SEC_E_UNKNOWN_CREDENTIALS), so further ones are added here.
+/// Applies to contexts created afterwards. Returns SEC_E_OK, SEC_E_INVALID_HANDLE,
+/// SEC_E_UNKNOWN_CREDENTIALS (not a server credential, or not a certificate context) or
+/// SEC_E_NO_CREDENTIALS (no private key).
+#[no_mangle]
+pub unsafe extern "C" fn OpenSchannelAddServerCertificate(phCredential: PCredHandle, pCert: PCCERT_CONTEXT) -> SECURITY_STATUS {
+    ffi_guard!(SEC_E_INTERNAL_ERROR, {
+        // SAFETY: NULL or caller-owned handle.
+        let Some(cred) = (unsafe { phCredential.as_ref() }).and_then(|h| CREDENTIALS.get(h)) else {
+            return SEC_E_INVALID_HANDLE;
+        };
+        let Some(data) = super::certs::cert_data(pCert) else {
+            return SEC_E_UNKNOWN_CREDENTIALS;
+        };
+        let result = cred.lock().add_server_certificate(&data);
+        match result {
+            Ok(()) => SEC_E_OK,
+            Err(s) => s,
+        }
+    })
+}
