@@ -36,8 +36,19 @@ fn ends(tweak: impl Fn(&mut Config, &mut Config)) -> Ends {
             key: Arc::new(SigningKey::from_pem_or_der(&read(&format!("{name}.key"))).unwrap()),
         })
         .collect();
+    // The tests below exercise the session-ID cache; tickets have their own (`ticket_ends`).
+    client.offer_tickets = false;
     tweak(&mut client, &mut server);
     Ends { client: Arc::new(client), server: Arc::new(server) }
+}
+
+/// Ends that use session tickets (RFC 5077) and no server-side cache at all.
+fn ticket_ends(tweak: impl Fn(&mut Config, &mut Config)) -> Ends {
+    ends(|c, s| {
+        c.offer_tickets = true;
+        s.cache = None;
+        tweak(c, s);
+    })
 }
 
 /// Moves `from`'s pending output into `to`; true if anything moved.
@@ -285,4 +296,56 @@ fn a_declined_renegotiation_keeps_the_old_keys() {
     assert!(c.is_established() && !c.renegotiating());
     assert_eq!(send(&mut c, &mut s, b"old keys"), b"old keys");
     assert_eq!(send(&mut s, &mut c, b"still"), b"still");
+}
+
+#[test]
+fn tickets_resume_without_a_server_cache() {
+    let e = ticket_ends(|_, _| {});
+    let (c1, s1) = connect(&e);
+    assert!(!c1.resumed() && !s1.resumed());
+    let (mut c2, mut s2) = connect(&e);
+    assert!(c2.resumed() && s2.resumed(), "abbreviated handshake from the ticket alone");
+    assert_eq!(c2.peer_certificates(), c1.peer_certificates());
+    assert_eq!(send(&mut c2, &mut s2, b"ticketed"), b"ticketed");
+    // The resumption brought a renewed ticket, which resumes again.
+    let (c3, s3) = connect(&e);
+    assert!(c3.resumed() && s3.resumed());
+}
+
+#[test]
+fn tickets_from_another_server_or_too_old_give_a_full_handshake() {
+    // Another server credential has other ticket keys.
+    let e = ticket_ends(|_, _| {});
+    connect(&e);
+    let mut other = (*e.server).clone();
+    other.tickets = Some(Arc::new(openschannel::cache::tickets::TicketKeys::new(0, 3600)));
+    let mut c = Connection::new_client(e.client.clone(), Some("localhost".into()));
+    let mut s = Connection::new_server(Arc::new(other));
+    c.start().unwrap();
+    pump(&mut c, &mut s);
+    assert!(c.is_established() && !c.resumed() && !s.resumed());
+
+    // A ticket past its session's lifetime: the server's clock has moved on.
+    fn later() -> i64 {
+        openschannel::engine::config::system_clock() + 11 * 3600
+    }
+    let e = ticket_ends(|_, _| {});
+    connect(&e);
+    let mut aged = (*e.server).clone();
+    aged.clock = later;
+    let mut c = Connection::new_client(e.client.clone(), Some("localhost".into()));
+    let mut s = Connection::new_server(Arc::new(aged));
+    c.start().unwrap();
+    pump(&mut c, &mut s);
+    assert!(c.is_established() && !c.resumed() && !s.resumed());
+}
+
+#[test]
+fn servers_without_tickets_do_not_send_them() {
+    let e = ticket_ends(|_, s| s.tickets = None);
+    let (c1, _) = connect(&e);
+    assert!(!c1.resumed());
+    // No ticket and no server cache: nothing to resume.
+    let (c2, s2) = connect(&e);
+    assert!(!c2.resumed() && !s2.resumed());
 }

@@ -90,12 +90,16 @@ def test_s_client_reconnect_resumes(pki, procs, our_server):
     assert not any(l.startswith("error:") for l in lines(srv.output)), srv.describe()
 
 
-def test_s_client_sess_out_sess_in(pki, procs, our_server, tmp_path):
+@pytest.mark.parametrize("ticket", [False, True], ids=["session-id", "ticket"])
+def test_s_client_sess_out_sess_in(ticket, pki, procs, our_server, tmp_path):
+    """s_client saves the session and resumes it: by session ID (-no_ticket), or by the
+    RFC 5077 ticket our server issued (the default since issue 6)."""
     srv, port = our_server(server_args(pki, "--echo"))
     sess = tmp_path / "session.pem"
     outs = []
     for opt in (["-sess_out", sess], ["-sess_in", sess]):
-        r = subprocess.run([str(c) for c in s_client_cmd(port, pki, *opt)],
+        extra = [] if ticket else ["-no_ticket"]
+        r = subprocess.run([str(c) for c in s_client_cmd(port, pki, *opt, *extra)],
                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                            stderr=subprocess.STDOUT, text=True, errors="replace", timeout=30)
         assert r.returncode == 0, r.stdout + srv.describe()
@@ -103,7 +107,14 @@ def test_s_client_sess_out_sess_in(pki, procs, our_server, tmp_path):
     assert re.search(r"^New, ", outs[0], re.M), outs[0]
     assert re.search(r"^Reused, ", outs[1], re.M), outs[1]
     ids = [re.search(r"^\s*Session-ID: ([0-9A-F]+)$", o, re.M).group(1) for o in outs]
-    assert ids[0] == ids[1] and len(ids[0]) == 64, ids
+    if ticket:
+        # The ticket travels with the saved session; the client picks a fresh ID to spot the
+        # resumption, which the server echoes (RFC 5077 §3.4).
+        assert "TLS session ticket:" in outs[0], outs[0]
+        assert len(ids[1]) == 64, ids
+    else:
+        assert "TLS session ticket:" not in outs[0], outs[0]
+        assert ids[0] == ids[1] and len(ids[0]) == 64, ids
     assert wait_lines(srv, "reused: yes", 1), srv.describe()
     got = [l for l in lines(srv.output) if l.startswith("reused: ")]
     assert got == ["reused: no", "reused: yes"], srv.describe()
@@ -425,3 +436,31 @@ def test_data_arriving_during_renegotiation_is_kept(pki, our_server, our_client)
         explain(r, srv)
     assert srv.wait(PEER_TIMEOUT) == 0, srv.describe()
     assert "renegotiated" in lines(srv.output), srv.describe()
+
+
+# --- session tickets (RFC 5077) -------------------------------------------------------------
+
+
+def test_client_resumes_by_ticket_vs_openssl_s_server(pki, openssl_server, our_client):
+    """-no_cache: s_server keeps no session IDs, so every resumption is by ticket."""
+    srv, port = openssl_server(pki / "server.pem", pki / "server.key", S_CLIENT_CIPHER, ["-no_cache"])
+    r = our_client(client_args(port, pki, "--send", "ping", "--reconnect", "3"), timeout=40)
+    expect_reconnects(r, 3, "gnip", srv)
+    assert srv.wait_for(r"(?:^CONNECTION CLOSED$[\s\S]*){4}", 5), explain(r, srv)
+    # Four ServerHellos; the ticket (issued once: OpenSSL does not renew it on resumption)
+    # and the Certificate only in the full handshake.
+    out = srv.output
+    assert len(re.findall(r"^>>> TLS 1\.0, Handshake \[length [0-9a-f]+\], ServerHello$", out, re.M)) == 4, \
+        explain(r, srv)
+    assert len(re.findall(r"^>>> TLS 1\.0, Handshake \[length [0-9a-f]+\], NewSessionTicket$", out, re.M)) == 1, \
+        explain(r, srv)
+    assert len(re.findall(r"^>>> TLS 1\.0, Handshake \[length [0-9a-f]+\], Certificate$", out, re.M)) == 1, \
+        explain(r, srv)
+
+
+def test_client_resumes_by_ticket_vs_gnutls_serv(pki, gnutls_server, our_client):
+    """gnutls-serv with tickets on (its default) and no session-ID cache: --nodb."""
+    srv, port = gnutls_server(pki / "server.pem", pki / "server.key", AES128.gnutls_priority, ["--nodb"])
+    r = our_client(client_args(port, pki, "--send", "ping", "--reconnect", "2"), timeout=40)
+    expect_reconnects(r, 2, "ping", srv)
+    assert srv.wait_for(r"(?:^\*\*\* This is a resumed session$[\s\S]*){2}", 5), explain(r, srv)

@@ -13,6 +13,8 @@ use zeroize::Zeroizing;
 
 use crate::msgs::enums::ProtocolVersion;
 
+pub mod tickets;
+
 /// Schannel's defaults.
 pub(crate) const DEFAULT_CAPACITY: usize = 10_000;
 pub(crate) const DEFAULT_LIFETIME_SECS: i64 = 10 * 3600;
@@ -32,6 +34,8 @@ pub struct Session {
     pub extended_master_secret: bool,
     /// Seconds this entry may be used for (the credential's lifespan).
     pub lifetime: i64,
+    /// Client: the server's session ticket for this session (RFC 5077), if it sent one.
+    pub ticket: Option<Vec<u8>>,
 }
 
 /// Where an entry is found: clients by server name, servers by session id; both per credential.
@@ -162,6 +166,7 @@ mod tests {
             created,
             extended_master_secret: true,
             lifetime,
+            ticket: None,
         }
     }
 

@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use crate::cache::tickets::{TicketKeys, DEFAULT_ROTATION_SECS};
 use crate::cache::{SessionCache, DEFAULT_LIFETIME_SECS};
 use crate::crypto::sign::SigningKey;
 use crate::msgs::enums::ProtocolVersion;
@@ -59,6 +60,10 @@ pub struct Config {
     pub extended_master_secret: bool,
     /// Client: this is a fallback retry with a lower version; send TLS_FALLBACK_SCSV (RFC 7507).
     pub fallback_scsv: bool,
+    /// Server: the keys that seal session tickets (RFC 5077); None disables tickets.
+    pub tickets: Option<Arc<TicketKeys>>,
+    /// Client: ask for and use session tickets.
+    pub offer_tickets: bool,
 }
 
 /// Renegotiation policy (RFC 5746).
@@ -96,6 +101,8 @@ impl Config {
             offer_secure_renegotiation: true,
             extended_master_secret: true,
             fallback_scsv: false,
+            tickets: Some(Arc::new(TicketKeys::new(system_clock(), DEFAULT_ROTATION_SECS))),
+            offer_tickets: true,
         }
     }
 

@@ -11,7 +11,9 @@ use crate::engine::error::Error;
 use crate::msgs::codec::{put_prefixed, Prefix};
 use crate::msgs::enums::HandshakeType;
 use crate::msgs::enums::ProtocolVersion;
-use crate::msgs::handshake::{ext, read_certificate_list, CertificateRequest, ClientHello, Extension, ServerHello};
+use crate::msgs::handshake::{
+    ext, read_certificate_list, read_new_session_ticket, CertificateRequest, ClientHello, Extension, ServerHello,
+};
 use crate::record::layer::RecordLayer;
 use crate::suites::{self, KeyExchange, TLS_EMPTY_RENEGOTIATION_INFO_SCSV, TLS_FALLBACK_SCSV};
 use crate::x509;
@@ -28,6 +30,8 @@ pub enum ClientState {
     ExpectServerHelloDone {
         cert_requested: bool,
     },
+    /// Tickets agreed: NewSessionTicket comes before the server's ChangeCipherSpec.
+    ExpectNewSessionTicket,
     ExpectCcs,
     ExpectFinished,
     Established,
@@ -79,8 +83,21 @@ pub fn start(hs: &mut HandshakeData, cfg: &Config, rl: &mut RecordLayer) -> Resu
         None => {}
     }
     let mut session_id = Vec::new();
+    if cfg.offer_tickets && hs.previous_verify_data.is_some() {
+        // A renegotiation never resumes, but may bring a fresh ticket.
+        extensions.push(Extension::empty(ext::SESSION_TICKET));
+    }
     if hs.previous_verify_data.is_none() {
-        if let Some(s) = lookup_session(hs, cfg) {
+        let offered = lookup_session(hs, cfg);
+        if cfg.offer_tickets {
+            let ticket = offered.as_ref().and_then(|s| s.ticket.as_deref()).unwrap_or_default();
+            extensions.push(Extension { typ: ext::SESSION_TICKET, body: ticket.to_vec() });
+        }
+        if let Some(mut s) = offered {
+            if s.ticket.is_some() && cfg.offer_tickets {
+                // RFC 5077 §3.4: a fresh id that the server echoes when it accepts the ticket.
+                s.id = random::array::<32>().to_vec();
+            }
             session_id = s.id.clone();
             hs.offered = Some(s);
         }
@@ -90,6 +107,33 @@ pub fn start(hs: &mut HandshakeData, cfg: &Config, rl: &mut RecordLayer) -> Resu
     hello.encode(&mut body);
     hs.send(rl, HandshakeType::ClientHello, &body)?;
     Ok(ClientState::ExpectServerHello)
+}
+
+/// After our flight (or a resumed ServerHello): a NewSessionTicket first if tickets were agreed.
+fn before_ccs(hs: &HandshakeData) -> ClientState {
+    if hs.ticket_agreed {
+        ClientState::ExpectNewSessionTicket
+    } else {
+        ClientState::ExpectCcs
+    }
+}
+
+/// Caches the session for this target: after a full handshake with a session id or a ticket,
+/// and after a resumption that brought a new ticket.
+fn remember_session(hs: &HandshakeData, cfg: &Config) {
+    let (Some(cache), Some(key)) = (&cfg.cache, cache_key(hs, cfg)) else {
+        return;
+    };
+    if hs.resumed && hs.new_ticket.is_none() {
+        return;
+    }
+    if hs.session_id.is_empty() && hs.new_ticket.is_none() {
+        return;
+    }
+    if let Some(mut s) = hs.to_session((cfg.clock)(), cfg.session_lifetime) {
+        s.ticket = hs.new_ticket.clone();
+        cache.insert(key, s);
+    }
 }
 
 fn cache_key(hs: &HandshakeData, cfg: &Config) -> Option<Key> {
@@ -152,6 +196,13 @@ pub fn handle(
             }
             hs.transcript.extend_from_slice(raw);
             send_client_flight(hs, rl, cert_requested)?;
+            Ok(before_ccs(hs))
+        }
+        (S::ExpectNewSessionTicket, T::NewSessionTicket) => {
+            let ticket = read_new_session_ticket(body)?;
+            // An empty ticket means the server will not issue one after all (RFC 5077 §3.3).
+            hs.new_ticket = (!ticket.is_empty()).then(|| ticket.to_vec());
+            hs.transcript.extend_from_slice(raw);
             Ok(S::ExpectCcs)
         }
         (S::ExpectFinished, T::Finished) => {
@@ -160,13 +211,8 @@ pub fn handle(
                 // Abbreviated handshake: the server finished first (RFC 2246 §7.3).
                 let write = hs.pending_write.take().ok_or(Error::Internal("no pending write state"))?;
                 hs.send_ccs_and_finished(rl, Side::Client, write)?;
-            } else if let (Some(cache), Some(key)) = (&cfg.cache, cache_key(hs, cfg)) {
-                if !hs.session_id.is_empty() {
-                    if let Some(s) = hs.to_session((cfg.clock)(), cfg.session_lifetime) {
-                        cache.insert(key, s);
-                    }
-                }
             }
+            remember_session(hs, cfg);
             Ok(S::Established)
         }
         // RFC 2246 §7.4.1.1: HelloRequest may arrive at any time and is ignored mid-handshake.
@@ -210,6 +256,9 @@ fn server_hello(hs: &mut HandshakeData, cfg: &Config, rl: &mut RecordLayer, body
             ext::RENEGOTIATION_INFO => reneg_info = Some(Extension::parse_renegotiation_info(&e.body)?),
             ext::SERVER_NAME if e.body.is_empty() => {}
             ext::EXTENDED_MASTER_SECRET if e.body.is_empty() && cfg.extended_master_secret => ems = true,
+            ext::SESSION_TICKET if e.body.is_empty() && cfg.offer_tickets => {
+                hs.ticket_agreed = true;
+            }
             ext::EC_POINT_FORMATS if Extension::parse_point_formats(&e.body)? => {}
             ext::EC_POINT_FORMATS => return Err(Error::IllegalParameter("server does not support uncompressed points")),
             ext::ALPN if !hs.alpn_offer.is_empty() => {
@@ -263,7 +312,7 @@ fn server_hello(hs: &mut HandshakeData, cfg: &Config, rl: &mut RecordLayer, body
         let (write, read) = hs.derive_states(Side::Client)?;
         rl.pending_read = Some(read);
         hs.pending_write = Some(write);
-        return Ok(ClientState::ExpectCcs);
+        return Ok(before_ccs(hs));
     }
     hs.session_id = sh.session_id;
     Ok(ClientState::ExpectCertificate)

@@ -74,6 +74,11 @@ pub struct HandshakeData {
     pub peer_groups: Vec<u16>,
     /// Server: the certificate and key this handshake uses.
     pub identity: Option<crate::engine::config::ServerIdentity>,
+    /// Both sides agreed on session tickets: the server sends NewSessionTicket before its
+    /// ChangeCipherSpec (RFC 5077 §3.1).
+    pub ticket_agreed: bool,
+    /// Client: the ticket the server issued in this handshake.
+    pub new_ticket: Option<Vec<u8>>,
 }
 
 impl Default for HandshakeData {
@@ -104,6 +109,8 @@ impl Default for HandshakeData {
             peer_sig_schemes: Vec::new(),
             peer_groups: Vec::new(),
             identity: None,
+            ticket_agreed: false,
+            new_ticket: None,
         }
     }
 }
@@ -132,6 +139,7 @@ impl HandshakeData {
             created: now,
             extended_master_secret: self.ems,
             lifetime,
+            ticket: None,
         })
     }
 

@@ -5,7 +5,7 @@ use zeroize::Zeroizing;
 use super::client::DOWNGRADE_SENTINEL;
 use super::key_exchange;
 use super::{new_random, HandshakeData, Side};
-use crate::cache::Key;
+use crate::cache::{Key, Session};
 use crate::crypto::kx::NamedGroup;
 use crate::crypto::random;
 use crate::crypto::rsa::PREMASTER_LEN;
@@ -13,7 +13,9 @@ use crate::crypto::sign::{SignatureScheme, SigningKey};
 use crate::engine::config::{Config, ServerIdentity};
 use crate::engine::error::Error;
 use crate::msgs::enums::{HandshakeType, ProtocolVersion};
-use crate::msgs::handshake::{encode_certificate_list, ext, read_rsa_client_key_exchange, ClientHello, Extension, ServerHello};
+use crate::msgs::handshake::{
+    encode_certificate_list, encode_new_session_ticket, ext, read_rsa_client_key_exchange, ClientHello, Extension, ServerHello,
+};
 use crate::record::layer::RecordLayer;
 use crate::suites::{CipherSuite, KeyExchange, TLS_EMPTY_RENEGOTIATION_INFO_SCSV, TLS_FALLBACK_SCSV};
 use crate::x509;
@@ -53,6 +55,7 @@ pub fn handle(
         (S::ExpectFinished, T::Finished) => {
             hs.check_peer_finished(Side::Client, body, raw)?;
             if !hs.resumed {
+                send_ticket(hs, cfg, rl, None)?;
                 let (write, _) = hs.derive_states(Side::Server)?;
                 hs.send_ccs_and_finished(rl, Side::Server, write)?;
                 if let Some(cache) = &cfg.cache {
@@ -121,6 +124,12 @@ fn client_hello(hs: &mut HandshakeData, cfg: &Config, rl: &mut RecordLayer, body
     if let Some(p) = &hs.alpn {
         extensions.push(Extension::alpn(core::slice::from_ref(p)));
     }
+    // RFC 5077 §3.2: an empty session_ticket promises a NewSessionTicket. Renegotiations get
+    // one too: GnuTLS expects it again once tickets were agreed on the connection.
+    hs.ticket_agreed = cfg.tickets.is_some() && ch.extension(ext::SESSION_TICKET).is_some();
+    if hs.ticket_agreed {
+        extensions.push(Extension::empty(ext::SESSION_TICKET));
+    }
 
     if let Some(session) = resumable(hs, cfg, &ch, version) {
         hs.session_id = session.id.clone();
@@ -129,6 +138,7 @@ fn client_hello(hs: &mut HandshakeData, cfg: &Config, rl: &mut RecordLayer, body
         hs.peer_certs = session.peer_certs.clone();
         hs.resumed = true;
         send_server_hello(hs, rl, version, extensions)?;
+        send_ticket(hs, cfg, rl, Some(&session))?;
         // Abbreviated handshake: our ChangeCipherSpec and Finished come first (RFC 2246 §7.3).
         let (write, read) = hs.derive_states(Side::Server)?;
         rl.pending_read = Some(read);
@@ -268,17 +278,40 @@ fn check_renegotiation_info(hs: &mut HandshakeData, ch: &ClientHello) -> Result<
     Ok(())
 }
 
-/// A cached session the client asked for that this server may resume (never on a renegotiation).
-fn resumable(
-    hs: &HandshakeData,
-    cfg: &Config,
-    ch: &ClientHello,
-    version: crate::msgs::enums::ProtocolVersion,
-) -> Option<crate::cache::Session> {
+/// Sends NewSessionTicket when tickets were agreed: the session of this handshake, or for a
+/// resumption the resumed one (which keeps its original creation time, so renewing a ticket
+/// never extends a session's life).
+fn send_ticket(hs: &mut HandshakeData, cfg: &Config, rl: &mut RecordLayer, resumed: Option<&Session>) -> Result<(), Error> {
+    let Some(keys) = cfg.tickets.as_ref().filter(|_| hs.ticket_agreed) else {
+        return Ok(());
+    };
+    let now = (cfg.clock)();
+    let session = match resumed {
+        Some(s) => s.clone(),
+        None => hs.to_session(now, cfg.session_lifetime).ok_or(Error::Internal("no session to ticket"))?,
+    };
+    let ticket = keys.seal(&session, now);
+    let hint = (session.created + session.lifetime - now).clamp(0, i64::from(u32::MAX)) as u32;
+    let mut body = Vec::new();
+    encode_new_session_ticket(hint, &ticket, &mut body);
+    hs.send(rl, HandshakeType::NewSessionTicket, &body)
+}
+
+/// A session the client asked to resume, by ticket (RFC 5077) or by session id, that this
+/// server may resume (never on a renegotiation).
+fn resumable(hs: &HandshakeData, cfg: &Config, ch: &ClientHello, version: ProtocolVersion) -> Option<Session> {
     if hs.previous_verify_data.is_some() || ch.session_id.is_empty() {
         return None;
     }
-    let s = cfg.cache.as_ref()?.get(&Key::Server { cred_id: cfg.cred_id, session_id: ch.session_id.clone() }, (cfg.clock)())?;
+    let now = (cfg.clock)();
+    let from_ticket = || {
+        let ticket = ch.extension(ext::SESSION_TICKET).filter(|e| !e.body.is_empty())?;
+        let s = cfg.tickets.as_ref()?.open(&ticket.body, now)?;
+        // A ticket carries its own age: refuse it once the session's lifetime is over.
+        (s.created <= now && now - s.created < s.lifetime).then_some(Session { id: ch.session_id.clone(), ..s })
+    };
+    let s =
+        from_ticket().or_else(|| cfg.cache.as_ref()?.get(&Key::Server { cred_id: cfg.cred_id, session_id: ch.session_id.clone() }, now))?;
     // RFC 7627 §5.3: resume only when the client asks for the extension exactly as before.
     let ok = s.version == version
         && s.extended_master_secret == hs.ems

@@ -14,6 +14,7 @@ pub mod ext {
     pub const SIGNATURE_ALGORITHMS: u16 = 13;
     pub const ALPN: u16 = 16;
     pub const EXTENDED_MASTER_SECRET: u16 = 23;
+    pub const SESSION_TICKET: u16 = 35;
     pub const RENEGOTIATION_INFO: u16 = 0xff01;
 }
 
@@ -281,6 +282,21 @@ impl CertificateRequest {
         }
         Ok(CertificateRequest { certificate_types, authorities })
     }
+}
+
+/// NewSessionTicket (RFC 5077 §3.3): lifetime hint in seconds and the opaque ticket.
+pub fn encode_new_session_ticket(lifetime_hint: u32, ticket: &[u8], out: &mut Vec<u8>) {
+    out.extend_from_slice(&lifetime_hint.to_be_bytes());
+    put_prefixed(out, Prefix::U16, |o| o.extend_from_slice(ticket));
+}
+
+/// The ticket of a NewSessionTicket body (the lifetime hint is advisory and ignored).
+pub fn read_new_session_ticket(body: &[u8]) -> Result<&[u8], InvalidMessage> {
+    let mut r = Reader::new(body);
+    r.take(4)?;
+    let ticket = r.vec_u16()?;
+    r.expect_empty()?;
+    Ok(ticket)
 }
 
 /// RSA ClientKeyExchange: TLS carries the encrypted premaster behind a u16 length (RFC 2246 §7.4.7.1).
