@@ -1384,8 +1384,8 @@ BOOL CertCloseStore(HCERTSTORE hCertStore,
  OpenSchannelLoadCertificateFiles: a certificate with its RSA private key, for
  `SCHANNEL_CRED.paCred` of a server (or a client certificate).
 
- `cert_file`: PEM (leaf first, intermediates may follow) or DER. `key_file`: RSA key in
- PEM or DER, PKCS#1 or PKCS#8. `chain_file` (may be NULL): more intermediates.
+ `cert_file`: PEM (leaf first, intermediates may follow) or DER. `key_file`: RSA or ECDSA
+ (P-256/P-384) key in PEM or DER: PKCS#1, SEC1 or unencrypted PKCS#8. `chain_file` (may be NULL): more intermediates.
  Returns NULL on any failure. The caller frees the result with `CertFreeCertificateContext`.
  */
 PCCERT_CONTEXT OpenSchannelLoadCertificateFiles(const char *cert_file,

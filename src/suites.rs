@@ -191,6 +191,9 @@ pub static SUITES: &[CipherSuite] = &[
 /// The signalling suite value of RFC 5746 §3.3; never negotiated.
 pub const TLS_EMPTY_RENEGOTIATION_INFO_SCSV: u16 = 0x00FF;
 
+/// The signalling suite value of RFC 7507: this ClientHello is a fallback retry.
+pub const TLS_FALLBACK_SCSV: u16 = 0x5600;
+
 /// Looks a suite up by IANA value.
 pub fn by_id(id: u16) -> Option<&'static CipherSuite> {
     SUITES.iter().find(|s| s.id == id)

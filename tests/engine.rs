@@ -2,10 +2,11 @@
 
 use std::sync::Arc;
 
-use openschannel::crypto::rsa::RsaPrivateKey;
+use openschannel::crypto::sign::SigningKey;
 use openschannel::engine::config::{Config, ServerIdentity};
 use openschannel::engine::error::Error;
 use openschannel::engine::{Connection, Opened, Step};
+use openschannel::msgs::enums::ProtocolVersion;
 use openschannel::suites::{self, CipherSuite};
 use openschannel::x509::{self, CertError, TrustStore};
 
@@ -15,17 +16,33 @@ fn read(name: &str) -> Vec<u8> {
     std::fs::read(format!("{DATA}/{name}")).unwrap()
 }
 
+fn aes128_sha() -> &'static CipherSuite {
+    suites::by_id(0x002F).unwrap()
+}
+
+fn aes256_sha() -> &'static CipherSuite {
+    suites::by_id(0x0035).unwrap()
+}
+
+/// Client and server configurations with only `suite`, both at the suite's lowest version
+/// (TLS 1.0 for the suites of that era, TLS 1.2 for AEAD and SHA-2 suites).
 fn configs(suite: &'static CipherSuite) -> (Arc<Config>, Arc<Config>) {
     let mut trust = TrustStore::empty();
     trust.add_pem_or_der(&read("ca.pem")).unwrap();
     let trust = Arc::new(trust);
     let mut client = Config::new(trust.clone());
     client.suites = vec![suite];
+    client.versions = vec![suite.min_version];
     let mut server = Config::new(trust);
     server.suites = vec![suite];
-    let chain = x509::pem::certs_from_pem_or_der(&read("server.pem")).unwrap();
-    let key = x509::pem::rsa_private_key_pkcs1_der(&read("server.key")).unwrap();
-    server.identity = Some(ServerIdentity { chain, key: Arc::new(RsaPrivateKey::from_pkcs1_der(&key).unwrap()) });
+    server.versions = vec![suite.min_version];
+    server.identities = ["server", "server-ecdsa"]
+        .iter()
+        .map(|name| ServerIdentity {
+            chain: x509::pem::certs_from_pem_or_der(&read(&format!("{name}.pem"))).unwrap(),
+            key: Arc::new(SigningKey::from_pem_or_der(&read(&format!("{name}.key"))).unwrap()),
+        })
+        .collect();
     (Arc::new(client), Arc::new(server))
 }
 
@@ -116,7 +133,7 @@ fn every_suite_handshakes_and_transfers_both_ways() {
 
 #[test]
 fn close_notify_is_reported_once() {
-    let (mut c, mut s) = handshake(&suites::SUITES[0], usize::MAX);
+    let (mut c, mut s) = handshake(aes128_sha(), usize::MAX);
     let mut rec = c.close_notify();
     assert!(matches!(s.open(&mut rec).unwrap(), Opened::Closed { .. }));
     assert_eq!(c.seal(b"x"), Err(Error::ContextExpired));
@@ -124,7 +141,7 @@ fn close_notify_is_reported_once() {
 
 #[test]
 fn tampered_record_is_bad_record_mac_with_alert() {
-    let (mut c, mut s) = handshake(&suites::SUITES[0], usize::MAX);
+    let (mut c, mut s) = handshake(aes128_sha(), usize::MAX);
     let mut rec = c.seal(b"h").unwrap();
     let last = rec.len() - 1;
     rec[last] ^= 1;
@@ -160,7 +177,7 @@ fn handshake_splitting(suite: &'static CipherSuite, split: bool) -> (Connection,
 
 #[test]
 fn cbc_writes_are_split_one_and_n_minus_one() {
-    for suite in suites::SUITES.iter().filter(|s| s.bulk.block_len() > 0) {
+    for suite in suites::SUITES.iter().filter(|s| s.bulk.block_len() > 0 && s.min_version == ProtocolVersion::TLS1_0) {
         let (mut c, mut s) = handshake_splitting(suite, true);
         let (mac, bl) = (suite.mac.output_len(), suite.bulk.block_len());
         let padded = |n: usize| (n + mac + 1).div_ceil(bl) * bl;
@@ -179,7 +196,7 @@ fn cbc_writes_are_split_one_and_n_minus_one() {
 
 #[test]
 fn no_split_for_stream_ciphers_or_when_switched_off() {
-    for suite in suites::SUITES {
+    for suite in suites::SUITES.iter().filter(|s| s.min_version == ProtocolVersion::TLS1_0) {
         let split = suite.bulk.block_len() > 0;
         let (mut c, mut s) = handshake_splitting(suite, false);
         assert!(!c.splits_records());
@@ -193,7 +210,7 @@ fn no_split_for_stream_ciphers_or_when_switched_off() {
 
 #[test]
 fn untrusted_and_misnamed_servers_are_rejected_with_alerts() {
-    let suite = &suites::SUITES[0];
+    let suite = aes128_sha();
     let (_, sc) = configs(suite);
     // Client trusting nothing.
     let mut cfg = Config::new(Arc::new(TrustStore::empty()));
@@ -215,12 +232,12 @@ fn untrusted_and_misnamed_servers_are_rejected_with_alerts() {
 
 #[test]
 fn server_rejects_garbage_and_wrong_suites() {
-    let (_, sc) = configs(&suites::SUITES[0]);
+    let (_, sc) = configs(aes128_sha());
     let mut server = Connection::new_server(sc.clone());
     assert_eq!(server.process_handshake(b"GET / HTTP/1.1\r\n\r\n"), Err(Error::NotTls));
     assert!(server.take_output().is_empty(), "no alert to a non-TLS peer");
     // A client offering only a suite the server does not have.
-    let (cc, _) = configs(&suites::SUITES[1]);
+    let (cc, _) = configs(aes256_sha());
     let mut client = Connection::new_client(cc, None);
     client.start().unwrap();
     let mut server = Connection::new_server(sc);
@@ -230,7 +247,7 @@ fn server_rejects_garbage_and_wrong_suites() {
 
 /// Runs a handshake up to the client's second flight and returns it with both ends.
 fn up_to_client_flight() -> (Connection, Connection, Vec<u8>) {
-    let (cc, sc) = configs(&suites::SUITES[0]);
+    let (cc, sc) = configs(aes128_sha());
     let mut client = Connection::new_client(cc, Some("localhost".into()));
     let mut server = Connection::new_server(sc);
     client.start().unwrap();
@@ -255,27 +272,27 @@ fn corrupted_premaster_fails_like_any_wrong_key() {
 
 #[test]
 fn handshake_records_out_of_order_are_unexpected_message() {
-    let (cc, sc) = configs(&suites::SUITES[0]);
+    let (cc, sc) = configs(aes128_sha());
     let mut server = Connection::new_server(sc);
     // A ChangeCipherSpec before any hello.
     assert!(matches!(server.process_handshake(&[20, 3, 1, 0, 1, 1]), Err(Error::UnexpectedMessage(_))));
     assert_eq!(server.take_output(), [21, 3, 1, 0, 2, 2, 10]);
     // Application data before the handshake.
-    let mut server = Connection::new_server(configs(&suites::SUITES[0]).1);
+    let mut server = Connection::new_server(configs(aes128_sha()).1);
     assert!(matches!(server.process_handshake(&[23, 3, 1, 0, 1, 0x41]), Err(Error::UnexpectedMessage(_))));
     // A ServerHello sent to a client that is waiting for ServerHello is fine; a second
     // ClientHello to a server that already answered one is not.
     let mut client = Connection::new_client(cc, None);
     client.start().unwrap();
     let hello = client.take_output();
-    let mut server = Connection::new_server(configs(&suites::SUITES[0]).1);
+    let mut server = Connection::new_server(configs(aes128_sha()).1);
     feed(&mut server, &hello, usize::MAX).unwrap();
     assert!(matches!(server.process_handshake(&hello), Err(Error::UnexpectedMessage(_))));
 }
 
 #[test]
 fn oversized_records_are_record_overflow() {
-    let (_, sc) = configs(&suites::SUITES[0]);
+    let (_, sc) = configs(aes128_sha());
     let mut server = Connection::new_server(sc);
     // Length field 2^14 + 2049: longer than any TLS 1.0 ciphertext.
     assert_eq!(server.process_handshake(&[22, 3, 1, 0x48, 0x01]), Err(Error::RecordOverflow));
@@ -283,13 +300,13 @@ fn oversized_records_are_record_overflow() {
     // A plaintext handshake record over 2^14 bytes.
     let mut big = vec![22, 3, 1, 0x40, 0x01];
     big.extend(vec![0u8; 0x4001]);
-    let mut server = Connection::new_server(configs(&suites::SUITES[0]).1);
+    let mut server = Connection::new_server(configs(aes128_sha()).1);
     assert_eq!(server.process_handshake(&big), Err(Error::RecordOverflow));
 }
 
 #[test]
 fn truncated_client_hello_is_decode_error() {
-    let (_, sc) = configs(&suites::SUITES[0]);
+    let (_, sc) = configs(aes128_sha());
     let mut server = Connection::new_server(sc);
     // A ClientHello handshake header claiming 5 bytes of body that do not parse as a hello.
     let rec = [22, 3, 1, 0, 9, 1, 0, 0, 5, 3, 1, 0, 0, 0];
@@ -321,31 +338,39 @@ fn handshake_versions(
 }
 
 #[test]
-fn tls11_every_suite_with_explicit_ivs_and_no_split() {
+fn tls11_and_tls12_every_suite_with_explicit_ivs_and_no_split() {
     use openschannel::msgs::enums::ProtocolVersion as V;
-    for suite in suites::SUITES {
-        let (mut c, mut s) = handshake_versions(suite, &[V::TLS1_1, V::TLS1_0], &[V::TLS1_1, V::TLS1_0]).unwrap();
-        assert_eq!(c.info().unwrap().version, V::TLS1_1);
-        assert!(!c.splits_records(), "no 1/n-1 split at TLS 1.1");
-        let (data, sizes) = transfer_records(&mut c, &mut s, b"hello over TLS 1.1");
-        assert_eq!(data, b"hello over TLS 1.1");
-        assert_eq!(sizes.len(), 1, "{}", suite.name);
-        let bl = suite.bulk.block_len();
-        if bl > 0 {
-            // header + explicit IV + padded(data + MAC + 1)
-            assert_eq!(sizes[0], 5 + bl + (18 + suite.mac.output_len() + 1).div_ceil(bl) * bl, "{}", suite.name);
+    for version in [V::TLS1_1, V::TLS1_2] {
+        for suite in suites::SUITES.iter().filter(|s| s.min_version <= version) {
+            let (mut c, mut s) = handshake_versions(suite, &[version, V::TLS1_0], &[version, V::TLS1_0]).unwrap();
+            assert_eq!(c.info().unwrap().version, version);
+            assert!(!c.splits_records(), "no 1/n-1 split after TLS 1.0");
+            let (data, sizes) = transfer_records(&mut c, &mut s, b"hello over TLS 1.x");
+            assert_eq!(data, b"hello over TLS 1.x");
+            assert_eq!(sizes.len(), 1, "{}", suite.name);
+            let bl = suite.bulk.block_len();
+            let expect = if suite.bulk.is_aead() {
+                // header + explicit nonce + data + tag
+                5 + suite.bulk.explicit_nonce_len() + 18 + 16
+            } else if bl > 0 {
+                // header + explicit IV + padded(data + MAC + 1)
+                5 + bl + (18 + suite.mac.output_len() + 1).div_ceil(bl) * bl
+            } else {
+                5 + 18 + suite.mac.output_len()
+            };
+            assert_eq!(sizes[0], expect, "{} at {version:?}", suite.name);
+            assert_eq!(transfer(&mut s, &mut c, &[9u8; 16384]), vec![9u8; 16384]);
         }
-        assert_eq!(transfer(&mut s, &mut c, &[9u8; 16384]), vec![9u8; 16384]);
     }
 }
 
 #[test]
 fn version_negotiation_picks_the_highest_common_version() {
     use openschannel::msgs::enums::ProtocolVersion as V;
-    let (c, _) = handshake_versions(&suites::SUITES[0], &[V::TLS1_1, V::TLS1_0], &[V::TLS1_0]).unwrap();
+    let (c, _) = handshake_versions(aes128_sha(), &[V::TLS1_1, V::TLS1_0], &[V::TLS1_0]).unwrap();
     assert_eq!(c.info().unwrap().version, V::TLS1_0);
-    let (c, _) = handshake_versions(&suites::SUITES[0], &[V::TLS1_0], &[V::TLS1_1, V::TLS1_0]).unwrap();
+    let (c, _) = handshake_versions(aes128_sha(), &[V::TLS1_0], &[V::TLS1_1, V::TLS1_0]).unwrap();
     assert_eq!(c.info().unwrap().version, V::TLS1_0);
     // A TLS 1.1-only server and a TLS 1.0-only client have nothing in common.
-    assert_eq!(handshake_versions(&suites::SUITES[0], &[V::TLS1_0], &[V::TLS1_1]).err(), Some(Error::ProtocolVersion));
+    assert_eq!(handshake_versions(aes128_sha(), &[V::TLS1_0], &[V::TLS1_1]).err(), Some(Error::ProtocolVersion));
 }

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use openschannel::crypto::rsa::RsaPrivateKey;
+use openschannel::crypto::sign::SigningKey;
 use openschannel::engine::config::{Config, ServerIdentity};
 use openschannel::engine::{Connection, Step};
 use openschannel::suites;
@@ -34,9 +34,13 @@ fn configs() -> (Arc<Config>, Arc<Config>) {
     client.suites = suites::SUITES.iter().collect();
     let mut server = Config::new(trust);
     server.suites = suites::SUITES.iter().collect();
-    let chain = x509::pem::certs_from_pem_or_der(&read("server.pem")).unwrap();
-    let key = x509::pem::rsa_private_key_pkcs1_der(&read("server.key")).unwrap();
-    server.identity = Some(ServerIdentity { chain, key: Arc::new(RsaPrivateKey::from_pkcs1_der(&key).unwrap()) });
+    server.identities = ["server", "server-ecdsa"]
+        .iter()
+        .map(|name| ServerIdentity {
+            chain: x509::pem::certs_from_pem_or_der(&read(&format!("{name}.pem"))).unwrap(),
+            key: Arc::new(SigningKey::from_pem_or_der(&read(&format!("{name}.key"))).unwrap()),
+        })
+        .collect();
     (Arc::new(client), Arc::new(server))
 }
 

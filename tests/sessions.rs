@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use openschannel::cache::SessionCache;
-use openschannel::crypto::rsa::RsaPrivateKey;
+use openschannel::crypto::sign::SigningKey;
 use openschannel::engine::config::{Config, Renegotiation, ServerIdentity};
 use openschannel::engine::{Connection, Opened, Step};
 use openschannel::x509::{self, TrustStore};
@@ -29,9 +29,13 @@ fn ends(tweak: impl Fn(&mut Config, &mut Config)) -> Ends {
     let mut server = Config::new(trust);
     server.cache = Some(Arc::new(SessionCache::new(100)));
     server.cred_id = 2;
-    let chain = x509::pem::certs_from_pem_or_der(&read("server.pem")).unwrap();
-    let key = x509::pem::rsa_private_key_pkcs1_der(&read("server.key")).unwrap();
-    server.identity = Some(ServerIdentity { chain, key: Arc::new(RsaPrivateKey::from_pkcs1_der(&key).unwrap()) });
+    server.identities = ["server", "server-ecdsa"]
+        .iter()
+        .map(|name| ServerIdentity {
+            chain: x509::pem::certs_from_pem_or_der(&read(&format!("{name}.pem"))).unwrap(),
+            key: Arc::new(SigningKey::from_pem_or_der(&read(&format!("{name}.key"))).unwrap()),
+        })
+        .collect();
     tweak(&mut client, &mut server);
     Ends { client: Arc::new(client), server: Arc::new(server) }
 }

@@ -28,6 +28,8 @@ pub struct Session {
     pub peer_certs: Vec<Vec<u8>>,
     /// Unix seconds when the full handshake completed.
     pub created: i64,
+    /// The master secret is an extended one (RFC 7627): resumption requires the extension again.
+    pub extended_master_secret: bool,
     /// Seconds this entry may be used for (the credential's lifespan).
     pub lifetime: i64,
 }
@@ -158,6 +160,7 @@ mod tests {
             suite_id: 0x2f,
             peer_certs: vec![],
             created,
+            extended_master_secret: true,
             lifetime,
         }
     }

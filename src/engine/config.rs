@@ -5,24 +5,24 @@
 use std::sync::Arc;
 
 use crate::cache::{SessionCache, DEFAULT_LIFETIME_SECS};
-use crate::crypto::rsa::RsaPrivateKey;
+use crate::crypto::sign::SigningKey;
 use crate::msgs::enums::ProtocolVersion;
 use crate::suites::{self, CipherSuite};
 use crate::x509::TrustStore;
 
 /// Versions this build implements, highest first.
-pub const IMPLEMENTED_VERSIONS: &[ProtocolVersion] = &[ProtocolVersion::TLS1_1, ProtocolVersion::TLS1_0];
+pub const IMPLEMENTED_VERSIONS: &[ProtocolVersion] = &[ProtocolVersion::TLS1_2, ProtocolVersion::TLS1_1, ProtocolVersion::TLS1_0];
 
-/// Versions enabled when the caller chooses none: TLS 1.0 for now; TLS 1.1 is available on
-/// request. The defaults move up when TLS 1.2 lands.
-pub const DEFAULT_VERSIONS: &[ProtocolVersion] = &[ProtocolVersion::TLS1_0];
+/// Versions enabled when the caller chooses none (`grbitEnabledProtocols = 0`): TLS 1.2 down
+/// to TLS 1.0, as Windows does for both roles.
+pub const DEFAULT_VERSIONS: &[ProtocolVersion] = &[ProtocolVersion::TLS1_2, ProtocolVersion::TLS1_1, ProtocolVersion::TLS1_0];
 
 /// A server's certificate chain and private key.
 #[derive(Clone)]
 pub struct ServerIdentity {
     /// DER certificates, end-entity first.
     pub chain: Vec<Vec<u8>>,
-    pub key: Arc<RsaPrivateKey>,
+    pub key: Arc<SigningKey>,
 }
 
 /// Connection settings derived from a credential.
@@ -38,8 +38,9 @@ pub struct Config {
     pub verify_chain: bool,
     /// Client: check the target name against the certificate (false with SCH_CRED_NO_SERVERNAME_CHECK).
     pub verify_name: bool,
-    /// Server: our chain and key.
-    pub identity: Option<ServerIdentity>,
+    /// Server: our chains and keys. The first is the default; others are chosen by the
+    /// client's server_name (RFC 6066 §3) or by the key type a suite needs.
+    pub identities: Vec<ServerIdentity>,
     /// Seconds since the Unix epoch, for certificate validity (injected so tests can move time).
     pub clock: fn() -> i64,
     /// Split application writes 1/n-1 on TLS 1.0/SSL 3.0 CBC suites (BEAST countermeasure).
@@ -54,6 +55,10 @@ pub struct Config {
     pub renegotiation: Renegotiation,
     /// Client: signal RFC 5746 support. Only tests turn it off, to play a legacy peer.
     pub offer_secure_renegotiation: bool,
+    /// Negotiate the extended master secret (RFC 7627); on unless a test plays a legacy peer.
+    pub extended_master_secret: bool,
+    /// Client: this is a fallback retry with a lower version; send TLS_FALLBACK_SCSV (RFC 7507).
+    pub fallback_scsv: bool,
 }
 
 /// Renegotiation policy (RFC 5746).
@@ -81,7 +86,7 @@ impl Config {
             trust,
             verify_chain: true,
             verify_name: true,
-            identity: None,
+            identities: Vec::new(),
             clock: system_clock,
             record_splitting: true,
             cache: None,
@@ -89,6 +94,8 @@ impl Config {
             session_lifetime: DEFAULT_LIFETIME_SECS,
             renegotiation: Renegotiation::SecureOnly,
             offer_secure_renegotiation: true,
+            extended_master_secret: true,
+            fallback_scsv: false,
         }
     }
 

@@ -1,6 +1,7 @@
-//! Client handshake states for TLS 1.0 with RSA key exchange. Each state accepts exactly the
-//! message it names; anything else is `unexpected_message` (no reactive handling).
+//! Client handshake states for TLS 1.0-1.2 with RSA, ECDHE and DHE key exchange. Each state
+//! accepts exactly the message it names; anything else is `unexpected_message`.
 
+use super::key_exchange;
 use super::{new_random, HandshakeData, Side};
 use crate::cache::{Key, Session};
 use crate::crypto::random;
@@ -9,9 +10,10 @@ use crate::engine::config::Config;
 use crate::engine::error::Error;
 use crate::msgs::codec::{put_prefixed, Prefix};
 use crate::msgs::enums::HandshakeType;
+use crate::msgs::enums::ProtocolVersion;
 use crate::msgs::handshake::{ext, read_certificate_list, CertificateRequest, ClientHello, Extension, ServerHello};
 use crate::record::layer::RecordLayer;
-use crate::suites::{self, TLS_EMPTY_RENEGOTIATION_INFO_SCSV};
+use crate::suites::{self, KeyExchange, TLS_EMPTY_RENEGOTIATION_INFO_SCSV, TLS_FALLBACK_SCSV};
 use crate::x509;
 use zeroize::Zeroizing;
 
@@ -20,6 +22,8 @@ use zeroize::Zeroizing;
 pub enum ClientState {
     ExpectServerHello,
     ExpectCertificate,
+    /// ECDHE/DHE suites: the signed ephemeral parameters.
+    ExpectServerKeyExchange,
     /// ServerHelloDone, or a CertificateRequest before it.
     ExpectServerHelloDone {
         cert_requested: bool,
@@ -37,16 +41,34 @@ pub fn start(hs: &mut HandshakeData, cfg: &Config, rl: &mut RecordLayer) -> Resu
         Some(_) => hs.version.ok_or(Error::Internal("renegotiation without a version"))?,
         None => cfg.max_version().ok_or(Error::ProtocolVersion)?,
     };
-    if cfg.suites.is_empty() {
+    // Suites that need a later version than we offer are not offered (RFC 5246 Appendix E.1).
+    let offered: Vec<_> = cfg.suites.iter().filter(|s| s.min_version <= version).collect();
+    if offered.is_empty() {
         return Err(Error::HandshakeFailure("no cipher suite enabled"));
     }
     hs.client_random = new_random();
     hs.client_version = version;
-    let mut cipher_suites: Vec<u16> = cfg.suites.iter().map(|s| s.id).collect();
+    let mut cipher_suites: Vec<u16> = offered.iter().map(|s| s.id).collect();
+    if cfg.fallback_scsv && hs.previous_verify_data.is_none() {
+        cipher_suites.push(TLS_FALLBACK_SCSV);
+    }
     let mut extensions = Vec::new();
     if let Some(name) = hs.server_name.as_deref().filter(|n| is_dns_name(n)) {
         // RFC 6066 §3: literal IP addresses are not sent as server names.
         extensions.push(Extension::server_name(name));
+    }
+    if offered.iter().any(|s| matches!(s.kx, KeyExchange::EcdheRsa | KeyExchange::EcdheEcdsa)) {
+        extensions.push(Extension::u16_list(ext::SUPPORTED_GROUPS, &key_exchange::group_ids()));
+        extensions.push(Extension::ec_point_formats());
+    }
+    if version >= ProtocolVersion::TLS1_2 {
+        extensions.push(Extension::u16_list(ext::SIGNATURE_ALGORITHMS, &key_exchange::offered_scheme_ids()));
+    }
+    if cfg.extended_master_secret {
+        extensions.push(Extension::empty(ext::EXTENDED_MASTER_SECRET));
+    }
+    if !hs.alpn_offer.is_empty() {
+        extensions.push(Extension::alpn(&hs.alpn_offer));
     }
     match &hs.previous_verify_data {
         Some((client_vd, _)) if hs.secure_renegotiation => extensions.push(Extension::renegotiation_info(client_vd)),
@@ -108,6 +130,15 @@ pub fn handle(
         (S::ExpectCertificate, T::Certificate) => {
             hs.transcript.extend_from_slice(raw);
             certificate(hs, cfg, body)?;
+            if hs.suite()?.kx.is_ephemeral() {
+                Ok(S::ExpectServerKeyExchange)
+            } else {
+                Ok(S::ExpectServerHelloDone { cert_requested: false })
+            }
+        }
+        (S::ExpectServerKeyExchange, T::ServerKeyExchange) => {
+            hs.transcript.extend_from_slice(raw);
+            key_exchange::read_server_key_exchange(hs, hs.suite()?.kx, body)?;
             Ok(S::ExpectServerHelloDone { cert_requested: false })
         }
         (S::ExpectServerHelloDone { cert_requested: false }, T::CertificateRequest) => {
@@ -152,27 +183,46 @@ pub fn handle_ccs(state: ClientState) -> Result<ClientState, Error> {
     }
 }
 
+/// The last 8 bytes of a server random that negotiated TLS 1.1 or below although it supports
+/// TLS 1.2 or later (RFC 8446 §4.1.3).
+pub const DOWNGRADE_SENTINEL: [u8; 8] = *b"DOWNGRD\x00";
+
 fn server_hello(hs: &mut HandshakeData, cfg: &Config, rl: &mut RecordLayer, body: &[u8]) -> Result<ClientState, Error> {
     let sh = ServerHello::read(body)?;
     if !cfg.versions.contains(&sh.version) || sh.version > hs.client_version {
         return Err(Error::ProtocolVersion);
     }
+    // An attacker who strips our TLS 1.2 offer cannot also rewrite the signed/finished random.
+    if hs.client_version >= ProtocolVersion::TLS1_2 && sh.version < ProtocolVersion::TLS1_2 && sh.random[24..] == DOWNGRADE_SENTINEL {
+        return Err(Error::Downgrade);
+    }
     let suite = suites::by_id(sh.cipher_suite)
-        .filter(|s| cfg.suites.iter().any(|c| c.id == s.id))
+        .filter(|s| s.min_version <= sh.version && s.min_version <= hs.client_version && cfg.suites.iter().any(|c| c.id == s.id))
         .ok_or(Error::IllegalParameter("server chose a suite we did not offer"))?;
     if sh.compression_method != 0 {
         return Err(Error::IllegalParameter("server chose compression we did not offer"));
     }
-    // We offered only server_name, the SCSV or renegotiation_info; anything else unsolicited
-    // is illegal (RFC 5246 §7.4.1.4).
+    // Only what we offered may come back (RFC 5246 §7.4.1.4).
     let mut reneg_info = None;
+    let mut ems = false;
     for e in &sh.extensions {
         match e.typ {
             ext::RENEGOTIATION_INFO => reneg_info = Some(Extension::parse_renegotiation_info(&e.body)?),
             ext::SERVER_NAME if e.body.is_empty() => {}
-            _ => return Err(Error::UnexpectedMessage("unsolicited extension in ServerHello")),
+            ext::EXTENDED_MASTER_SECRET if e.body.is_empty() && cfg.extended_master_secret => ems = true,
+            ext::EC_POINT_FORMATS if Extension::parse_point_formats(&e.body)? => {}
+            ext::EC_POINT_FORMATS => return Err(Error::IllegalParameter("server does not support uncompressed points")),
+            ext::ALPN if !hs.alpn_offer.is_empty() => {
+                // RFC 7301 §3.1: exactly one protocol, one we offered.
+                match Extension::parse_alpn(&e.body)?.as_slice() {
+                    [p] if hs.alpn_offer.contains(p) => hs.alpn = Some(p.clone()),
+                    _ => return Err(Error::IllegalParameter("server selected an application protocol we did not offer")),
+                }
+            }
+            _ => return Err(Error::UnsupportedExtension),
         }
     }
+    hs.ems = ems;
     match (&hs.previous_verify_data, reneg_info) {
         (None, Some([])) => hs.secure_renegotiation = true,
         (None, Some(_)) => return Err(Error::HandshakeFailure("non-empty renegotiation_info on initial handshake")),
@@ -202,6 +252,10 @@ fn server_hello(hs: &mut HandshakeData, cfg: &Config, rl: &mut RecordLayer, body
         if s.version != sh.version || s.suite_id != suite.id {
             return Err(Error::IllegalParameter("resumed session with different parameters"));
         }
+        // RFC 7627 §5.3: the extension must be negotiated again exactly when it was before.
+        if s.extended_master_secret != ems {
+            return Err(Error::HandshakeFailure("resumption changed the extended master secret"));
+        }
         hs.session_id = sh.session_id;
         hs.master_secret = s.master_secret.clone();
         hs.peer_certs = s.peer_certs.clone();
@@ -228,8 +282,12 @@ fn certificate(hs: &mut HandshakeData, cfg: &Config, body: &[u8]) -> Result<(), 
             }
         }
     }
-    // The key must be usable for RSA key exchange whether or not the chain was checked.
-    x509::rsa_public_key_pkcs1(&chain[0]).map_err(Error::Certificate)?;
+    // The key must fit the suite whether or not the chain was checked: RSA for RSA, ECDHE_RSA
+    // and DHE_RSA, EC for ECDHE_ECDSA.
+    let is_rsa = x509::rsa_public_key_pkcs1(&chain[0]).is_ok();
+    if is_rsa == hs.suite()?.kx.needs_ecdsa_key() {
+        return Err(Error::Certificate(x509::CertError::UnsupportedKey));
+    }
     hs.peer_certs = chain;
     Ok(())
 }
@@ -239,16 +297,21 @@ fn send_client_flight(hs: &mut HandshakeData, rl: &mut RecordLayer, cert_request
         // No client certificate configured yet: an empty list (RFC 2246 §7.4.6).
         hs.send(rl, HandshakeType::Certificate, &[0, 0, 0])?;
     }
-    let mut premaster = Zeroizing::new([0u8; PREMASTER_LEN]);
-    random::fill(&mut premaster[..]);
-    premaster[..2].copy_from_slice(&hs.client_version.bytes());
-    let leaf = hs.peer_certs.first().ok_or(Error::Internal("no server certificate"))?;
-    let pubkey = x509::rsa_public_key_pkcs1(leaf).map_err(Error::Certificate)?;
-    let encrypted = public_encrypt_pkcs1(&pubkey, &premaster[..]).ok_or(Error::Certificate(x509::CertError::UnsupportedKey))?;
-    let mut body = Vec::new();
-    put_prefixed(&mut body, Prefix::U16, |o| o.extend_from_slice(&encrypted));
+    let (body, premaster) = if hs.suite()?.kx.is_ephemeral() {
+        key_exchange::client_key_exchange(hs)?
+    } else {
+        let mut premaster = Zeroizing::new(vec![0u8; PREMASTER_LEN]);
+        random::fill(&mut premaster[..]);
+        premaster[..2].copy_from_slice(&hs.client_version.bytes());
+        let leaf = hs.peer_certs.first().ok_or(Error::Internal("no server certificate"))?;
+        let pubkey = x509::rsa_public_key_pkcs1(leaf).map_err(Error::Certificate)?;
+        let encrypted = public_encrypt_pkcs1(&pubkey, &premaster[..]).ok_or(Error::Certificate(x509::CertError::UnsupportedKey))?;
+        let mut body = Vec::new();
+        put_prefixed(&mut body, Prefix::U16, |o| o.extend_from_slice(&encrypted));
+        (body, premaster)
+    };
     hs.send(rl, HandshakeType::ClientKeyExchange, &body)?;
-    hs.set_master_secret(&premaster[..]);
+    hs.set_master_secret(&premaster[..])?;
     let (write, read) = hs.derive_states(Side::Client)?;
     rl.pending_read = Some(read);
     hs.send_ccs_and_finished(rl, Side::Client, write)

@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 pub mod client;
+pub mod key_exchange;
 pub mod server;
 
 use zeroize::Zeroizing;
@@ -11,7 +12,7 @@ use crate::cache::Session;
 
 use crate::crypto::cipher::Direction;
 use crate::crypto::hash::md5_sha1;
-use crate::crypto::prf::tls10_prf;
+use crate::crypto::prf::prf;
 use crate::engine::error::Error;
 use crate::msgs::enums::{ContentType, HandshakeType, ProtocolVersion};
 use crate::msgs::handshake::frame;
@@ -63,6 +64,16 @@ pub struct HandshakeData {
     pub alpn: Option<Vec<u8>>,
     /// Extended master secret (RFC 7627) in use for this handshake.
     pub ems: bool,
+    /// Our ephemeral key-exchange share, between ServerKeyExchange and ClientKeyExchange.
+    pub ephemeral: Option<key_exchange::Ephemeral>,
+    /// Client: the server's ephemeral public value from ServerKeyExchange.
+    pub peer_kx_public: Vec<u8>,
+    /// Server: the client's signature_algorithms (RFC 5246 §7.4.1.4.1), empty if absent.
+    pub peer_sig_schemes: Vec<u16>,
+    /// Server: the client's supported_groups (RFC 8422 §5.1.1), empty if absent.
+    pub peer_groups: Vec<u16>,
+    /// Server: the certificate and key this handshake uses.
+    pub identity: Option<crate::engine::config::ServerIdentity>,
 }
 
 impl Default for HandshakeData {
@@ -88,6 +99,11 @@ impl Default for HandshakeData {
             alpn_offer: Vec::new(),
             alpn: None,
             ems: false,
+            ephemeral: None,
+            peer_kx_public: Vec::new(),
+            peer_sig_schemes: Vec::new(),
+            peer_groups: Vec::new(),
+            identity: None,
         }
     }
 }
@@ -114,6 +130,7 @@ impl HandshakeData {
             suite_id: self.suite?.id,
             peer_certs: self.peer_certs.clone(),
             created: now,
+            extended_master_secret: self.ems,
             lifetime,
         })
     }
@@ -123,12 +140,38 @@ impl HandshakeData {
         self.suite.ok_or(Error::Internal("suite used before negotiation"))
     }
 
-    /// master_secret = PRF(pre_master_secret, "master secret", ClientHello.random + ServerHello.random)[0..48].
-    pub fn set_master_secret(&mut self, premaster: &[u8]) {
-        let mut seed = [0u8; 64];
-        seed[..32].copy_from_slice(&self.client_random);
-        seed[32..].copy_from_slice(&self.server_random);
-        tls10_prf(premaster, b"master secret", &seed, &mut self.master_secret[..]);
+    /// TLS 1.2 or later: SHA-2 PRF, signature_algorithms, AEAD suites.
+    pub fn is_tls12(&self) -> bool {
+        self.version.is_some_and(|v| v >= ProtocolVersion::TLS1_2)
+    }
+
+    /// The negotiated version's PRF (RFC 2246 §5, RFC 5246 §5).
+    pub fn prf(&self, secret: &[u8], label: &[u8], seed: &[u8], out: &mut [u8]) -> Result<(), Error> {
+        prf(self.is_tls12(), self.suite()?.prf_hash(), secret, label, seed, out);
+        Ok(())
+    }
+
+    /// The hash of the transcript so far: MD5 || SHA-1 before TLS 1.2, the PRF hash after.
+    pub fn transcript_hash(&self) -> Result<Vec<u8>, Error> {
+        Ok(if self.is_tls12() { self.suite()?.prf_hash().digest(&self.transcript) } else { md5_sha1(&self.transcript).to_vec() })
+    }
+
+    /// master_secret = PRF(pre_master_secret, "master secret", client_random + server_random), or
+    /// with the extended master secret PRF(pre_master_secret, "extended master secret",
+    /// session_hash) over the transcript through ClientKeyExchange (RFC 7627 §4).
+    pub fn set_master_secret(&mut self, premaster: &[u8]) -> Result<(), Error> {
+        let mut ms = Zeroizing::new([0u8; 48]);
+        if self.ems {
+            let session_hash = self.transcript_hash()?;
+            self.prf(premaster, b"extended master secret", &session_hash, &mut ms[..])?;
+        } else {
+            let mut seed = [0u8; 64];
+            seed[..32].copy_from_slice(&self.client_random);
+            seed[32..].copy_from_slice(&self.server_random);
+            self.prf(premaster, b"master secret", &seed, &mut ms[..])?;
+        }
+        self.master_secret = ms;
+        Ok(())
     }
 
     /// The pending write and read states for `side` from the key block (RFC 2246 §6.3).
@@ -139,7 +182,7 @@ impl HandshakeData {
         seed[..32].copy_from_slice(&self.server_random);
         seed[32..].copy_from_slice(&self.client_random);
         let mut kb = Zeroizing::new(vec![0u8; 2 * (m + k + iv)]);
-        tls10_prf(&self.master_secret[..], b"key expansion", &seed, &mut kb);
+        self.prf(&self.master_secret[..], b"key expansion", &seed, &mut kb)?;
         let (c_mac, rest) = kb.split_at(m);
         let (s_mac, rest) = rest.split_at(m);
         let (c_key, rest) = rest.split_at(k);
@@ -156,15 +199,24 @@ impl HandshakeData {
         })
     }
 
-    /// Finished.verify_data for the transcript so far (RFC 2246 §7.4.9).
-    pub fn verify_data(&self, sender: Side) -> [u8; VERIFY_DATA_LEN] {
+    /// Finished.verify_data for the transcript so far (RFC 2246 §7.4.9, RFC 5246 §7.4.9).
+    pub fn verify_data(&self, sender: Side) -> Result<[u8; VERIFY_DATA_LEN], Error> {
         let label: &[u8] = match sender {
             Side::Client => b"client finished",
             Side::Server => b"server finished",
         };
         let mut out = [0u8; VERIFY_DATA_LEN];
-        tls10_prf(&self.master_secret[..], label, &md5_sha1(&self.transcript), &mut out);
-        out
+        self.prf(&self.master_secret[..], label, &self.transcript_hash()?, &mut out)?;
+        Ok(out)
+    }
+
+    /// What ServerKeyExchange signs: client_random + server_random + params (RFC 5246 §7.4.3).
+    pub fn signed_params(&self, params: &[u8]) -> Vec<u8> {
+        let mut m = Vec::with_capacity(64 + params.len());
+        m.extend_from_slice(&self.client_random);
+        m.extend_from_slice(&self.server_random);
+        m.extend_from_slice(params);
+        m
     }
 
     /// Frames a handshake message, adds it to the transcript and queues it.
@@ -179,7 +231,7 @@ impl HandshakeData {
     /// Sends ChangeCipherSpec then our Finished under the new keys.
     pub fn send_ccs_and_finished(&mut self, rl: &mut RecordLayer, side: Side, write: DirectionState) -> Result<(), Error> {
         rl.send_ccs_and_switch(write)?;
-        let vd = self.verify_data(side);
+        let vd = self.verify_data(side)?;
         match side {
             Side::Client => self.client_verify_data = vd.to_vec(),
             Side::Server => self.server_verify_data = vd.to_vec(),
@@ -190,7 +242,7 @@ impl HandshakeData {
     /// Checks the peer's Finished in constant time, then records it in the transcript.
     pub fn check_peer_finished(&mut self, peer: Side, body: &[u8], raw: &[u8]) -> Result<(), Error> {
         use subtle::ConstantTimeEq;
-        let expect = self.verify_data(peer);
+        let expect = self.verify_data(peer)?;
         if body.len() != VERIFY_DATA_LEN {
             return Err(Error::Decode(crate::msgs::codec::InvalidMessage::IllegalValue));
         }
@@ -218,16 +270,16 @@ mod tests {
 
     #[test]
     fn finished_is_checked_against_the_transcript() {
-        let mut hs = HandshakeData::default();
-        hs.set_master_secret(&[3u8; 48]);
+        let mut hs = HandshakeData { suite: crate::suites::by_id(0x002F), ..Default::default() };
+        hs.set_master_secret(&[3u8; 48]).unwrap();
         hs.transcript.extend_from_slice(b"client hello, server hello, ...");
-        let good = hs.verify_data(Side::Server);
+        let good = hs.verify_data(Side::Server).unwrap();
         let mut bad = good;
         bad[11] ^= 1;
         assert_eq!(hs.check_peer_finished(Side::Server, &bad, b"raw"), Err(Error::FinishedMismatch));
         assert!(hs.check_peer_finished(Side::Server, &good[..11], b"raw").is_err(), "short verify_data");
         // The client's label gives a different value: a reflected Finished does not verify.
-        assert_ne!(hs.verify_data(Side::Client), good);
+        assert_ne!(hs.verify_data(Side::Client).unwrap(), good);
         assert_eq!(hs.check_peer_finished(Side::Server, &good, b"raw"), Ok(()));
         assert!(hs.transcript.ends_with(b"raw"), "accepted Finished joins the transcript");
     }

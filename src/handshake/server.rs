@@ -1,15 +1,22 @@
-//! Server handshake states for TLS 1.0 with RSA key exchange.
+//! Server handshake states for TLS 1.0-1.2 with RSA, ECDHE and DHE key exchange.
 
+use zeroize::Zeroizing;
+
+use super::client::DOWNGRADE_SENTINEL;
+use super::key_exchange;
 use super::{new_random, HandshakeData, Side};
 use crate::cache::Key;
+use crate::crypto::kx::NamedGroup;
 use crate::crypto::random;
 use crate::crypto::rsa::PREMASTER_LEN;
-use crate::engine::config::Config;
+use crate::crypto::sign::{SignatureScheme, SigningKey};
+use crate::engine::config::{Config, ServerIdentity};
 use crate::engine::error::Error;
-use crate::msgs::enums::HandshakeType;
+use crate::msgs::enums::{HandshakeType, ProtocolVersion};
 use crate::msgs::handshake::{encode_certificate_list, ext, read_rsa_client_key_exchange, ClientHello, Extension, ServerHello};
 use crate::record::layer::RecordLayer;
-use crate::suites::TLS_EMPTY_RENEGOTIATION_INFO_SCSV;
+use crate::suites::{CipherSuite, KeyExchange, TLS_EMPTY_RENEGOTIATION_INFO_SCSV, TLS_FALLBACK_SCSV};
+use crate::x509;
 
 /// What the server waits for next.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,7 +47,7 @@ pub fn handle(
         }
         (S::ExpectClientKeyExchange, T::ClientKeyExchange) => {
             hs.transcript.extend_from_slice(raw);
-            client_key_exchange(hs, cfg, rl, body)?;
+            client_key_exchange(hs, rl, body)?;
             Ok(S::ExpectCcs)
         }
         (S::ExpectFinished, T::Finished) => {
@@ -70,7 +77,9 @@ pub fn handle_ccs(state: ServerState) -> Result<ServerState, Error> {
 
 fn client_hello(hs: &mut HandshakeData, cfg: &Config, rl: &mut RecordLayer, body: &[u8]) -> Result<ServerState, Error> {
     let ch = ClientHello::read(body)?;
-    let identity = cfg.identity.as_ref().ok_or(Error::Internal("server credential without certificate"))?;
+    if cfg.identities.is_empty() {
+        return Err(Error::Internal("server credential without certificate"));
+    }
     // Highest enabled version not above the client's (RFC 2246 Appendix E.1); a renegotiation
     // keeps the version in use.
     let version = match (hs.previous_verify_data.is_some(), hs.version) {
@@ -78,16 +87,22 @@ fn client_hello(hs: &mut HandshakeData, cfg: &Config, rl: &mut RecordLayer, body
         (true, _) => return Err(Error::ProtocolVersion),
         (false, _) => cfg.versions.iter().copied().filter(|v| *v <= ch.version).max().ok_or(Error::ProtocolVersion)?,
     };
+    // RFC 7507 §3: a fallback retry that offers less than we support means a downgrade.
+    if ch.cipher_suites.contains(&TLS_FALLBACK_SCSV) && cfg.max_version().is_some_and(|max| ch.version < max) {
+        return Err(Error::InappropriateFallback);
+    }
     if !ch.compression_methods.contains(&0) {
         return Err(Error::IllegalParameter("client does not offer null compression"));
     }
     check_renegotiation_info(hs, &ch)?;
-    if let Some(e) = ch.extension(ext::SERVER_NAME) {
-        hs.server_name = Extension::parse_server_name(&e.body)?;
-    }
+    read_client_extensions(hs, cfg, &ch)?;
     hs.client_version = ch.version;
     hs.client_random = ch.random;
     hs.server_random = new_random();
+    if cfg.max_version().is_some_and(|max| max >= ProtocolVersion::TLS1_2) && version < ProtocolVersion::TLS1_2 {
+        // RFC 8446 §4.1.3: tell a TLS 1.2 client that we could have done better.
+        hs.server_random[24..].copy_from_slice(&DOWNGRADE_SENTINEL);
+    }
     hs.version = Some(version);
     rl.version = Some(version);
     let mut extensions = Vec::new();
@@ -99,6 +114,12 @@ fn client_hello(hs: &mut HandshakeData, cfg: &Config, rl: &mut RecordLayer, body
             v.extend_from_slice(s);
         }
         extensions.push(Extension::renegotiation_info(&v));
+    }
+    if hs.ems {
+        extensions.push(Extension::empty(ext::EXTENDED_MASTER_SECRET));
+    }
+    if let Some(p) = &hs.alpn {
+        extensions.push(Extension::alpn(core::slice::from_ref(p)));
     }
 
     if let Some(session) = resumable(hs, cfg, &ch, version) {
@@ -115,21 +136,106 @@ fn client_hello(hs: &mut HandshakeData, cfg: &Config, rl: &mut RecordLayer, body
         return Ok(ServerState::ExpectCcs);
     }
 
-    // Server preference order, as Schannel does.
-    let suite = cfg
-        .suites
-        .iter()
-        .copied()
-        .find(|s| s.min_version <= version && ch.cipher_suites.contains(&s.id))
-        .ok_or(Error::HandshakeFailure("no cipher suite in common"))?;
-    hs.suite = Some(suite);
+    let choice = choose(hs, cfg, &ch, version)?;
+    if choice.suite.kx.needs_ecdsa_key() || choice.group.is_some() {
+        // RFC 8422 §5.2: answer the client's ec_point_formats with ours.
+        if ch.extension(ext::EC_POINT_FORMATS).is_some() {
+            extensions.push(Extension::ec_point_formats());
+        }
+    }
+    if hs.server_name.is_some() && choice.identity_matches_name {
+        // RFC 6066 §3: an empty server_name in the ServerHello says we used the name.
+        extensions.push(Extension::empty(ext::SERVER_NAME));
+    }
+    hs.suite = Some(choice.suite);
     hs.session_id = random::array::<32>().to_vec();
     send_server_hello(hs, rl, version, extensions)?;
     let mut certs = Vec::new();
-    encode_certificate_list(&identity.chain, &mut certs);
+    encode_certificate_list(&choice.identity.chain, &mut certs);
     hs.send(rl, HandshakeType::Certificate, &certs)?;
+    if choice.suite.kx.is_ephemeral() {
+        let scheme = choice.scheme.ok_or(Error::Internal("ephemeral suite without a signature scheme"))?;
+        let ske = key_exchange::server_key_exchange(hs, choice.suite.kx, choice.group, &choice.identity.key, scheme)?;
+        hs.send(rl, HandshakeType::ServerKeyExchange, &ske)?;
+    }
+    hs.identity = Some(choice.identity.clone());
     hs.send(rl, HandshakeType::ServerHelloDone, &[])?;
     Ok(ServerState::ExpectClientKeyExchange)
+}
+
+/// The extensions a server acts on: server_name, supported_groups, signature_algorithms,
+/// extended_master_secret and ALPN.
+fn read_client_extensions(hs: &mut HandshakeData, cfg: &Config, ch: &ClientHello) -> Result<(), Error> {
+    if let Some(e) = ch.extension(ext::SERVER_NAME) {
+        hs.server_name = Extension::parse_server_name(&e.body)?;
+    }
+    if let Some(e) = ch.extension(ext::SUPPORTED_GROUPS) {
+        hs.peer_groups = Extension::parse_u16_list(&e.body)?;
+    }
+    if let Some(e) = ch.extension(ext::EC_POINT_FORMATS) {
+        if !Extension::parse_point_formats(&e.body)? {
+            return Err(Error::IllegalParameter("client does not support uncompressed points"));
+        }
+    }
+    if let Some(e) = ch.extension(ext::SIGNATURE_ALGORITHMS) {
+        hs.peer_sig_schemes = Extension::parse_u16_list(&e.body)?;
+    }
+    hs.ems = cfg.extended_master_secret && ch.extension(ext::EXTENDED_MASTER_SECRET).is_some_and(|e| e.body.is_empty());
+    if let (Some(e), false) = (ch.extension(ext::ALPN), hs.alpn_offer.is_empty()) {
+        let offered = Extension::parse_alpn(&e.body)?;
+        // Our preference order; nothing in common is fatal (RFC 7301 §3.2).
+        let chosen = hs.alpn_offer.iter().find(|p| offered.contains(p)).ok_or(Error::NoApplicationProtocol)?;
+        hs.alpn = Some(chosen.clone());
+    }
+    Ok(())
+}
+
+/// What the server settles on for a full handshake.
+struct Choice<'a> {
+    suite: &'static CipherSuite,
+    identity: &'a ServerIdentity,
+    identity_matches_name: bool,
+    group: Option<NamedGroup>,
+    scheme: Option<SignatureScheme>,
+}
+
+/// The first suite in our preference order that the client offers, that the version allows,
+/// and that one of our identities can serve: RSA key exchange and *_RSA suites need an RSA
+/// key, ECDHE_ECDSA an EC key, ECDHE a common group, TLS 1.2 a signature scheme the client
+/// accepts. Identities whose certificate matches the client's server_name are preferred.
+fn choose<'a>(hs: &HandshakeData, cfg: &'a Config, ch: &ClientHello, version: ProtocolVersion) -> Result<Choice<'a>, Error> {
+    let named: Vec<&ServerIdentity> = match hs.server_name.as_deref() {
+        Some(name) => cfg.identities.iter().filter(|i| i.chain.first().is_some_and(|c| x509::verify_host_name(c, name).is_ok())).collect(),
+        None => Vec::new(),
+    };
+    let identity_matches_name = !named.is_empty();
+    let candidates: Vec<&ServerIdentity> = if named.is_empty() { cfg.identities.iter().collect() } else { named };
+    let group = key_exchange::choose_group(&hs.peer_groups);
+    let tls12 = version >= ProtocolVersion::TLS1_2;
+    for suite in cfg.suites.iter().copied().filter(|s| s.min_version <= version && ch.cipher_suites.contains(&s.id)) {
+        let group = match suite.kx {
+            KeyExchange::EcdheRsa | KeyExchange::EcdheEcdsa => match group {
+                Some(g) => Some(g),
+                None => continue,
+            },
+            _ => None,
+        };
+        for identity in &candidates {
+            if identity.key.is_rsa() == suite.kx.needs_ecdsa_key() {
+                continue;
+            }
+            let scheme = if suite.kx.is_ephemeral() {
+                match key_exchange::choose_scheme(&identity.key, tls12, &hs.peer_sig_schemes) {
+                    Some(s) => Some(s),
+                    None => continue,
+                }
+            } else {
+                None
+            };
+            return Ok(Choice { suite, identity, identity_matches_name, group, scheme });
+        }
+    }
+    Err(Error::HandshakeFailure("no cipher suite in common"))
 }
 
 /// RFC 5746: the SCSV or an empty extension on the initial handshake; on a renegotiation the
@@ -173,7 +279,11 @@ fn resumable(
         return None;
     }
     let s = cfg.cache.as_ref()?.get(&Key::Server { cred_id: cfg.cred_id, session_id: ch.session_id.clone() }, (cfg.clock)())?;
-    let ok = s.version == version && ch.cipher_suites.contains(&s.suite_id) && cfg.suites.iter().any(|c| c.id == s.suite_id);
+    // RFC 7627 §5.3: resume only when the client asks for the extension exactly as before.
+    let ok = s.version == version
+        && s.extended_master_secret == hs.ems
+        && ch.cipher_suites.contains(&s.suite_id)
+        && cfg.suites.iter().any(|c| c.id == s.suite_id);
     ok.then_some(s)
 }
 
@@ -196,16 +306,24 @@ fn send_server_hello(
     hs.send(rl, HandshakeType::ServerHello, &body)
 }
 
-fn client_key_exchange(hs: &mut HandshakeData, cfg: &Config, rl: &mut RecordLayer, body: &[u8]) -> Result<(), Error> {
-    let identity = cfg.identity.as_ref().ok_or(Error::Internal("server credential without key"))?;
-    let encrypted = read_rsa_client_key_exchange(body)?;
-    // The fallback is drawn before decryption so that success and failure cost the same
-    // (RFC 5246 §7.4.7.1); a bad premaster then fails at Finished like any wrong key.
-    let mut fallback = random::array::<PREMASTER_LEN>();
-    fallback[..2].copy_from_slice(&hs.client_version.bytes());
-    let premaster = identity.key.decrypt_premaster(encrypted, hs.client_version.bytes(), &fallback);
-    crate::crypto::cipher::wipe(&mut fallback);
-    hs.set_master_secret(&premaster[..]);
+fn client_key_exchange(hs: &mut HandshakeData, rl: &mut RecordLayer, body: &[u8]) -> Result<(), Error> {
+    let premaster = if hs.suite()?.kx.is_ephemeral() {
+        key_exchange::read_client_key_exchange(hs, body)?
+    } else {
+        let identity = hs.identity.as_ref().ok_or(Error::Internal("no server identity chosen"))?;
+        let SigningKey::Rsa(key) = &*identity.key else {
+            return Err(Error::Internal("RSA key exchange with a non-RSA key"));
+        };
+        let encrypted = read_rsa_client_key_exchange(body)?;
+        // The fallback is drawn before decryption so that success and failure cost the same
+        // (RFC 5246 §7.4.7.1); a bad premaster then fails at Finished like any wrong key.
+        let mut fallback = random::array::<PREMASTER_LEN>();
+        fallback[..2].copy_from_slice(&hs.client_version.bytes());
+        let premaster = key.decrypt_premaster(encrypted, hs.client_version.bytes(), &fallback);
+        crate::crypto::cipher::wipe(&mut fallback);
+        Zeroizing::new(premaster.to_vec())
+    };
+    hs.set_master_secret(&premaster[..])?;
     let (_, read) = hs.derive_states(Side::Server)?;
     rl.pending_read = Some(read);
     Ok(())

@@ -58,6 +58,10 @@ impl<'a> Reader<'a> {
         self.pos = self.buf.len();
         s
     }
+    /// Bytes read so far.
+    pub fn consumed(&self) -> usize {
+        self.pos
+    }
     pub fn any_left(&self) -> bool {
         self.pos < self.buf.len()
     }

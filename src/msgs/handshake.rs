@@ -1,5 +1,7 @@
-//! Handshake messages (RFC 2246 §7.4) and the hello extensions we use (RFC 6066 server_name,
-//! RFC 5746 renegotiation_info). Unknown extensions are kept raw so they round-trip.
+//! Handshake messages (RFC 2246 §7.4, RFC 5246 §7.4) and the hello extensions we use
+//! (server_name RFC 6066, supported_groups and ec_point_formats RFC 8422, signature_algorithms
+//! RFC 5246, ALPN RFC 7301, extended_master_secret RFC 7627, renegotiation_info RFC 5746).
+//! Unknown extensions are kept raw so they round-trip.
 
 use super::codec::{put_prefixed, put_u16, put_u24, InvalidMessage, Prefix, Reader};
 use super::enums::{HandshakeType, ProtocolVersion};
@@ -7,6 +9,11 @@ use super::enums::{HandshakeType, ProtocolVersion};
 /// Extension code points.
 pub mod ext {
     pub const SERVER_NAME: u16 = 0;
+    pub const SUPPORTED_GROUPS: u16 = 10;
+    pub const EC_POINT_FORMATS: u16 = 11;
+    pub const SIGNATURE_ALGORITHMS: u16 = 13;
+    pub const ALPN: u16 = 16;
+    pub const EXTENDED_MASTER_SECRET: u16 = 23;
     pub const RENEGOTIATION_INFO: u16 = 0xff01;
 }
 
@@ -32,6 +39,65 @@ impl Extension {
         let mut body = Vec::new();
         put_prefixed(&mut body, Prefix::U8, |o| o.extend_from_slice(verify_data));
         Extension { typ: ext::RENEGOTIATION_INFO, body }
+    }
+    /// An extension with an empty body (extended_master_secret, a server's server_name ack).
+    pub fn empty(typ: u16) -> Self {
+        Extension { typ, body: Vec::new() }
+    }
+    /// A `u16` list behind a `u16` length: supported_groups, signature_algorithms.
+    pub fn u16_list(typ: u16, values: &[u16]) -> Self {
+        let mut body = Vec::new();
+        put_prefixed(&mut body, Prefix::U16, |o| values.iter().for_each(|v| put_u16(o, *v)));
+        Extension { typ, body }
+    }
+    /// ec_point_formats with only `uncompressed` (RFC 8422 §5.1.2).
+    pub fn ec_point_formats() -> Self {
+        Extension { typ: ext::EC_POINT_FORMATS, body: vec![1, 0] }
+    }
+    /// application_layer_protocol_negotiation: a list of non-empty names (RFC 7301 §3.1).
+    pub fn alpn(protocols: &[Vec<u8>]) -> Self {
+        let mut body = Vec::new();
+        put_prefixed(&mut body, Prefix::U16, |o| {
+            for p in protocols {
+                put_prefixed(o, Prefix::U8, |o| o.extend_from_slice(p));
+            }
+        });
+        Extension { typ: ext::ALPN, body }
+    }
+    /// The values of a `u16` list extension; an empty or odd-length list is illegal.
+    pub fn parse_u16_list(body: &[u8]) -> Result<Vec<u16>, InvalidMessage> {
+        let mut r = Reader::new(body);
+        let list = r.vec_u16()?;
+        r.expect_empty()?;
+        if list.is_empty() || list.len() % 2 != 0 {
+            return Err(InvalidMessage::IllegalValue);
+        }
+        Ok(list.chunks_exact(2).map(|c| u16::from_be_bytes([c[0], c[1]])).collect())
+    }
+    /// The protocol names of an ALPN body; empty names and empty lists are illegal.
+    pub fn parse_alpn(body: &[u8]) -> Result<Vec<Vec<u8>>, InvalidMessage> {
+        let mut r = Reader::new(body);
+        let mut list = Reader::new(r.vec_u16()?);
+        r.expect_empty()?;
+        let mut out = Vec::new();
+        while list.any_left() {
+            let name = list.vec_u8()?;
+            if name.is_empty() {
+                return Err(InvalidMessage::IllegalValue);
+            }
+            out.push(name.to_vec());
+        }
+        if out.is_empty() {
+            return Err(InvalidMessage::IllegalValue);
+        }
+        Ok(out)
+    }
+    /// Whether an ec_point_formats body lists `uncompressed`, which every peer must support.
+    pub fn parse_point_formats(body: &[u8]) -> Result<bool, InvalidMessage> {
+        let mut r = Reader::new(body);
+        let list = r.vec_u8()?;
+        r.expect_empty()?;
+        Ok(list.contains(&0))
     }
     /// The `renegotiated_connection` field of a renegotiation_info body.
     pub fn parse_renegotiation_info(body: &[u8]) -> Result<&[u8], InvalidMessage> {
@@ -272,6 +338,20 @@ mod tests {
         assert!(ClientHello::read(&trailing).is_err());
         let sni = ch.extension(ext::SERVER_NAME).unwrap();
         assert_eq!(Extension::parse_server_name(&sni.body).unwrap().as_deref(), Some("example.com"));
+    }
+
+    #[test]
+    fn list_extensions_round_trip_and_reject_empty() {
+        let e = Extension::u16_list(ext::SUPPORTED_GROUPS, &[29, 23]);
+        assert_eq!(Extension::parse_u16_list(&e.body).unwrap(), vec![29, 23]);
+        assert!(Extension::parse_u16_list(&[0, 0]).is_err());
+        assert!(Extension::parse_u16_list(&[0, 3, 0, 1, 2]).is_err());
+        let a = Extension::alpn(&[b"h2".to_vec(), b"http/1.1".to_vec()]);
+        assert_eq!(Extension::parse_alpn(&a.body).unwrap(), vec![b"h2".to_vec(), b"http/1.1".to_vec()]);
+        assert!(Extension::parse_alpn(&[0, 1, 0]).is_err(), "empty protocol name");
+        assert!(Extension::parse_alpn(&[0, 0]).is_err(), "empty list");
+        assert!(Extension::parse_point_formats(&Extension::ec_point_formats().body).unwrap());
+        assert!(!Extension::parse_point_formats(&[1, 1]).unwrap());
     }
 
     #[test]

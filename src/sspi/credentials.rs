@@ -9,7 +9,7 @@ use crate::cache::{SessionCache, DEFAULT_LIFETIME_SECS};
 
 use super::ffi::consts::*;
 use super::ffi::types::SECURITY_STATUS;
-use crate::crypto::rsa::RsaPrivateKey;
+use crate::crypto::sign::SigningKey;
 use crate::engine::config::{Config, Renegotiation, ServerIdentity, DEFAULT_VERSIONS};
 use crate::msgs::enums::ProtocolVersion;
 use crate::suites::{self, CipherSuite};
@@ -20,7 +20,15 @@ pub struct CertData {
     pub der: Vec<u8>,
     /// Intermediates sent after the end-entity certificate.
     pub chain: Vec<Vec<u8>>,
-    pub key: Option<Arc<RsaPrivateKey>>,
+    pub key: Option<Arc<SigningKey>>,
+}
+
+/// A server identity from a certificate that has its private key.
+pub fn server_identity(c: &CertData) -> Option<ServerIdentity> {
+    let key = c.key.clone()?;
+    let mut chain = vec![c.der.clone()];
+    chain.extend(c.chain.iter().cloned());
+    Some(ServerIdentity { chain, key })
 }
 
 /// The fields of a Schannel credential structure, already read from C memory.
@@ -54,6 +62,7 @@ pub struct Credential {
 const VERSION_BITS: &[(ProtocolVersion, u32, u32)] = &[
     (ProtocolVersion::TLS1_0, SP_PROT_TLS1_0_CLIENT, SP_PROT_TLS1_0_SERVER),
     (ProtocolVersion::TLS1_1, SP_PROT_TLS1_1_CLIENT, SP_PROT_TLS1_1_SERVER),
+    (ProtocolVersion::TLS1_2, SP_PROT_TLS1_2_CLIENT, SP_PROT_TLS1_2_SERVER),
 ];
 
 /// The SP_PROT bit for a negotiated version on one side.
@@ -107,15 +116,10 @@ pub fn acquire(req: CredRequest) -> Result<Credential, SECURITY_STATUS> {
         return Err(SEC_E_UNKNOWN_CREDENTIALS);
     }
     let cert = req.certs.first().cloned();
-    let identity = match (&cert, req.inbound) {
+    let identities = match (&cert, req.inbound) {
         (None, true) => return Err(SEC_E_NO_CREDENTIALS),
-        (Some(c), true) => {
-            let key = c.key.clone().ok_or(SEC_E_NO_CREDENTIALS)?;
-            let mut chain = vec![c.der.clone()];
-            chain.extend(c.chain.iter().cloned());
-            Some(ServerIdentity { chain, key })
-        }
-        (_, false) => None,
+        (Some(c), true) => vec![server_identity(c).ok_or(SEC_E_NO_CREDENTIALS)?],
+        (_, false) => Vec::new(),
     };
 
     let mut config = Config::new(req.root_store.unwrap_or_else(system_trust));
@@ -123,7 +127,7 @@ pub fn acquire(req: CredRequest) -> Result<Credential, SECURITY_STATUS> {
     config.suites = suite_list;
     config.verify_chain = req.flags & SCH_CRED_MANUAL_CRED_VALIDATION == 0;
     config.verify_name = req.flags & SCH_CRED_NO_SERVERNAME_CHECK == 0;
-    config.identity = identity;
+    config.identities = identities;
     config.record_splitting = record_splitting_from_env();
     // Each credential is its own identity for the session cache.
     static NEXT_ID: AtomicU64 = AtomicU64::new(1);
@@ -188,7 +192,9 @@ mod tests {
     #[test]
     fn client_defaults_and_side_filtering() {
         let c = acquire(CredRequest::default()).ok().unwrap();
-        assert_eq!(c.protocols, SP_PROT_TLS1_0_CLIENT);
+        assert_eq!(c.protocols, SP_PROT_TLS1_0_CLIENT | SP_PROT_TLS1_1_CLIENT | SP_PROT_TLS1_2_CLIENT);
+        let s = acquire(CredRequest { inbound: true, certs: vec![], ..Default::default() });
+        assert!(s.is_err(), "a server needs a certificate");
         // Both bits given (SP_PROT_TLS1): the client keeps its own.
         let c =
             acquire(CredRequest { enabled_protocols: SP_PROT_TLS1_0_CLIENT | SP_PROT_TLS1_0_SERVER, ..Default::default() }).ok().unwrap();

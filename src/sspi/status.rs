@@ -21,10 +21,19 @@ pub fn from_error(e: &Error) -> SECURITY_STATUS {
         Error::Downgrade | Error::InappropriateFallback => SEC_E_DOWNGRADE_DETECTED,
         Error::NoApplicationProtocol => SEC_E_APPLICATION_PROTOCOL_MISMATCH,
         Error::Certificate(c) => match c {
-            CertError::UnknownIssuer | CertError::NotCa => SEC_E_UNTRUSTED_ROOT,
+            CertError::UnknownIssuer | CertError::NotCa | CertError::PathTooLong => SEC_E_UNTRUSTED_ROOT,
             CertError::Expired | CertError::NotYetValid => SEC_E_CERT_EXPIRED,
             CertError::NameMismatch => SEC_E_WRONG_PRINCIPAL,
-            _ => SEC_E_CERT_UNKNOWN,
+            CertError::WrongUsage => SEC_E_CERT_WRONG_USAGE,
+            CertError::Revoked => CRYPT_E_REVOKED,
+            CertError::RevocationUnknown => CRYPT_E_NO_REVOCATION_CHECK,
+            CertError::RevocationOffline => CRYPT_E_REVOCATION_OFFLINE,
+            CertError::Malformed
+            | CertError::Empty
+            | CertError::BadSignature
+            | CertError::UnsupportedSignatureAlgorithm
+            | CertError::UnknownCriticalExtension
+            | CertError::UnsupportedKey => SEC_E_CERT_UNKNOWN,
         },
         Error::AlertReceived(d) => match d {
             A::BadRecordMac | A::DecryptionFailed => SEC_E_DECRYPT_FAILURE,

@@ -1,5 +1,6 @@
 #!/bin/sh
-# Regenerates the engine test fixtures: a CA and a localhost server certificate valid ~74 years.
+# Regenerates the engine test fixtures: a CA and two localhost server certificates (RSA-2048 and
+# ECDSA P-256) valid ~74 years.
 set -eu
 cd "$(dirname "$0")"
 openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -subj "/CN=openschannel test CA" \
@@ -7,4 +8,7 @@ openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -subj "/CN=
 openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj "/CN=localhost" 2>/dev/null
 printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n' > ext.cnf
 openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem -days 27000 -extfile ext.cnf 2>/dev/null
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout server-ecdsa.key -out server.csr \
+  -subj "/CN=localhost" 2>/dev/null
+openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server-ecdsa.pem -days 27000 -extfile ext.cnf 2>/dev/null
 rm -f server.csr ca.srl ca.key ext.cnf

@@ -11,7 +11,7 @@ use parking_lot::Mutex;
 
 use super::consts::*;
 use super::types::{BOOL, BYTE, CERT_CONTEXT, DWORD, HCERTSTORE, PCCERT_CONTEXT};
-use crate::crypto::rsa::RsaPrivateKey;
+use crate::crypto::sign::SigningKey;
 use crate::ffi_guard;
 use crate::sspi::credentials::CertData;
 use crate::x509::{self, TrustStore};
@@ -178,8 +178,8 @@ pub unsafe extern "C" fn CertCloseStore(hCertStore: HCERTSTORE, dwFlags: DWORD) 
 /// OpenSchannelLoadCertificateFiles: a certificate with its RSA private key, for
 /// `SCHANNEL_CRED.paCred` of a server (or a client certificate).
 ///
-/// `cert_file`: PEM (leaf first, intermediates may follow) or DER. `key_file`: RSA key in
-/// PEM or DER, PKCS#1 or PKCS#8. `chain_file` (may be NULL): more intermediates.
+/// `cert_file`: PEM (leaf first, intermediates may follow) or DER. `key_file`: RSA or ECDSA
+/// (P-256/P-384) key in PEM or DER: PKCS#1, SEC1 or unencrypted PKCS#8. `chain_file` (may be NULL): more intermediates.
 /// Returns NULL on any failure. The caller frees the result with `CertFreeCertificateContext`.
 #[no_mangle]
 pub unsafe extern "C" fn OpenSchannelLoadCertificateFiles(
@@ -193,8 +193,7 @@ pub unsafe extern "C" fn OpenSchannelLoadCertificateFiles(
             if !chain_file.is_null() {
                 certs.extend(x509::pem::certs_from_pem_or_der(&read_path(chain_file)?).ok()?);
             }
-            let key_der = x509::pem::rsa_private_key_pkcs1_der(&read_path(key_file)?).ok()?;
-            let key = RsaPrivateKey::from_pkcs1_der(&key_der)?;
+            let key = SigningKey::from_pem_or_der(&read_path(key_file)?).ok()?;
             let mut it = certs.into_iter();
             let der = it.next()?;
             Some(new_cert_context(Arc::new(CertData { der, chain: it.collect(), key: Some(Arc::new(key)) })))
