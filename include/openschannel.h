@@ -31,21 +31,6 @@ typedef struct SecPkgInfoW *PSecPkgInfoW;
 
 
 /*
- Authentication tag length of every AEAD we use.
- */
-#define TAG_LEN 16
-
-/*
- Nonce length of every AEAD we use.
- */
-#define NONCE_LEN 12
-
-/*
- The longest digest we produce (SHA-384).
- */
-#define MAX_OUTPUT_LEN 48
-
-/*
  `UNISP_RPC_ID` (schannel.h): Schannel's `wRPCID`.
  */
 #define UNISP_RPC_ID 14
@@ -1569,6 +1554,17 @@ SECURITY_STATUS OpenSchannelSetCipherSuites(PCredHandle phCredential,
  */
 SECURITY_STATUS OpenSchannelSetRecordSplitting(PCredHandle phCredential,
                                                BOOL enable);
+
+/*
+ OpenSchannelSetFallbackScsv: marks the ClientHellos of contexts created from this credential
+ afterwards as a fallback retry (`enable` non-zero): they carry TLS_FALLBACK_SCSV (RFC 7507),
+ for a program that retries with fewer protocol versions after a failed handshake. A server
+ that supports a higher version than the client offers then refuses with
+ inappropriate_fallback, which the client reports as SEC_E_DOWNGRADE_DETECTED. Off by default;
+ ignored by servers, which always honour the signal. Returns SEC_E_OK or SEC_E_INVALID_HANDLE.
+ */
+SECURITY_STATUS OpenSchannelSetFallbackScsv(PCredHandle phCredential,
+                                            BOOL enable);
 
 /*
  OpenSchannelSetRenegotiation: renegotiation policy for contexts created from this credential

@@ -848,6 +848,24 @@ pub unsafe extern "C" fn OpenSchannelSetRecordSplitting(phCredential: PCredHandl
     })
 }
 
+/// OpenSchannelSetFallbackScsv: marks the ClientHellos of contexts created from this credential
+/// afterwards as a fallback retry (`enable` non-zero): they carry TLS_FALLBACK_SCSV (RFC 7507),
+/// for a program that retries with fewer protocol versions after a failed handshake. A server
+/// that supports a higher version than the client offers then refuses with
+/// inappropriate_fallback, which the client reports as SEC_E_DOWNGRADE_DETECTED. Off by default;
+/// ignored by servers, which always honour the signal. Returns SEC_E_OK or SEC_E_INVALID_HANDLE.
+#[no_mangle]
+pub unsafe extern "C" fn OpenSchannelSetFallbackScsv(phCredential: PCredHandle, enable: BOOL) -> SECURITY_STATUS {
+    ffi_guard!(SEC_E_INTERNAL_ERROR, {
+        // SAFETY: NULL or caller-owned handle.
+        let Some(cred) = (unsafe { phCredential.as_ref() }).and_then(|h| CREDENTIALS.get(h)) else {
+            return SEC_E_INVALID_HANDLE;
+        };
+        cred.lock().set_fallback_scsv(enable != 0);
+        SEC_E_OK
+    })
+}
+
 /// OpenSchannelSetRenegotiation: renegotiation policy for contexts created from this credential
 /// afterwards: `OPENSCHANNEL_RENEGOTIATION_REFUSE` (0, decline with a no_renegotiation warning),
 /// `OPENSCHANNEL_RENEGOTIATION_SECURE` (1, the default: only with RFC 5746 peers) or
