@@ -158,11 +158,14 @@ SECURITY_STATUS handshake_loop(struct tls_conn *c, int need_read, sspi_step_fn s
             }
         }
 
-        SecBuffer in_bufs[2] = {
+        SecBuffer in_bufs[3] = {
             {(ULONG)c->used, SECBUFFER_TOKEN, c->in},
             {0, SECBUFFER_EMPTY, NULL},
+            {c->alpn_len, SECBUFFER_APPLICATION_PROTOCOLS, (void *)c->alpn},
         };
-        SecBufferDesc in_desc = {SECBUFFER_VERSION, 2, in_bufs};
+        /* The ALPN buffer goes third, after [TOKEN, EMPTY], while the
+         * server's first handshake runs. */
+        SecBufferDesc in_desc = {SECBUFFER_VERSION, (c->alpn && c->alpn_in_loop) ? 3 : 2, in_bufs};
         SecBuffer out_buf = {0, SECBUFFER_TOKEN, NULL};
         SecBufferDesc out_desc = {SECBUFFER_VERSION, 1, &out_buf};
 
@@ -293,6 +296,64 @@ int report_reused(struct tls_conn *c)
     printf("reused: %s\n", (si.dwFlags & SSL_SESSION_RECONNECT) ? "yes" : "no");
     fflush(stdout);
     return 0;
+}
+
+int report_alpn(struct tls_conn *c)
+{
+    SecPkgContext_ApplicationProtocol ap;
+    memset(&ap, 0, sizeof ap);
+    SECURITY_STATUS st = QueryContextAttributesA(&c->ctx, SECPKG_ATTR_APPLICATION_PROTOCOL, &ap);
+    if (st != SEC_E_OK) {
+        print_status_error(st);
+        return -1;
+    }
+    if (ap.ProtoNegoStatus == SecApplicationProtocolNegotiationStatus_Success &&
+        ap.ProtoNegoExt == SecApplicationProtocolNegotiationExt_ALPN)
+        printf("alpn: %.*s\n", (int)ap.ProtocolIdSize, (const char *)ap.ProtocolId);
+    else
+        printf("alpn: none\n");
+    fflush(stdout);
+    return 0;
+}
+
+unsigned char *build_alpn_buffer(const char *list, ULONG *len)
+{
+    const size_t lists_at = offsetof(SEC_APPLICATION_PROTOCOLS, ProtocolLists);
+    const size_t names_at = offsetof(SEC_APPLICATION_PROTOCOL_LIST, ProtocolList);
+    size_t n = strlen(list);
+    /* Each name takes its bytes plus one length byte, and there is one
+     * name more than there are commas: at most n + 1 bytes of wire form. */
+    if (n == 0 || n + 1 > 0xFFFF)
+        return NULL;
+    unsigned char *buf = calloc(1, lists_at + names_at + n + 1);
+    if (!buf)
+        return NULL;
+    unsigned char *wire = buf + lists_at + names_at;
+    size_t w = 0;
+    for (const char *p = list;;) {
+        const char *end = strchr(p, ',');
+        size_t k = end ? (size_t)(end - p) : strlen(p);
+        if (k == 0 || k > 255) {
+            free(buf);
+            return NULL;
+        }
+        wire[w++] = (unsigned char)k;
+        memcpy(wire + w, p, k);
+        w += k;
+        if (!end)
+            break;
+        p = end + 1;
+    }
+    /* The fields are written as packed bytes at their offsets, as Windows
+     * callers do. */
+    ULONG lists_size = (ULONG)(names_at + w);
+    SEC_APPLICATION_PROTOCOL_NEGOTIATION_EXT ext = SecApplicationProtocolNegotiationExt_ALPN;
+    USHORT list_size = (USHORT)w;
+    memcpy(buf, &lists_size, sizeof lists_size);
+    memcpy(buf + lists_at + offsetof(SEC_APPLICATION_PROTOCOL_LIST, ProtoNegoExt), &ext, sizeof ext);
+    memcpy(buf + lists_at + offsetof(SEC_APPLICATION_PROTOCOL_LIST, ProtocolListSize), &list_size, sizeof list_size);
+    *len = (ULONG)(lists_at + lists_size);
+    return buf;
 }
 
 int setup_stream(struct tls_conn *c)
@@ -560,6 +621,13 @@ int parse_argv(const char *prog, int server, void (*usage)(void), const struct o
         } else if (strcmp(a, "--protocol") == 0) {
             if (parse_protocol(v, server, &tls->protocols) != 0) {
                 fprintf(stderr, "%s: unknown protocol %s\n", prog, v);
+                return -1;
+            }
+        } else if (strcmp(a, "--alpn") == 0) {
+            free(tls->alpn);
+            tls->alpn = build_alpn_buffer(v, &tls->alpn_len);
+            if (!tls->alpn) {
+                fprintf(stderr, "%s: bad --alpn list %s (comma-separated names of 1..255 bytes)\n", prog, v);
                 return -1;
             }
         } else if (strcmp(a, "--cipher") == 0) {

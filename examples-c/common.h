@@ -56,6 +56,13 @@ struct tls_conn {
      * declined ours; handshake_loop then returns SEC_E_OK). */
     int declined;
     void *app; /* the program's per-connection state (data_fn callbacks) */
+    /* --alpn: a SEC_APPLICATION_PROTOCOLS blob (build_alpn_buffer) passed as a
+     * SECBUFFER_APPLICATION_PROTOCOLS input buffer beside the TOKEN while
+     * alpn_in_loop is set (the server's first handshake); the client passes it
+     * to its first InitializeSecurityContext call itself. */
+    const unsigned char *alpn;
+    ULONG alpn_len;
+    int alpn_in_loop;
 };
 
 /* "error: SEC_E_NAME (0x%08x)" / "error: <what>" on stdout, flushed. */
@@ -87,6 +94,10 @@ int report_connection(struct tls_conn *c);
  * (SECPKG_ATTR_SESSION_INFO dwFlags & SSL_SESSION_RECONNECT), else
  * "reused: no"; returns 0, or -1 (printed). */
 int report_reused(struct tls_conn *c);
+
+/* Prints "alpn: <protocol>" (SECPKG_ATTR_APPLICATION_PROTOCOL, status
+ * Success) or "alpn: none"; returns 0, or -1 (printed). */
+int report_alpn(struct tls_conn *c);
 
 /* Queries SECPKG_ATTR_STREAM_SIZES and (re)allocates c->out; 0 or -1 (printed). */
 int setup_stream(struct tls_conn *c);
@@ -140,8 +151,18 @@ int start_renegotiation(struct tls_conn *c);
  * gone. */
 void send_close_notify(struct tls_conn *c, sspi_step_fn step);
 
+/*
+ * The SEC_APPLICATION_PROTOCOLS structure for a comma-separated ALPN list
+ * ("h2,http/1.1"): ProtocolListsSize, then one SEC_APPLICATION_PROTOCOL_LIST
+ * with ProtoNegoExt = SecApplicationProtocolNegotiationExt_ALPN and the names
+ * in RFC 7301 wire form (one length byte each). Returns malloc'ed bytes and
+ * their count in *len, or NULL for an empty name, a name over 255 bytes or a
+ * list over 65,535 bytes.
+ */
+unsigned char *build_alpn_buffer(const char *list, ULONG *len);
+
 /* Options accepted by both programs: --protocol, --cipher, --no-record-split,
- * --refuse-renegotiation, --allow-insecure-renegotiation. */
+ * --refuse-renegotiation, --allow-insecure-renegotiation, --alpn. */
 struct tls_options {
     DWORD protocols; /* grbitEnabledProtocols */
     uint16_t ciphers[MAX_CIPHERS];
@@ -149,6 +170,8 @@ struct tls_options {
     int no_record_split;              /* OpenSchannelSetRecordSplitting(&cred, 0) */
     int refuse_renegotiation;         /* OPENSCHANNEL_RENEGOTIATION_REFUSE */
     int allow_insecure_renegotiation; /* OPENSCHANNEL_RENEGOTIATION_ALLOW_INSECURE */
+    unsigned char *alpn;              /* --alpn LIST as SEC_APPLICATION_PROTOCOLS, or NULL */
+    ULONG alpn_len;
 };
 
 /* A program's own option: a flag (sets *flag to 1) or one taking a value
@@ -165,10 +188,11 @@ long parse_count(const char *text);
 /*
  * Parses argv: the options in defs, --help / -h (usage(), exit 0), and
  * --protocol / --cipher / --no-record-split / --refuse-renegotiation /
- * --allow-insecure-renegotiation into *tls (SP_PROT_*_SERVER bits when
+ * --allow-insecure-renegotiation / --alpn into *tls (SP_PROT_*_SERVER bits when
  * `server`, else *_CLIENT). Messages name `prog`. An unknown cipher prints
  * "error: unknown cipher S" and exits 2. Returns 0, or -1 on a bad command
- * line (message on stderr; also for both renegotiation options at once).
+ * line (message on stderr; also for both renegotiation options at once and
+ * for a bad --alpn list).
  */
 int parse_argv(const char *prog, int server, void (*usage)(void), const struct option_def *defs, size_t n_defs,
                int argc, char **argv, struct tls_options *tls);

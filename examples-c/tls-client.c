@@ -9,6 +9,7 @@
  *              [--cipher IANA_NAME]... [--send TEXT] [--reconnect N]
  *              [--renegotiate-after N] [--no-record-split]
  *              [--refuse-renegotiation | --allow-insecure-renegotiation]
+ *              [--alpn LIST] [--fallback-scsv]
  *
  * Output (stdout, one flushed line each): "protocol: TLSv1.0", "cipher:
  * TLS_RSA_WITH_AES_128_CBC_SHA", then whatever the server sends back, raw.
@@ -25,6 +26,14 @@
  * A renegotiation (either side) prints "renegotiated" when its handshake
  * completes, or "renegotiation declined" when our policy refused the server's
  * request.
+ *
+ * --alpn LIST (comma-separated, e.g. h2,http/1.1) offers those protocols
+ * through a SECBUFFER_APPLICATION_PROTOCOLS buffer on the first
+ * InitializeSecurityContext call and prints "alpn: <protocol>" or
+ * "alpn: none" (SECPKG_ATTR_APPLICATION_PROTOCOL) after the cipher line.
+ * --fallback-scsv: OpenSchannelSetFallbackScsv(&cred, TRUE), the ClientHello
+ * carries TLS_FALLBACK_SCSV (a server supporting more than we offer answers
+ * inappropriate_fallback: "error: SEC_E_DOWNGRADE_DETECTED (0x80090350)").
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -57,6 +66,7 @@ struct options {
     long reconnect;         /* -1: not given */
     long renegotiate_after; /* -1: not given */
     int insecure;
+    int fallback_scsv;
     struct tls_options tls;
 };
 
@@ -67,7 +77,8 @@ static void usage(void)
             "                  [--protocol ssl2|ssl3|tls1.0|tls1.1|tls1.2|tls1.3]...\n"
             "                  [--cipher IANA_NAME]... [--send TEXT] [--reconnect N]\n"
             "                  [--renegotiate-after N] [--no-record-split]\n"
-            "                  [--refuse-renegotiation | --allow-insecure-renegotiation]\n");
+            "                  [--refuse-renegotiation | --allow-insecure-renegotiation]\n"
+            "                  [--alpn LIST] [--fallback-scsv]\n");
 }
 
 /* One InitializeSecurityContext call on the existing context: a handshake
@@ -84,7 +95,8 @@ static SECURITY_STATUS isc_step(struct tls_conn *c, SecBufferDesc *in, SecBuffer
 
 /*
  * The first InitializeSecurityContext loop of a connection: with no context
- * yet, the first call produces the ClientHello. Returns SEC_E_OK or the
+ * yet, the first call produces the ClientHello; its input, when --alpn is
+ * given, is one SECBUFFER_APPLICATION_PROTOCOLS buffer (as curl passes it). Returns SEC_E_OK or the
  * failing status (already printed). On success c->in keeps any bytes that
  * followed the handshake (application data). Renegotiations run the same
  * loop through renegotiate() in common.c.
@@ -93,10 +105,13 @@ static SECURITY_STATUS client_handshake(struct tls_conn *c)
 {
     SecBuffer out_buf = {0, SECBUFFER_TOKEN, NULL};
     SecBufferDesc out_desc = {SECBUFFER_VERSION, 1, &out_buf};
+    SecBuffer alpn_buf = {c->alpn_len, SECBUFFER_APPLICATION_PROTOCOLS, (void *)c->alpn};
+    SecBufferDesc alpn_desc = {SECBUFFER_VERSION, 1, &alpn_buf};
     ULONG attrs = 0;
     TimeStamp expiry;
     SECURITY_STATUS st = InitializeSecurityContextA(c->cred, NULL, c->target, ISC_FLAGS, 0, SECURITY_NATIVE_DREP,
-                                                    NULL, 0, &c->ctx, &out_desc, &attrs, &expiry);
+                                                    c->alpn ? &alpn_desc : NULL, 0, &c->ctx, &out_desc, &attrs,
+                                                    &expiry);
     if (st != SEC_I_CONTINUE_NEEDED) {
         if (c->ctx.dwLower != 0 || c->ctx.dwUpper != 0)
             c->have_ctx = 1; /* so that main() deletes it */
@@ -158,7 +173,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 {
     memset(o, 0, sizeof *o);
     const struct option_def defs[] = {
-        {"--insecure", &o->insecure, NULL},     {"--host", NULL, &o->host},
+        {"--insecure", &o->insecure, NULL},     {"--fallback-scsv", &o->fallback_scsv, NULL},
+        {"--host", NULL, &o->host},
         {"--port", NULL, &o->port},             {"--cafile", NULL, &o->cafile},
         {"--servername", NULL, &o->servername}, {"--send", NULL, &o->send_text},
         {"--reconnect", NULL, &o->reconnect_text}, {"--renegotiate-after", NULL, &o->renegotiate_text},
@@ -192,7 +208,8 @@ static int run_connection(const struct options *opt, struct tls_conn *c)
 
     if (client_handshake(c) != SEC_E_OK)
         goto out;
-    if (report_connection(c) != 0 || (opt->reconnect >= 0 && report_reused(c) != 0) || setup_stream(c) != 0)
+    if (report_connection(c) != 0 || (opt->reconnect >= 0 && report_reused(c) != 0) ||
+        (opt->tls.alpn && report_alpn(c) != 0) || setup_stream(c) != 0)
         goto out;
     if (opt->renegotiate_after == 0 && start_renegotiation(c) != 0)
         goto out;
@@ -258,6 +275,8 @@ int main(int argc, char **argv)
     c.step = isc_step;
     c.is_client = 1;
     c.renegotiate_after = opt.renegotiate_after;
+    c.alpn = opt.tls.alpn;
+    c.alpn_len = opt.tls.alpn_len;
     snprintf(target, sizeof target, "%s", opt.servername ? opt.servername : opt.host);
     c.in = malloc(IO_BUFFER_SIZE);
     if (!c.in) {
@@ -284,6 +303,14 @@ int main(int argc, char **argv)
 
     if (acquire_credentials(SECPKG_CRED_OUTBOUND, &sc, &opt.tls, &cred) != 0)
         goto out_store;
+    if (opt.fallback_scsv) {
+        SECURITY_STATUS st = OpenSchannelSetFallbackScsv(&cred, TRUE);
+        if (st != SEC_E_OK) {
+            print_status_error(st);
+            FreeCredentialsHandle(&cred);
+            goto out_store;
+        }
+    }
 
     /* The first connection, then --reconnect N more on the same credential:
      * the provider offers the session it cached for this target name. */
@@ -296,5 +323,6 @@ out_store:
     if (roots)
         CertCloseStore(roots, 0);
     free(c.in);
+    free(opt.tls.alpn);
     return ok ? 0 : 1;
 }

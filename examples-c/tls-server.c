@@ -9,6 +9,7 @@
  *              [--cipher IANA_NAME]... [--echo] [--once]
  *              [--renegotiate-after N] [--no-record-split]
  *              [--refuse-renegotiation | --allow-insecure-renegotiation]
+ *              [--alpn LIST]
  *
  * Listens on 127.0.0.1:P (P = 0 picks a free port) and prints
  * "listening: <port>" once ready. For each connection it prints
@@ -28,6 +29,15 @@
  * then AcceptSecurityContext, which yields a HelloRequest). Every completed
  * renegotiation prints "renegotiated"; one our policy refuses prints
  * "renegotiation declined".
+ *
+ * --alpn LIST (comma-separated, in our order of preference) passes a
+ * SECBUFFER_APPLICATION_PROTOCOLS buffer beside the TOKEN to the
+ * AcceptSecurityContext calls of each connection's first handshake and
+ * prints "alpn: <protocol>" or "alpn: none" after the "reused:" line. A
+ * client offering none of them gets a no_application_protocol alert
+ * ("error: SEC_E_APPLICATION_PROTOCOL_MISMATCH (0x80090367)", "alert: 120").
+ *
+ * --cert / --key take an RSA or ECDSA (P-256, P-384) certificate and key.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -80,7 +90,8 @@ static void usage(void)
             "                  [--protocol ssl2|ssl3|tls1.0|tls1.1|tls1.2|tls1.3]...\n"
             "                  [--cipher IANA_NAME]... [--echo] [--once]\n"
             "                  [--renegotiate-after N] [--no-record-split]\n"
-            "                  [--refuse-renegotiation | --allow-insecure-renegotiation]\n");
+            "                  [--refuse-renegotiation | --allow-insecure-renegotiation]\n"
+            "                  [--alpn LIST]\n");
 }
 
 /* One AcceptSecurityContext call. First call: no context in, new context
@@ -102,7 +113,11 @@ static SECURITY_STATUS asc_step(struct tls_conn *c, SecBufferDesc *in, SecBuffer
  */
 static SECURITY_STATUS server_handshake(struct tls_conn *c)
 {
-    return handshake_loop(c, c->used == 0, asc_step, 0);
+    /* --alpn: the list goes with the input of this loop's calls only. */
+    c->alpn_in_loop = 1;
+    SECURITY_STATUS st = handshake_loop(c, c->used == 0, asc_step, 0);
+    c->alpn_in_loop = 0;
+    return st;
 }
 
 /* --echo: each decrypted chunk is sent back. */
@@ -214,10 +229,13 @@ static int serve_connection(CredHandle *cred, int fd, unsigned char *in, const s
     c.renegotiate_after = opt->renegotiate_after;
     http.used = 0;
     c.app = &http;
+    c.alpn = opt->tls.alpn;
+    c.alpn_len = opt->tls.alpn_len;
 
     if (server_handshake(&c) != SEC_E_OK)
         goto out;
-    if (report_connection(&c) != 0 || report_reused(&c) != 0 || setup_stream(&c) != 0)
+    if (report_connection(&c) != 0 || report_reused(&c) != 0 || (opt->tls.alpn && report_alpn(&c) != 0) ||
+        setup_stream(&c) != 0)
         goto out;
     if (opt->renegotiate_after == 0 && start_renegotiation(&c) != 0)
         goto out;
@@ -367,5 +385,6 @@ out_cred:
 out_cert:
     CertFreeCertificateContext(cert);
     free(in);
+    free(opt.tls.alpn);
     return status;
 }

@@ -41,6 +41,11 @@ typedef struct SecPkgInfoW *PSecPkgInfoW;
 #define SZ_ALG_MAX_SIZE 64
 
 /*
+ sspi.h `MAX_PROTOCOL_ID_SIZE`: room in `SecPkgContext_ApplicationProtocol.ProtocolId`.
+ */
+#define MAX_PROTOCOL_ID_SIZE 255
+
+/*
  Windows `DWORD` (32-bit).
  */
 typedef uint32_t DWORD;
@@ -442,6 +447,16 @@ typedef struct SecurityFunctionTableW {
 } SecurityFunctionTableW;
 
 /*
+ sspi.h `SEC_APPLICATION_PROTOCOL_NEGOTIATION_STATUS` (a C enum: `int`).
+ */
+typedef int32_t SEC_APPLICATION_PROTOCOL_NEGOTIATION_STATUS;
+
+/*
+ sspi.h `SEC_APPLICATION_PROTOCOL_NEGOTIATION_EXT` (a C enum: `int`).
+ */
+typedef int32_t SEC_APPLICATION_PROTOCOL_NEGOTIATION_EXT;
+
+/*
  wincrypt.h `ALG_ID`.
  */
 typedef uint32_t ALG_ID;
@@ -513,6 +528,44 @@ typedef struct SecPkgCred_SupportedProtocols {
 } SecPkgCred_SupportedProtocols;
 
 /*
+ sspi.h `SecPkgContext_ApplicationProtocol` (`SECPKG_ATTR_APPLICATION_PROTOCOL`, 264 bytes).
+ */
+typedef struct SecPkgContext_ApplicationProtocol {
+  SEC_APPLICATION_PROTOCOL_NEGOTIATION_STATUS ProtoNegoStatus;
+  SEC_APPLICATION_PROTOCOL_NEGOTIATION_EXT ProtoNegoExt;
+  uint8_t ProtocolIdSize;
+  uint8_t ProtocolId[MAX_PROTOCOL_ID_SIZE];
+} SecPkgContext_ApplicationProtocol;
+
+/*
+ Windows `USHORT`.
+ */
+typedef uint16_t USHORT;
+
+/*
+ sspi.h `SEC_APPLICATION_PROTOCOL_LIST`: one list in a `SECBUFFER_APPLICATION_PROTOCOLS`
+ buffer. `ProtocolList` (`ProtocolListSize` bytes) is the RFC 7301 wire form: each name
+ preceded by its one-byte length. Declared with `ANYSIZE_ARRAY` (1) as in the SDK; callers
+ (curl, Windows samples) write the fields as a packed byte stream at offsets 0, 4 and 6 of
+ the list, and that is how the provider reads them (see `sspi::alpn`).
+ */
+typedef struct SEC_APPLICATION_PROTOCOL_LIST {
+  SEC_APPLICATION_PROTOCOL_NEGOTIATION_EXT ProtoNegoExt;
+  USHORT ProtocolListSize;
+  uint8_t ProtocolList[1];
+} SEC_APPLICATION_PROTOCOL_LIST;
+
+/*
+ sspi.h `SEC_APPLICATION_PROTOCOLS`: the contents of a `SECBUFFER_APPLICATION_PROTOCOLS`
+ input buffer. `ProtocolListsSize` (32-bit `unsigned long` on Windows) counts the bytes of
+ the lists that follow it.
+ */
+typedef struct SEC_APPLICATION_PROTOCOLS {
+  ULONG ProtocolListsSize;
+  struct SEC_APPLICATION_PROTOCOL_LIST ProtocolLists[1];
+} SEC_APPLICATION_PROTOCOLS;
+
+/*
  schannel.h `SCHANNEL_CRED` (`dwVersion` = `SCHANNEL_CRED_VERSION`, 4).
  */
 typedef struct SCHANNEL_CRED {
@@ -531,11 +584,6 @@ typedef struct SCHANNEL_CRED {
   DWORD dwFlags;
   DWORD dwCredFormat;
 } SCHANNEL_CRED;
-
-/*
- Windows `USHORT`.
- */
-typedef uint16_t USHORT;
 
 /*
  ntdef.h `UNICODE_STRING` (lengths in bytes).
@@ -1048,6 +1096,36 @@ typedef struct SecPkgInfoW {
 
 #define SECPKG_CRED_ATTR_NAMES 1
 
+/*
+ No application protocol was negotiated.
+ */
+#define SecApplicationProtocolNegotiationStatus_None 0
+
+/*
+ Both sides agreed on `ProtocolId`.
+ */
+#define SecApplicationProtocolNegotiationStatus_Success 1
+
+/*
+ NPN only: the client picked a protocol the server did not offer (never returned here).
+ */
+#define SecApplicationProtocolNegotiationStatus_SelectedClientOnly 2
+
+/*
+ No negotiation extension.
+ */
+#define SecApplicationProtocolNegotiationExt_None 0
+
+/*
+ Next Protocol Negotiation (not implemented: NPN lists are ignored).
+ */
+#define SecApplicationProtocolNegotiationExt_NPN 1
+
+/*
+ RFC 7301 ALPN.
+ */
+#define SecApplicationProtocolNegotiationExt_ALPN 2
+
 #define SECPKG_FLAG_INTEGRITY 1
 
 #define SECPKG_FLAG_PRIVACY 2
@@ -1350,6 +1428,9 @@ SECURITY_STATUS FreeCredentialsHandle(PCredHandle phCredential);
  buffer. Unconsumed input is reported as SECBUFFER_EXTRA in the second input buffer. With
  ISC_REQ_ALLOCATE_MEMORY the token is allocated by us and freed with `FreeContextBuffer`;
  otherwise it is copied into the caller's buffer (SEC_E_INSUFFICIENT_MEMORY if too small).
+ ALPN: the first call's `pInput` may hold a SECBUFFER_APPLICATION_PROTOCOLS buffer
+ (`SEC_APPLICATION_PROTOCOLS`; ALPN lists are offered, NPN lists ignored); a malformed one
+ returns SEC_E_INVALID_TOKEN and creates no context. Later calls ignore such a buffer.
  */
 SECURITY_STATUS InitializeSecurityContextA(PCredHandle phCredential,
                                            PCtxtHandle phContext,
@@ -1384,7 +1465,11 @@ SECURITY_STATUS InitializeSecurityContextW(PCredHandle phCredential,
  AcceptSecurityContext: the server handshake loop, mirroring `InitializeSecurityContextA`.
  The first call (`phContext` NULL) creates the context in `*phNewContext` even when it
  returns SEC_E_INCOMPLETE_MESSAGE, so the caller retries with that handle (and must delete
- it on failure).
+ it on failure). ALPN: a SECBUFFER_APPLICATION_PROTOCOLS buffer beside the input TOKEN
+ (first call, or any call before the ClientHello was whole) sets the protocols the server
+ accepts, in its order of preference; no overlap with the client's list fails the handshake
+ with SEC_E_APPLICATION_PROTOCOL_MISMATCH and a no_application_protocol alert. A malformed
+ buffer returns SEC_E_INVALID_TOKEN before anything else happens (no context is created).
  */
 SECURITY_STATUS AcceptSecurityContext(PCredHandle phCredential,
                                       PCtxtHandle phContext,
@@ -1416,7 +1501,8 @@ SECURITY_STATUS ApplyControlToken(PCtxtHandle phContext,
 
 /*
  QueryContextAttributesA: SECPKG_ATTR_STREAM_SIZES, CONNECTION_INFO, CIPHER_INFO,
- SESSION_INFO, REMOTE_CERT_CONTEXT and LOCAL_CERT_CONTEXT (a new `PCCERT_CONTEXT` the
+ SESSION_INFO, APPLICATION_PROTOCOL (`SecPkgContext_ApplicationProtocol`; status `None`
+ until a protocol is agreed), REMOTE_CERT_CONTEXT and LOCAL_CERT_CONTEXT (a new `PCCERT_CONTEXT` the
  caller frees with `CertFreeCertificateContext`). Other attributes:
  SEC_E_UNSUPPORTED_FUNCTION.
  */
@@ -1468,6 +1554,17 @@ SECURITY_STATUS OpenSchannelSetCipherSuites(PCredHandle phCredential,
  */
 SECURITY_STATUS OpenSchannelSetRecordSplitting(PCredHandle phCredential,
                                                BOOL enable);
+
+/*
+ OpenSchannelSetFallbackScsv: marks the ClientHellos of contexts created from this credential
+ afterwards as a fallback retry (`enable` non-zero): they carry TLS_FALLBACK_SCSV (RFC 7507),
+ for a program that retries with fewer protocol versions after a failed handshake. A server
+ that supports a higher version than the client offers then refuses with
+ inappropriate_fallback, which the client reports as SEC_E_DOWNGRADE_DETECTED. Off by default;
+ ignored by servers, which always honour the signal. Returns SEC_E_OK or SEC_E_INVALID_HANDLE.
+ */
+SECURITY_STATUS OpenSchannelSetFallbackScsv(PCredHandle phCredential,
+                                            BOOL enable);
 
 /*
  OpenSchannelSetRenegotiation: renegotiation policy for contexts created from this credential

@@ -12,7 +12,9 @@
 #   wrongname.pem               signed by ca, CN/SAN wrong.example
 #   untrusted.pem               signed by other-ca (not in ca.pem)
 #   other-ca.pem / other-ca.key the second, untrusted root
-# Every leaf uses server.key.
+#   server-ecdsa.pem / server-ecdsa.key  ECDSA P-256 leaf (own key, SEC1 PEM), CN=localhost,
+#                               SAN DNS:localhost + IP:127.0.0.1, signed by ca, 10 years
+# Every RSA leaf uses server.key.
 #
 # Idempotent: when OUTDIR already holds every file, nothing is done.
 set -eu
@@ -24,7 +26,8 @@ fi
 out=$1
 
 files="ca.pem ca.key server.pem server.key int.pem int.key server-int.pem chain.pem
-       expired.pem wrongname.pem untrusted.pem other-ca.pem other-ca.key"
+       expired.pem wrongname.pem untrusted.pem other-ca.pem other-ca.key
+       server-ecdsa.pem server-ecdsa.key"
 
 complete=1
 for f in $files; do
@@ -75,6 +78,14 @@ subjectAltName = DNS:localhost, IP:127.0.0.1
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid, issuer
 
+[ecdsa_ext]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature
+extendedKeyUsage = serverAuth
+subjectAltName = DNS:localhost, IP:127.0.0.1
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid, issuer
+
 [wrongname_ext]
 basicConstraints = critical, CA:FALSE
 keyUsage = critical, digitalSignature, keyEncipherment
@@ -111,6 +122,11 @@ run openssl req -new -key server.key -subj "/O=openschannel tests/CN=wrong.examp
 sign ca server.csr server.pem server_ext -days 3650
 sign ca wrong.csr wrongname.pem wrongname_ext -days 3650
 sign other-ca server.csr untrusted.pem server_ext -days 3650
+
+# ECDSA P-256 leaf with its own key, signed by the same (RSA) root.
+run openssl ecparam -name prime256v1 -genkey -noout -out server-ecdsa.key
+run openssl req -new -key server-ecdsa.key -subj "/O=openschannel tests/CN=localhost" -out ecdsa.csr
+sign ca ecdsa.csr server-ecdsa.pem ecdsa_ext -days 3650
 
 # Intermediate CA and a leaf under it.
 newkey int.key

@@ -4,10 +4,12 @@
 
 use std::sync::Arc;
 
+use super::alpn::application_protocol;
 use super::credentials::{protocol_bit, CertData};
 use super::ffi::consts::*;
 use super::ffi::types::{
-    SecPkgContext_CipherInfo, SecPkgContext_ConnectionInfo, SecPkgContext_StreamSizes, SECURITY_STATUS, SZ_ALG_MAX_SIZE,
+    SecPkgContext_ApplicationProtocol, SecPkgContext_CipherInfo, SecPkgContext_ConnectionInfo, SecPkgContext_StreamSizes, SECURITY_STATUS,
+    SZ_ALG_MAX_SIZE,
 };
 use super::status::from_error;
 use crate::engine::{Connection, Step};
@@ -32,6 +34,9 @@ pub struct Context {
     pub local_cert: Option<Arc<CertData>>,
     /// Plaintext handed out by DecryptMessage from our own memory (see `Connection::take_queued`).
     pub delivered: Vec<u8>,
+    /// A client has built its ClientHello, or a server's engine has processed handshake input:
+    /// the ALPN list can no longer change.
+    pub hello_processed: bool,
 }
 
 /// What one ISC/ASC call produced, before it is written into the caller's buffers.
@@ -48,11 +53,12 @@ pub struct StepOutcome {
 
 impl Context {
     pub fn new(conn: Connection, local_cert: Option<Arc<CertData>>) -> Self {
-        Context { conn, pending_control: None, local_cert, delivered: Vec::new() }
+        Context { conn, pending_control: None, local_cert, delivered: Vec::new(), hello_processed: false }
     }
 
     /// The client's first call: the ClientHello.
     pub fn start(&mut self) -> StepOutcome {
+        self.hello_processed = true;
         match self.conn.start() {
             Ok(()) => StepOutcome { status: SEC_I_CONTINUE_NEEDED, token: self.conn.take_output(), ..Default::default() },
             Err(e) => StepOutcome { status: from_error(&e), token: self.conn.take_output(), ..Default::default() },
@@ -81,7 +87,11 @@ impl Context {
         let Some(input) = input.filter(|i| !i.is_empty()) else {
             return StepOutcome { status: SEC_E_INCOMPLETE_MESSAGE, ..Default::default() };
         };
-        match self.conn.process_handshake(input) {
+        let result = self.conn.process_handshake(input);
+        if !matches!(result, Ok(Step::Incomplete { .. })) {
+            self.hello_processed = true;
+        }
+        match result {
             Ok(Step::Incomplete { needed }) => {
                 StepOutcome { status: SEC_E_INCOMPLETE_MESSAGE, missing: Some(needed), ..Default::default() }
             }
@@ -112,6 +122,23 @@ impl Context {
             }
             Err(e) => StepOutcome { status: from_error(&e), token: self.conn.take_output(), ..Default::default() },
         }
+    }
+
+    /// The ALPN list of a `SECBUFFER_APPLICATION_PROTOCOLS` input buffer. A client takes it on
+    /// its first call only (before the ClientHello is built); a server until the engine has
+    /// processed the ClientHello. Later lists are ignored (false).
+    pub fn offer_application_protocols(&mut self, protocols: Vec<Vec<u8>>) -> bool {
+        if self.hello_processed || self.conn.is_established() {
+            return false;
+        }
+        self.conn.set_alpn_protocols(protocols);
+        true
+    }
+
+    /// `SECPKG_ATTR_APPLICATION_PROTOCOL`: `Success` with the protocol once one was agreed,
+    /// otherwise `None` (also before the handshake got that far).
+    pub fn application_protocol(&self) -> SecPkgContext_ApplicationProtocol {
+        application_protocol(self.conn.alpn_protocol())
     }
 
     /// `SECPKG_ATTR_STREAM_SIZES`; None before a suite is negotiated.

@@ -176,6 +176,12 @@ impl Credential {
         Ok(())
     }
 
+    /// Makes clients from this credential send TLS_FALLBACK_SCSV (RFC 7507) in their first
+    /// ClientHello, for contexts created afterwards (`OpenSchannelSetFallbackScsv`).
+    pub fn set_fallback_scsv(&mut self, on: bool) {
+        self.update(|c| c.fallback_scsv = on);
+    }
+
     /// Contexts hold the configuration they were made with; changes apply to later ones.
     fn update(&mut self, change: impl FnOnce(&mut Config)) {
         let mut config = (*self.config).clone();
@@ -217,6 +223,18 @@ mod tests {
         );
         // A server needs a certificate.
         assert_eq!(acquire(CredRequest { inbound: true, ..Default::default() }).err(), Some(SEC_E_NO_CREDENTIALS));
+    }
+
+    #[test]
+    fn fallback_scsv_is_opt_in() {
+        let mut c = acquire(CredRequest::default()).ok().unwrap();
+        assert!(!c.config.fallback_scsv);
+        let before = c.config.clone();
+        c.set_fallback_scsv(true);
+        assert!(c.config.fallback_scsv);
+        assert!(!before.fallback_scsv, "contexts made earlier keep their configuration");
+        c.set_fallback_scsv(false);
+        assert!(!c.config.fallback_scsv);
     }
 
     #[test]

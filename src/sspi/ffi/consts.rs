@@ -5,7 +5,9 @@
 //! cbindgen turns each into a `#define` in `include/openschannel.h`.
 #![allow(non_upper_case_globals)]
 
-use super::types::{ALG_ID, DWORD, SECURITY_STATUS, ULONG};
+use super::types::{
+    ALG_ID, DWORD, SECURITY_STATUS, SEC_APPLICATION_PROTOCOL_NEGOTIATION_EXT, SEC_APPLICATION_PROTOCOL_NEGOTIATION_STATUS, ULONG,
+};
 
 // ---- winerror.h: SECURITY_STATUS values --------------------------------------
 pub const SEC_E_OK: SECURITY_STATUS = 0x0000_0000;
@@ -223,6 +225,20 @@ pub const SECPKG_ATTR_REMOTE_CERTIFICATES: ULONG = 0x5f;
 pub const SECPKG_ATTR_CIPHER_INFO: ULONG = 0x64;
 pub const SECPKG_ATTR_SUPPORTED_SIGNATURES: ULONG = 0x66;
 pub const SECPKG_CRED_ATTR_NAMES: ULONG = 1;
+
+// ---- sspi.h: ALPN (SecPkgContext_ApplicationProtocol, SEC_APPLICATION_PROTOCOL_LIST) ---------
+/// No application protocol was negotiated.
+pub const SecApplicationProtocolNegotiationStatus_None: SEC_APPLICATION_PROTOCOL_NEGOTIATION_STATUS = 0;
+/// Both sides agreed on `ProtocolId`.
+pub const SecApplicationProtocolNegotiationStatus_Success: SEC_APPLICATION_PROTOCOL_NEGOTIATION_STATUS = 1;
+/// NPN only: the client picked a protocol the server did not offer (never returned here).
+pub const SecApplicationProtocolNegotiationStatus_SelectedClientOnly: SEC_APPLICATION_PROTOCOL_NEGOTIATION_STATUS = 2;
+/// No negotiation extension.
+pub const SecApplicationProtocolNegotiationExt_None: SEC_APPLICATION_PROTOCOL_NEGOTIATION_EXT = 0;
+/// Next Protocol Negotiation (not implemented: NPN lists are ignored).
+pub const SecApplicationProtocolNegotiationExt_NPN: SEC_APPLICATION_PROTOCOL_NEGOTIATION_EXT = 1;
+/// RFC 7301 ALPN.
+pub const SecApplicationProtocolNegotiationExt_ALPN: SEC_APPLICATION_PROTOCOL_NEGOTIATION_EXT = 2;
 
 // ---- sspi.h: package capabilities -------------------------------------------------
 pub const SECPKG_FLAG_INTEGRITY: ULONG = 0x1;

@@ -13,6 +13,7 @@ use crate::engine::config::Renegotiation;
 use crate::engine::Connection;
 use crate::ffi_guard;
 use crate::msgs::enums::{AlertDescription, AlertLevel};
+use crate::sspi::alpn::parse_application_protocols;
 use crate::sspi::context::{Context, Control, StepOutcome};
 use crate::sspi::credentials::{acquire, CredRequest, Credential};
 use crate::sspi::handles::{HandleTable, Kind};
@@ -222,6 +223,21 @@ unsafe fn read_handshake_input(desc: *mut SecBufferDesc) -> Result<HandshakeInpu
     Ok(HandshakeInput { token: Some((ti, data)), second })
 }
 
+/// The ALPN list of a `SECBUFFER_APPLICATION_PROTOCOLS` buffer in an ISC/ASC input descriptor:
+/// None without one (or without a usable descriptor, which the handshake input reader
+/// reports), the names otherwise, `SEC_E_INVALID_TOKEN` when malformed (see `sspi::alpn`).
+unsafe fn read_application_protocols(desc: *mut SecBufferDesc) -> Result<Option<Vec<Vec<u8>>>, SECURITY_STATUS> {
+    if desc.is_null() {
+        return Ok(None);
+    }
+    // SAFETY: caller-provided descriptor.
+    let Ok(bufs) = (unsafe { buffers::view(desc) }) else { return Ok(None) };
+    let Some(b) = bufs.iter().find(|b| base_type(b) == SECBUFFER_APPLICATION_PROTOCOLS) else { return Ok(None) };
+    // SAFETY: the buffer describes cbBuffer readable bytes.
+    let data = unsafe { buffers::bytes(b) }?;
+    parse_application_protocols(data).map(Some)
+}
+
 /// Writes MISSING/EXTRA into the caller's input descriptor.
 unsafe fn write_input_results(desc: *mut SecBufferDesc, input: &HandshakeInput, out: &StepOutcome) {
     let Some(second) = input.second else { return };
@@ -393,9 +409,17 @@ unsafe fn initialize_common(
             if room != SEC_E_OK {
                 return room;
             }
+            // SAFETY: caller descriptor (the first call reads nothing else from it).
+            let alpn = match unsafe { read_application_protocols(p_input) } {
+                Ok(a) => a,
+                Err(s) => return s,
+            };
             let conn = Connection::new_client(cred.config.clone(), target.filter(|t| !t.is_empty()));
             let mut ctx = Context::new(conn, cred.cert.clone());
             drop(cred);
+            if let Some(protocols) = alpn {
+                ctx.offer_application_protocols(protocols);
+            }
             let first = ctx.start();
             if first.status < 0 {
                 return first.status;
@@ -444,6 +468,9 @@ unsafe fn write_context_out(ph_new: PCtxtHandle, handle: SecHandle, pf_attr: *mu
 /// buffer. Unconsumed input is reported as SECBUFFER_EXTRA in the second input buffer. With
 /// ISC_REQ_ALLOCATE_MEMORY the token is allocated by us and freed with `FreeContextBuffer`;
 /// otherwise it is copied into the caller's buffer (SEC_E_INSUFFICIENT_MEMORY if too small).
+/// ALPN: the first call's `pInput` may hold a SECBUFFER_APPLICATION_PROTOCOLS buffer
+/// (`SEC_APPLICATION_PROTOCOLS`; ALPN lists are offered, NPN lists ignored); a malformed one
+/// returns SEC_E_INVALID_TOKEN and creates no context. Later calls ignore such a buffer.
 #[no_mangle]
 pub unsafe extern "C" fn InitializeSecurityContextA(
     phCredential: PCredHandle,
@@ -516,7 +543,11 @@ pub unsafe extern "C" fn InitializeSecurityContextW(
 /// AcceptSecurityContext: the server handshake loop, mirroring `InitializeSecurityContextA`.
 /// The first call (`phContext` NULL) creates the context in `*phNewContext` even when it
 /// returns SEC_E_INCOMPLETE_MESSAGE, so the caller retries with that handle (and must delete
-/// it on failure).
+/// it on failure). ALPN: a SECBUFFER_APPLICATION_PROTOCOLS buffer beside the input TOKEN
+/// (first call, or any call before the ClientHello was whole) sets the protocols the server
+/// accepts, in its order of preference; no overlap with the client's list fails the handshake
+/// with SEC_E_APPLICATION_PROTOCOL_MISMATCH and a no_application_protocol alert. A malformed
+/// buffer returns SEC_E_INVALID_TOKEN before anything else happens (no context is created).
 #[no_mangle]
 pub unsafe extern "C" fn AcceptSecurityContext(
     phCredential: PCredHandle,
@@ -534,9 +565,20 @@ pub unsafe extern "C" fn AcceptSecurityContext(
         let allocate = fContextReq & ASC_REQ_ALLOCATE_MEMORY != 0;
         // SAFETY: NULL or caller-owned handle.
         let existing = unsafe { phContext.as_ref() }.copied();
+        // SAFETY: caller descriptor.
+        let alpn = match unsafe { read_application_protocols(pInput) } {
+            Ok(a) => a,
+            Err(s) => return s,
+        };
         let (h, ctx) = match existing {
             Some(h) => match CONTEXTS.get(&h) {
-                Some(c) if c.lock().conn.side() == crate::handshake::Side::Server => (h, c),
+                Some(c) if c.lock().conn.side() == crate::handshake::Side::Server => {
+                    if let Some(protocols) = alpn {
+                        // Until the ClientHello is processed (e.g. after SEC_E_INCOMPLETE_MESSAGE).
+                        c.lock().offer_application_protocols(protocols);
+                    }
+                    (h, c)
+                }
                 _ => return SEC_E_INVALID_HANDLE,
             },
             None => {
@@ -553,7 +595,10 @@ pub unsafe extern "C" fn AcceptSecurityContext(
                 if room != SEC_E_OK {
                     return room;
                 }
-                let ctx = Context::new(Connection::new_server(cred.config.clone()), cred.cert.clone());
+                let mut ctx = Context::new(Connection::new_server(cred.config.clone()), cred.cert.clone());
+                if let Some(protocols) = alpn {
+                    ctx.offer_application_protocols(protocols);
+                }
                 let h = CONTEXTS.insert(ctx);
                 (h, CONTEXTS.get(&h).expect("just inserted"))
             }
@@ -655,6 +700,7 @@ unsafe fn query_context(ph_context: PCtxtHandle, attribute: ULONG, buffer: *mut 
             SECPKG_ATTR_STREAM_SIZES => c.stream_sizes().map_or(SEC_E_INVALID_HANDLE, |v| put(buffer, v)),
             SECPKG_ATTR_CONNECTION_INFO => c.connection_info().map_or(SEC_E_INVALID_HANDLE, |v| put(buffer, v)),
             SECPKG_ATTR_CIPHER_INFO => c.cipher_info().map_or(SEC_E_INVALID_HANDLE, |v| put(buffer, v)),
+            SECPKG_ATTR_APPLICATION_PROTOCOL => put(buffer, c.application_protocol()),
             SECPKG_ATTR_SESSION_INFO => match c.conn.info() {
                 Some(i) => {
                     // SSL_SESSION_RECONNECT (1): this connection resumed a cached session.
@@ -688,7 +734,8 @@ unsafe fn query_context(ph_context: PCtxtHandle, attribute: ULONG, buffer: *mut 
 }
 
 /// QueryContextAttributesA: SECPKG_ATTR_STREAM_SIZES, CONNECTION_INFO, CIPHER_INFO,
-/// SESSION_INFO, REMOTE_CERT_CONTEXT and LOCAL_CERT_CONTEXT (a new `PCCERT_CONTEXT` the
+/// SESSION_INFO, APPLICATION_PROTOCOL (`SecPkgContext_ApplicationProtocol`; status `None`
+/// until a protocol is agreed), REMOTE_CERT_CONTEXT and LOCAL_CERT_CONTEXT (a new `PCCERT_CONTEXT` the
 /// caller frees with `CertFreeCertificateContext`). Other attributes:
 /// SEC_E_UNSUPPORTED_FUNCTION.
 #[no_mangle]
@@ -797,6 +844,24 @@ pub unsafe extern "C" fn OpenSchannelSetRecordSplitting(phCredential: PCredHandl
             return SEC_E_INVALID_HANDLE;
         };
         cred.lock().set_record_splitting(enable != 0);
+        SEC_E_OK
+    })
+}
+
+/// OpenSchannelSetFallbackScsv: marks the ClientHellos of contexts created from this credential
+/// afterwards as a fallback retry (`enable` non-zero): they carry TLS_FALLBACK_SCSV (RFC 7507),
+/// for a program that retries with fewer protocol versions after a failed handshake. A server
+/// that supports a higher version than the client offers then refuses with
+/// inappropriate_fallback, which the client reports as SEC_E_DOWNGRADE_DETECTED. Off by default;
+/// ignored by servers, which always honour the signal. Returns SEC_E_OK or SEC_E_INVALID_HANDLE.
+#[no_mangle]
+pub unsafe extern "C" fn OpenSchannelSetFallbackScsv(phCredential: PCredHandle, enable: BOOL) -> SECURITY_STATUS {
+    ffi_guard!(SEC_E_INTERNAL_ERROR, {
+        // SAFETY: NULL or caller-owned handle.
+        let Some(cred) = (unsafe { phCredential.as_ref() }).and_then(|h| CREDENTIALS.get(h)) else {
+            return SEC_E_INVALID_HANDLE;
+        };
+        cred.lock().set_fallback_scsv(enable != 0);
         SEC_E_OK
     })
 }

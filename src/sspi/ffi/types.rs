@@ -262,5 +262,44 @@ pub struct SecPkgCred_SupportedProtocols {
     pub grbitProtocol: DWORD,
 }
 
+/// sspi.h `SEC_APPLICATION_PROTOCOL_NEGOTIATION_STATUS` (a C enum: `int`).
+pub type SEC_APPLICATION_PROTOCOL_NEGOTIATION_STATUS = i32;
+/// sspi.h `SEC_APPLICATION_PROTOCOL_NEGOTIATION_EXT` (a C enum: `int`).
+pub type SEC_APPLICATION_PROTOCOL_NEGOTIATION_EXT = i32;
+
+/// sspi.h `MAX_PROTOCOL_ID_SIZE`: room in `SecPkgContext_ApplicationProtocol.ProtocolId`.
+pub const MAX_PROTOCOL_ID_SIZE: usize = 0xff;
+
+/// sspi.h `SecPkgContext_ApplicationProtocol` (`SECPKG_ATTR_APPLICATION_PROTOCOL`, 264 bytes).
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct SecPkgContext_ApplicationProtocol {
+    pub ProtoNegoStatus: SEC_APPLICATION_PROTOCOL_NEGOTIATION_STATUS,
+    pub ProtoNegoExt: SEC_APPLICATION_PROTOCOL_NEGOTIATION_EXT,
+    pub ProtocolIdSize: u8,
+    pub ProtocolId: [u8; MAX_PROTOCOL_ID_SIZE],
+}
+
+/// sspi.h `SEC_APPLICATION_PROTOCOL_LIST`: one list in a `SECBUFFER_APPLICATION_PROTOCOLS`
+/// buffer. `ProtocolList` (`ProtocolListSize` bytes) is the RFC 7301 wire form: each name
+/// preceded by its one-byte length. Declared with `ANYSIZE_ARRAY` (1) as in the SDK; callers
+/// (curl, Windows samples) write the fields as a packed byte stream at offsets 0, 4 and 6 of
+/// the list, and that is how the provider reads them (see `sspi::alpn`).
+#[repr(C)]
+pub struct SEC_APPLICATION_PROTOCOL_LIST {
+    pub ProtoNegoExt: SEC_APPLICATION_PROTOCOL_NEGOTIATION_EXT,
+    pub ProtocolListSize: USHORT,
+    pub ProtocolList: [u8; 1],
+}
+
+/// sspi.h `SEC_APPLICATION_PROTOCOLS`: the contents of a `SECBUFFER_APPLICATION_PROTOCOLS`
+/// input buffer. `ProtocolListsSize` (32-bit `unsigned long` on Windows) counts the bytes of
+/// the lists that follow it.
+#[repr(C)]
+pub struct SEC_APPLICATION_PROTOCOLS {
+    pub ProtocolListsSize: ULONG,
+    pub ProtocolLists: [SEC_APPLICATION_PROTOCOL_LIST; 1],
+}
+
 /// sspi.h `SEC_GET_KEY_FN` (never called by Schannel).
 pub type SEC_GET_KEY_FN = Option<unsafe extern "C" fn(*mut c_void, *mut c_void, ULONG, *mut *mut c_void, *mut SECURITY_STATUS)>;
