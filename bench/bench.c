@@ -224,6 +224,19 @@ static void stamp(uint8_t *p, size_t n, uint64_t ctr)
     memcpy(p + n - 8, &ctr, 8);
 }
 
+/* The directory of this executable (bench-mem and gcm-ref live next to it). */
+static int self_dir(char *out, size_t n)
+{
+    ssize_t k = readlink("/proc/self/exe", out, n - 1);
+    if (k <= 0)
+        return fail("readlink(/proc/self/exe)");
+    out[k] = 0;
+    char *slash = strrchr(out, '/');
+    if (slash)
+        *slash = 0;
+    return 0;
+}
+
 /* Growable byte buffer (token transport between SSPI contexts). */
 typedef struct {
     uint8_t *p;
@@ -255,12 +268,15 @@ static void buf_put(buf_t *b, const void *d, size_t n)
 #define ISC_FLAGS (ISC_REQ_SEQUENCE_DETECT | ISC_REQ_REPLAY_DETECT | ISC_REQ_CONFIDENTIALITY | ISC_REQ_STREAM | ISC_REQ_ALLOCATE_MEMORY)
 #define ASC_FLAGS (ASC_REQ_SEQUENCE_DETECT | ASC_REQ_REPLAY_DETECT | ASC_REQ_CONFIDENTIALITY | ASC_REQ_STREAM | ASC_REQ_ALLOCATE_MEMORY)
 
-static uint16_t g_id_aes128, g_id_3des, g_id_rc4;
+static uint16_t g_id_aes128, g_id_3des, g_id_rc4, g_id_gcm;
+
+/* Protocol versions: every workload pins exactly one, on both stacks. */
+enum { V_TLS10, V_TLS12 };
 
 /* A credential: server (server.pem/key) or client (trusting ca.pem, verifying the chain and
- * the name). suite != 0 restricts it to that suite; no_reconnects sets
+ * the name), enabled for `ver` only. suite != 0 restricts it to that suite; no_reconnects sets
  * SCH_CRED_DISABLE_RECONNECTS (no session cache for this credential). */
-static int ours_cred(CredHandle *h, int server, uint16_t suite, int no_reconnects, int splitting)
+static int ours_cred(CredHandle *h, int server, uint16_t suite, int no_reconnects, int splitting, int ver)
 {
     SCHANNEL_CRED sc;
     memset(&sc, 0, sizeof sc);
@@ -273,13 +289,13 @@ static int ours_cred(CredHandle *h, int server, uint16_t suite, int no_reconnect
             return fail("OpenSchannelLoadCertificateFiles(%s, %s)", g_cert, g_key);
         sc.cCreds = 1;
         sc.paCred = &cert;
-        sc.grbitEnabledProtocols = SP_PROT_TLS1_0_SERVER;
+        sc.grbitEnabledProtocols = ver == V_TLS12 ? SP_PROT_TLS1_2_SERVER : SP_PROT_TLS1_0_SERVER;
     } else {
         roots = OpenSchannelOpenCaFile(g_ca);
         if (!roots)
             return fail("OpenSchannelOpenCaFile(%s)", g_ca);
         sc.hRootStore = roots;
-        sc.grbitEnabledProtocols = SP_PROT_TLS1_0_CLIENT;
+        sc.grbitEnabledProtocols = ver == V_TLS12 ? SP_PROT_TLS1_2_CLIENT : SP_PROT_TLS1_0_CLIENT;
     }
     if (no_reconnects)
         sc.dwFlags |= SCH_CRED_DISABLE_RECONNECTS;
@@ -369,6 +385,44 @@ static SECURITY_STATUS ours_asc(CredHandle *cred, ours_pair *p, buf_t *in, buf_t
     return st;
 }
 
+/*
+ * Wire check of what a TLS 1.2 ECDHE handshake negotiated (ours exposes neither the group nor
+ * the signature scheme through SSPI): when g_ske_inspect is set, ours_handshake parses the
+ * server's flight (plaintext handshake records) for the ServerKeyExchange and stores its
+ * named group and signature scheme. Used once per workload, before timing.
+ */
+static int g_ske_inspect, g_ske_group = -1, g_ske_scheme = -1;
+
+static void inspect_ske(const uint8_t *p, size_t n)
+{
+    static uint8_t hs[65536];
+    size_t hl = 0;
+    /* concatenate the handshake records' fragments */
+    while (n >= 5) {
+        size_t len = ((size_t)p[3] << 8) | p[4];
+        if (5 + len > n)
+            break;
+        if (p[0] == 22 && hl + len <= sizeof hs) {
+            memcpy(hs + hl, p + 5, len);
+            hl += len;
+        }
+        p += 5 + len;
+        n -= 5 + len;
+    }
+    for (size_t i = 0; i + 4 <= hl;) {
+        size_t len = ((size_t)hs[i + 1] << 16) | ((size_t)hs[i + 2] << 8) | hs[i + 3];
+        if (i + 4 + len > hl)
+            break;
+        const uint8_t *b = hs + i + 4;
+        /* ECParameters (curve_type 3 = named_curve, group), point, SignatureAndHashAlgorithm */
+        if (hs[i] == 12 && len >= 4 && b[0] == 3 && 4 + (size_t)b[3] + 2 <= len) {
+            g_ske_group = (b[1] << 8) | b[2];
+            g_ske_scheme = (b[4 + b[3]] << 8) | b[5 + b[3]];
+        }
+        i += 4 + len;
+    }
+}
+
 /* Deletes the pair; the server's DeleteSecurityContext is added to *srv (server-side time). */
 static void ours_pair_free(ours_pair *p, double *srv)
 {
@@ -407,6 +461,8 @@ static int ours_handshake(CredHandle *cc, CredHandle *sc, const char *target, ou
             double t0 = now();
             st = ours_asc(sc, p, &g_c2s, &g_s2c);
             *srv += now() - t0;
+            if (g_ske_inspect)
+                inspect_ske(g_s2c.p, g_s2c.len);
             if (st == SEC_E_OK)
                 s_done = 1;
             else if (st != SEC_I_CONTINUE_NEEDED) {
@@ -458,7 +514,7 @@ static int ours_check_resumed(ours_pair *p, DWORD want)
 }
 
 /* Protocol and suite of both contexts. */
-static int ours_check_suite(ours_pair *p, uint16_t suite)
+static int ours_check_suite(ours_pair *p, uint16_t suite, int ver)
 {
     SecPkgContext_CipherInfo ci;
     SecPkgContext_ConnectionInfo co;
@@ -469,14 +525,20 @@ static int ours_check_suite(ours_pair *p, uint16_t suite)
         if (ci.dwCipherSuite != suite)
             return fail("%s negotiated suite 0x%04x, expected 0x%04x", i ? "server" : "client", (unsigned)ci.dwCipherSuite, suite);
         ST_CHECK(QueryContextAttributesA(h[i], SECPKG_ATTR_CONNECTION_INFO, &co), SEC_E_OK);
-        if (co.dwProtocol != (DWORD)(i ? SP_PROT_TLS1_0_SERVER : SP_PROT_TLS1_0_CLIENT))
-            return fail("%s protocol 0x%x is not TLS 1.0", i ? "server" : "client", (unsigned)co.dwProtocol);
+        DWORD want = ver == V_TLS12 ? (i ? SP_PROT_TLS1_2_SERVER : SP_PROT_TLS1_2_CLIENT) : (i ? SP_PROT_TLS1_0_SERVER : SP_PROT_TLS1_0_CLIENT);
+        if (co.dwProtocol != want)
+            return fail("%s protocol 0x%x is not TLS 1.%d", i ? "server" : "client", (unsigned)co.dwProtocol, ver == V_TLS12 ? 2 : 0);
     }
     return 0;
 }
 
-/* EncryptMessage on `from` in place (buffer = header | data | trailer), then DecryptMessage
- * of every resulting record on `to`, comparing the plaintext with `src`. */
+/* Set during set-up of the unsplit bulk rows: ours_transfer checks that EncryptMessage left
+ * exactly one record, header | data | trailer, in the caller's contiguous buffer. */
+static int g_check_layout;
+
+/* EncryptMessage on `from` in place (buffer = header | data | trailer, sized from
+ * STREAM_SIZES: the contiguous layout EncryptMessage seals without copying), then
+ * DecryptMessage of every resulting record on `to`, comparing the plaintext with `src`. */
 static int ours_transfer(CtxtHandle *from, CtxtHandle *to, const SecPkgContext_StreamSizes *sz, uint8_t *buf, const uint8_t *src,
                          size_t len)
 {
@@ -496,6 +558,10 @@ static int ours_transfer(CtxtHandle *from, CtxtHandle *to, const SecPkgContext_S
                     (unsigned)b[2].cbBuffer);
     uint8_t *p = buf;
     size_t n = b[0].cbBuffer + b[1].cbBuffer + b[2].cbBuffer;
+    if (g_check_layout && (b[0].pvBuffer != buf || b[1].pvBuffer != buf + sz->cbHeader || buf[0] != 23 || buf[1] != 3 ||
+                           (((size_t)buf[3] << 8) | buf[4]) != n - 5))
+        return fail("EncryptMessage: not one record in place (header %02x %02x %02x, length %u, %zu bytes)", buf[0], buf[1], buf[2],
+                    ((unsigned)buf[3] << 8) | buf[4], n);
     size_t got = 0;
     while (n > 0) {
         SecBuffer r[4] = {{(ULONG)n, SECBUFFER_DATA, p}, {0, SECBUFFER_EMPTY, NULL}, {0, SECBUFFER_EMPTY, NULL}, {0, SECBUFFER_EMPTY, NULL}};
@@ -531,20 +597,30 @@ static int ours_transfer(CtxtHandle *from, CtxtHandle *to, const SecPkgContext_S
 /* OpenSSL side                                                                                */
 /* ------------------------------------------------------------------------------------------ */
 
-static SSL_CTX *ossl_ctx(int server, const char *ciphers, int server_cache, int empty_fragments)
+static SSL_CTX *ossl_ctx(int server, const char *ciphers, int server_cache, int empty_fragments, int ver)
 {
     SSL_CTX *ctx = SSL_CTX_new(server ? TLS_server_method() : TLS_client_method());
     if (!ctx) {
         fail("SSL_CTX_new");
         return NULL;
     }
-    if (SSL_CTX_set_min_proto_version(ctx, TLS1_VERSION) != 1 || SSL_CTX_set_max_proto_version(ctx, TLS1_VERSION) != 1)
+    int v = ver == V_TLS12 ? TLS1_2_VERSION : TLS1_VERSION;
+    if (SSL_CTX_set_min_proto_version(ctx, v) != 1 || SSL_CTX_set_max_proto_version(ctx, v) != 1)
         goto bad;
     if (SSL_CTX_set_cipher_list(ctx, ciphers) != 1)
         goto bad;
-    /* Same protocol work as ours: no encrypt-then-MAC, no tickets, no extended master secret
-     * (openschannel implements none of them). */
-    SSL_CTX_set_options(ctx, SSL_OP_NO_ENCRYPT_THEN_MAC | SSL_OP_NO_TICKET | SSL_OP_NO_EXTENDED_MASTER_SECRET);
+    if (ver == V_TLS12) {
+        /* Like ours at TLS 1.2: no encrypt-then-MAC (irrelevant to AEAD suites, but it keeps the
+         * ClientHello alike), no tickets, extended master secret on (ours negotiates it), and
+         * X25519 as the only group: ours offers X25519 first and its server prefers it. */
+        SSL_CTX_set_options(ctx, SSL_OP_NO_ENCRYPT_THEN_MAC | SSL_OP_NO_TICKET);
+        if (SSL_CTX_set1_groups_list(ctx, "X25519") != 1)
+            goto bad;
+    } else {
+        /* The TLS 1.0 rows as first measured: no encrypt-then-MAC, no tickets, no extended
+         * master secret (see README: ours now negotiates EMS with itself at TLS 1.0 too). */
+        SSL_CTX_set_options(ctx, SSL_OP_NO_ENCRYPT_THEN_MAC | SSL_OP_NO_TICKET | SSL_OP_NO_EXTENDED_MASTER_SECRET);
+    }
     if (empty_fragments)
         SSL_CTX_clear_options(ctx, SSL_OP_DONT_INSERT_EMPTY_FRAGMENTS);
     else
@@ -672,11 +748,11 @@ bad:
     return -1;
 }
 
-static int ossl_check_suite(ossl_pair *p, const char *cipher)
+static int ossl_check_suite(ossl_pair *p, const char *cipher, int ver)
 {
     SSL *s[2] = {p->c, p->s};
     for (int i = 0; i < 2; i++) {
-        if (SSL_version(s[i]) != TLS1_VERSION)
+        if (SSL_version(s[i]) != (ver == V_TLS12 ? TLS1_2_VERSION : TLS1_VERSION))
             return fail("OpenSSL %s: version %s", i ? "server" : "client", SSL_get_version(s[i]));
         const char *name = SSL_get_cipher_name(s[i]);
         if (!name || strcmp(name, cipher) != 0)
@@ -844,16 +920,22 @@ enum {
     R_HS_FULL,
     R_HS_SERVER,
     R_HS_RESUMED,
+    R_HS_FULL_ECDHE,
+    R_HS_SERVER_ECDHE,
+    R_HS_RESUMED_TLS12,
     R_BULK_AES_16K,
     R_BULK_3DES_16K,
     R_BULK_RC4_16K,
     R_BULK_AES_1K,
     R_BULK_AES_16K_DEFAULT,
     R_BULK_AES_16K_EVP,
+    R_BULK_GCM_16K,
+    R_BULK_GCM_1K,
     R_MEM_HELD,
     R_MEM_PEAK,
     R_REF_RSA,
     R_REF_AES_HMAC,
+    R_REF_AES_GCM,
     R_COUNT
 };
 
@@ -861,16 +943,22 @@ static row_t g_rows[R_COUNT] = {
     [R_HS_FULL] = {"handshake_full", "hs/s", "openssl", 0, 0, 0, 0, 0, {0}, {0}},
     [R_HS_SERVER] = {"handshake_server", "hs/s", "openssl", 0, 0, 0, 0, 0, {0}, {0}},
     [R_HS_RESUMED] = {"handshake_resumed", "hs/s", "openssl", 0, 0, 0, 0, 0, {0}, {0}},
+    [R_HS_FULL_ECDHE] = {"handshake_full_ecdhe", "hs/s", "openssl", 0, 0, 0, 0, 0, {0}, {0}},
+    [R_HS_SERVER_ECDHE] = {"handshake_server_ecdhe", "hs/s", "openssl", 0, 0, 0, 0, 0, {0}, {0}},
+    [R_HS_RESUMED_TLS12] = {"handshake_resumed_tls12", "hs/s", "openssl", 0, 0, 0, 0, 0, {0}, {0}},
     [R_BULK_AES_16K] = {"bulk_aes128_16k", "MB/s", "openssl", 0, 0, 0, 0, 0, {0}, {0}},
     [R_BULK_3DES_16K] = {"bulk_3des_16k", "MB/s", "openssl(evp)", 0, 0, 0, 0, 0, {0}, {0}},
     [R_BULK_RC4_16K] = {"bulk_rc4_16k", "MB/s", "openssl(evp)", 0, 0, 0, 0, 0, {0}, {0}},
     [R_BULK_AES_1K] = {"bulk_aes128_1k", "MB/s", "openssl", 0, 0, 0, 0, 0, {0}, {0}},
     [R_BULK_AES_16K_DEFAULT] = {"bulk_aes128_16k_defaults", "MB/s", "openssl", 0, 0, 0, 0, 0, {0}, {0}},
     [R_BULK_AES_16K_EVP] = {"bulk_aes128_16k_evp", "MB/s", "openssl(evp)", 0, 0, 0, 0, 0, {0}, {0}},
+    [R_BULK_GCM_16K] = {"bulk_aes128gcm_16k", "MB/s", "openssl", 0, 0, 0, 0, 0, {0}, {0}},
+    [R_BULK_GCM_1K] = {"bulk_aes128gcm_1k", "MB/s", "openssl", 0, 0, 0, 0, 0, {0}, {0}},
     [R_MEM_HELD] = {"mem_held_per_pair", "bytes", "openssl", 1, 0, 0, 0, 0, {0}, {0}},
     [R_MEM_PEAK] = {"mem_peak_handshake", "bytes", "openssl", 1, 0, 0, 0, 0, {0}, {0}},
     [R_REF_RSA] = {"ref_rsa2048_private_ops", "ops/s", "openssl", 0, 0, 0, 0, 0, {0}, {0}},
     [R_REF_AES_HMAC] = {"ref_aes128cbc_hmacsha1_16k", "MB/s", "openssl", 0, 0, 0, 0, 0, {0}, {0}},
+    [R_REF_AES_GCM] = {"ref_aes128gcm_16k", "MB/s", "openssl", 0, 0, 0, 0, 0, {0}, {0}},
 };
 
 static int g_failed;
@@ -1048,7 +1136,7 @@ static int ossl_hs_run(void *vst, double secs, double *rate, double *srv_rate)
 static int negative_name_checks(void)
 {
     CredHandle cc, sc;
-    if (ours_cred(&cc, 0, g_id_aes128, 1, 0) != 0 || ours_cred(&sc, 1, g_id_aes128, 1, 0) != 0)
+    if (ours_cred(&cc, 0, g_id_aes128, 1, 0, V_TLS10) != 0 || ours_cred(&sc, 1, g_id_aes128, 1, 0, V_TLS10) != 0)
         return -1;
     ours_pair p;
     double dummy = 0;
@@ -1061,7 +1149,7 @@ static int negative_name_checks(void)
         ours_pair_free(&p, NULL);
         return fail("openschannel accepted a certificate for the wrong name");
     }
-    SSL_CTX *c = ossl_ctx(0, "AES128-SHA:@SECLEVEL=0", 0, 0), *s = ossl_ctx(1, "AES128-SHA:@SECLEVEL=0", 0, 0);
+    SSL_CTX *c = ossl_ctx(0, "AES128-SHA:@SECLEVEL=0", 0, 0, V_TLS10), *s = ossl_ctx(1, "AES128-SHA:@SECLEVEL=0", 0, 0, V_TLS10);
     if (!c || !s)
         return -1;
     ossl_pair q;
@@ -1078,17 +1166,46 @@ static int negative_name_checks(void)
     return 0;
 }
 
-static void workload_handshakes(int resumed)
+/* The handshake workloads: TLS 1.0 RSA key exchange, or TLS 1.2 ECDHE-RSA (X25519) with GCM. */
+typedef struct {
+    int ver;
+    uint16_t suite;         /* ours */
+    const char *ossl_list;  /* SSL_CTX_set_cipher_list */
+    const char *ossl_name;  /* SSL_get_cipher_name */
+    int row_full, row_server, row_resumed;
+} hs_kind;
+
+static const hs_kind HS_TLS10 = {V_TLS10, 0x002F, "AES128-SHA:@SECLEVEL=0", "AES128-SHA", R_HS_FULL, R_HS_SERVER, R_HS_RESUMED};
+static const hs_kind HS_TLS12 = {V_TLS12, 0xC02F, "ECDHE-RSA-AES128-GCM-SHA256", "ECDHE-RSA-AES128-GCM-SHA256", R_HS_FULL_ECDHE,
+                                 R_HS_SERVER_ECDHE, R_HS_RESUMED_TLS12};
+
+/* TLS 1.2 ECDHE: both stacks must have used X25519 and RSA-PSS-RSAE-SHA256 for the
+ * ServerKeyExchange signature (ours: read from the wire; OpenSSL: its own report), and OpenSSL
+ * must have negotiated extended_master_secret like ours. */
+static int check_ecdhe_like_for_like(const ossl_pair *q)
 {
-    row_t *row = &g_rows[resumed ? R_HS_RESUMED : R_HS_FULL];
-    row_t *row2 = resumed ? NULL : &g_rows[R_HS_SERVER];
+    if (g_ske_group != 29 || g_ske_scheme != 0x0804)
+        return fail("ours: ServerKeyExchange group 0x%04x, scheme 0x%04x; expected X25519 (0x001d), rsa_pss_rsae_sha256 (0x0804)",
+                    (unsigned)g_ske_group, (unsigned)g_ske_scheme);
+    int sig = 0;
+    if (SSL_get_negotiated_group(q->c) != NID_X25519 || SSL_get_peer_signature_type_nid(q->c, &sig) != 1 || sig != NID_rsassaPss)
+        return fail("OpenSSL: group %ld, signature type %d; expected X25519 and RSA-PSS", (long)SSL_get_negotiated_group(q->c), sig);
+    if (SSL_get_extms_support(q->c) != 1 || SSL_get_extms_support(q->s) != 1)
+        return fail("OpenSSL: extended_master_secret not negotiated");
+    return 0;
+}
+
+static void workload_handshakes(const hs_kind *k, int resumed)
+{
+    row_t *row = &g_rows[resumed ? k->row_resumed : k->row_full];
+    row_t *row2 = resumed ? NULL : &g_rows[k->row_server];
     ours_hs o = {.resumed = resumed};
     ossl_hs s = {.resumed = resumed};
     /* Full handshakes: no session cache on either side of either stack. */
-    if (ours_cred(&o.cc, 0, g_id_aes128, !resumed, 1) != 0 || ours_cred(&o.sc, 1, g_id_aes128, !resumed, 1) != 0)
+    if (ours_cred(&o.cc, 0, k->suite, !resumed, 1, k->ver) != 0 || ours_cred(&o.sc, 1, k->suite, !resumed, 1, k->ver) != 0)
         goto bad;
-    s.cctx = ossl_ctx(0, "AES128-SHA:@SECLEVEL=0", 0, 1);
-    s.sctx = ossl_ctx(1, "AES128-SHA:@SECLEVEL=0", resumed, 1);
+    s.cctx = ossl_ctx(0, k->ossl_list, 0, 1, k->ver);
+    s.sctx = ossl_ctx(1, k->ossl_list, resumed, 1, k->ver);
     if (!s.cctx || !s.sctx)
         goto bad;
     /* One full handshake each, checked for suite/protocol and application data, which also
@@ -1096,12 +1213,16 @@ static void workload_handshakes(int resumed)
     {
         double dummy = 0;
         ours_pair p;
-        if (ours_handshake(&o.cc, &o.sc, TARGET, &p, &dummy) != 0)
+        g_ske_group = g_ske_scheme = -1;
+        g_ske_inspect = 1;
+        int r = ours_handshake(&o.cc, &o.sc, TARGET, &p, &dummy);
+        g_ske_inspect = 0;
+        if (r != 0)
             goto bad;
         SecPkgContext_StreamSizes sz;
         static uint8_t msg[64], buf[64 + 512];
         pattern(msg, sizeof msg, 7);
-        int bad = ours_check_suite(&p, g_id_aes128) != 0 || ours_check_resumed(&p, 0) != 0 ||
+        int bad = ours_check_suite(&p, k->suite, k->ver) != 0 || ours_check_resumed(&p, 0) != 0 ||
                   QueryContextAttributesA(&p.c, SECPKG_ATTR_STREAM_SIZES, &sz) != SEC_E_OK || sz.cbHeader + sz.cbTrailer + 64 > sizeof buf ||
                   ours_transfer(&p.c, &p.s, &sz, buf, msg, sizeof msg) != 0 || ours_transfer(&p.s, &p.c, &sz, buf, msg, sizeof msg) != 0;
         ours_pair_free(&p, NULL);
@@ -1111,8 +1232,8 @@ static void workload_handshakes(int resumed)
         if (ossl_handshake(s.cctx, s.sctx, TARGET, NULL, &q, &dummy) != 0)
             goto bad;
         uint8_t out[64];
-        bad = ossl_check_suite(&q, "AES128-SHA") != 0 || SSL_session_reused(q.c) || ossl_transfer(q.c, q.s, msg, out, sizeof msg) != 0 ||
-              ossl_transfer(q.s, q.c, msg, out, sizeof msg) != 0;
+        bad = ossl_check_suite(&q, k->ossl_name, k->ver) != 0 || SSL_session_reused(q.c) || ossl_transfer(q.c, q.s, msg, out, sizeof msg) != 0 ||
+              ossl_transfer(q.s, q.c, msg, out, sizeof msg) != 0 || (k->ver == V_TLS12 && check_ecdhe_like_for_like(&q) != 0);
         if (resumed)
             s.sess = SSL_get1_session(q.c);
         ossl_pair_free(&q, NULL);
@@ -1242,7 +1363,7 @@ static void evp_bulk_free(evp_bulk *b)
  * One bulk row. suite: ours; ossl_cipher: libssl cipher name (NULL: use the EVP record layer
  * with evp_cipher). splitting: ours 1/n-1 on; OpenSSL empty fragments on (both defaults).
  */
-static void workload_bulk(int row_idx, uint16_t suite, const char *ossl_cipher, const char *evp_cipher, size_t len, int defaults)
+static void workload_bulk(int row_idx, uint16_t suite, const char *ossl_cipher, const char *evp_cipher, size_t len, int defaults, int ver)
 {
     row_t *row = &g_rows[row_idx];
     ours_bulk o;
@@ -1252,9 +1373,9 @@ static void workload_bulk(int row_idx, uint16_t suite, const char *ossl_cipher, 
     memset(&s, 0, sizeof s);
     memset(&e, 0, sizeof e);
     double dummy = 0;
-    if (ours_cred(&o.cc, 0, suite, 1, defaults) != 0 || ours_cred(&o.sc, 1, suite, 1, defaults) != 0)
+    if (ours_cred(&o.cc, 0, suite, 1, defaults, ver) != 0 || ours_cred(&o.sc, 1, suite, 1, defaults, ver) != 0)
         goto bad;
-    if (ours_handshake(&o.cc, &o.sc, TARGET, &o.p, &dummy) != 0 || ours_check_suite(&o.p, suite) != 0)
+    if (ours_handshake(&o.cc, &o.sc, TARGET, &o.p, &dummy) != 0 || ours_check_suite(&o.p, suite, ver) != 0)
         goto bad;
     SECURITY_STATUS st = QueryContextAttributesA(&o.p.c, SECPKG_ATTR_STREAM_SIZES, &o.sz);
     if (st != SEC_E_OK) {
@@ -1271,8 +1392,16 @@ static void workload_bulk(int row_idx, uint16_t suite, const char *ossl_cipher, 
     if (!o.buf || !o.src)
         goto bad;
     pattern(o.src, len, 1);
-    /* both directions once */
-    if (ours_transfer(&o.p.c, &o.p.s, &o.sz, o.buf, o.src, len) != 0 || ours_transfer(&o.p.s, &o.p.c, &o.sz, o.buf, o.src, len) != 0)
+    /* TLS 1.2 AES-GCM: cbHeader = 5 + 8-byte explicit nonce, cbTrailer = the 16-byte tag */
+    if (ver == V_TLS12 && (o.sz.cbHeader != 13 || o.sz.cbTrailer != 16)) {
+        fail("STREAM_SIZES: cbHeader %u, cbTrailer %u; expected 13 and 16 for AES-GCM", (unsigned)o.sz.cbHeader, (unsigned)o.sz.cbTrailer);
+        goto bad;
+    }
+    /* both directions once; one record per EncryptMessage, in place, unless splitting */
+    g_check_layout = !defaults;
+    int bad_transfer = ours_transfer(&o.p.c, &o.p.s, &o.sz, o.buf, o.src, len) != 0 || ours_transfer(&o.p.s, &o.p.c, &o.sz, o.buf, o.src, len) != 0;
+    g_check_layout = 0;
+    if (bad_transfer)
         goto bad;
 
     void *so;
@@ -1280,9 +1409,11 @@ static void workload_bulk(int row_idx, uint16_t suite, const char *ossl_cipher, 
     if (ossl_cipher) {
         char list[128];
         snprintf(list, sizeof list, "%s:@SECLEVEL=0", ossl_cipher);
-        s.cctx = ossl_ctx(0, list, 0, defaults);
-        s.sctx = ossl_ctx(1, list, 0, defaults);
-        if (!s.cctx || !s.sctx || ossl_handshake(s.cctx, s.sctx, TARGET, NULL, &s.p, &dummy) != 0 || ossl_check_suite(&s.p, ossl_cipher) != 0)
+        if (ver == V_TLS12)
+            snprintf(list, sizeof list, "%s", ossl_cipher); /* default security level */
+        s.cctx = ossl_ctx(0, list, 0, defaults, ver);
+        s.sctx = ossl_ctx(1, list, 0, defaults, ver);
+        if (!s.cctx || !s.sctx || ossl_handshake(s.cctx, s.sctx, TARGET, NULL, &s.p, &dummy) != 0 || ossl_check_suite(&s.p, ossl_cipher, ver) != 0)
             goto bad;
         s.len = len;
         s.src = malloc(len);
@@ -1333,7 +1464,7 @@ typedef struct {
 static int ours_mem(mem_result *m)
 {
     CredHandle cc, sc;
-    if (ours_cred(&cc, 0, g_id_aes128, 1, 1) != 0 || ours_cred(&sc, 1, g_id_aes128, 1, 1) != 0)
+    if (ours_cred(&cc, 0, g_id_aes128, 1, 1, V_TLS10) != 0 || ours_cred(&sc, 1, g_id_aes128, 1, 1, V_TLS10) != 0)
         return -1;
     int rc = -1, n = 0;
     ours_pair *pairs = calloc((size_t)g_mem_pairs, sizeof *pairs);
@@ -1398,7 +1529,7 @@ out:
 
 static int ossl_mem(mem_result *m, double *bio_bytes)
 {
-    SSL_CTX *cctx = ossl_ctx(0, "AES128-SHA:@SECLEVEL=0", 0, 1), *sctx = ossl_ctx(1, "AES128-SHA:@SECLEVEL=0", 0, 1);
+    SSL_CTX *cctx = ossl_ctx(0, "AES128-SHA:@SECLEVEL=0", 0, 1, V_TLS10), *sctx = ossl_ctx(1, "AES128-SHA:@SECLEVEL=0", 0, 1, V_TLS10);
     int rc = -1, n = 0;
     ossl_pair *pairs = calloc((size_t)g_mem_pairs, sizeof *pairs);
     double dummy = 0, peaks[PEAK_SAMPLES], allocs[PEAK_SAMPLES];
@@ -1494,13 +1625,8 @@ static int memory_child(void)
 static int run_memory_child(void)
 {
     char self[4096], cmd[4200];
-    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-    if (n <= 0)
-        return fail("readlink(/proc/self/exe)");
-    self[n] = 0;
-    char *slash = strrchr(self, '/');
-    if (slash)
-        *slash = 0;
+    if (self_dir(self, sizeof self) != 0)
+        return -1;
     snprintf(cmd, sizeof cmd, "'%s/bench-mem'", self);
     setenv("BENCH_MEM_CHILD", "1", 1);
     FILE *p = popen(cmd, "r");
@@ -1595,6 +1721,68 @@ static int seal_ref_run(void *vst, double secs, double *mbps, double *unused)
     return 0;
 }
 
+/* AES-128-GCM sealing as a TLS 1.2 record: 12-byte nonce (4 fixed + 8-byte sequence), 13-byte
+ * additional data, tag after the ciphertext; in place, one side. */
+typedef struct {
+    EVP_CIPHER_CTX *ctx;
+    uint8_t *rec, *src;
+    size_t len;
+    uint8_t nonce[12];
+    uint64_t seq;
+} gcm_ref;
+
+static int gcm_ref_run(void *vst, double secs, double *mbps, double *unused)
+{
+    gcm_ref *r = vst;
+    double t0 = now(), el;
+    long n = 0;
+    (void)unused;
+    do {
+        uint8_t aad[13];
+        uint64_t seq = r->seq++;
+        for (int i = 0; i < 8; i++)
+            aad[i] = r->nonce[4 + i] = (uint8_t)(seq >> (56 - 8 * i));
+        aad[8] = 23;
+        aad[9] = 3;
+        aad[10] = 3;
+        aad[11] = (uint8_t)(r->len >> 8);
+        aad[12] = (uint8_t)r->len;
+        memcpy(r->rec + 13, r->src, r->len);
+        int outl = 0, finl = 0;
+        if (EVP_EncryptInit_ex(r->ctx, NULL, NULL, NULL, r->nonce) != 1 || EVP_EncryptUpdate(r->ctx, NULL, &outl, aad, sizeof aad) != 1 ||
+            EVP_EncryptUpdate(r->ctx, r->rec + 13, &outl, r->rec + 13, (int)r->len) != 1 || (size_t)outl != r->len ||
+            EVP_EncryptFinal_ex(r->ctx, r->rec + 13 + r->len, &finl) != 1 ||
+            EVP_CIPHER_CTX_ctrl(r->ctx, EVP_CTRL_AEAD_GET_TAG, 16, r->rec + 13 + r->len) != 1)
+            return fail("AES-128-GCM seal");
+        n++;
+    } while ((el = now() - t0) < secs);
+    *mbps = (double)n * (double)r->len / el / 1e6;
+    return 0;
+}
+
+/* One run of gcm-ref (aws-lc-rs AES-128-GCM sealing, built from bench/gcm_ref.rs against the
+ * library's own aws-lc-rs): ours' side of ref_aes128gcm_16k. */
+static int gcm_ref_ours(void *unused_st, double secs, double *mbps, double *unused)
+{
+    char dir[4096], cmd[4200], line[256];
+    (void)unused_st;
+    (void)unused;
+    if (self_dir(dir, sizeof dir) != 0)
+        return -1;
+    snprintf(cmd, sizeof cmd, "'%s/gcm-ref' %.3f", dir, secs);
+    FILE *p = popen(cmd, "r");
+    if (!p)
+        return fail("popen(%s)", cmd);
+    int got = 0;
+    while (fgets(line, sizeof line, p))
+        if (sscanf(line, "BENCH_GCM %lf", mbps) == 1)
+            got = 1;
+    int status = pclose(p);
+    if (status != 0 || !got)
+        return fail("%s failed (status %d%s)", cmd, status, got ? "" : ", no result line");
+    return 0;
+}
+
 static void measure_ref(row_t *row, run_fn f, void *st)
 {
     row->ran = 1;
@@ -1659,6 +1847,30 @@ static void workload_refs(void)
         free(r.rec);
         free(r.src);
     }
+    if (wanted(g_rows[R_REF_AES_GCM].name)) {
+        gcm_ref r;
+        memset(&r, 0, sizeof r);
+        uint8_t key[16];
+        r.len = 16384;
+        r.rec = malloc(13 + r.len + 16);
+        r.src = malloc(r.len);
+        r.ctx = EVP_CIPHER_CTX_new();
+        if (!r.rec || !r.src || !r.ctx || RAND_bytes(key, sizeof key) != 1 || RAND_bytes(r.nonce, 4) != 1 ||
+            EVP_EncryptInit_ex(r.ctx, EVP_aes_128_gcm(), NULL, key, NULL) != 1) {
+            fail("AES-128-GCM reference setup");
+            mark_failed(&g_rows[R_REF_AES_GCM]);
+        } else {
+            pattern(r.src, r.len, 6);
+            /* alternating like the other rows, but 0.4 x BENCH_SECS per run like the ref_ rows */
+            double secs = g_secs;
+            g_secs *= 0.4;
+            measure(&g_rows[R_REF_AES_GCM], NULL, gcm_ref_ours, NULL, gcm_ref_run, &r);
+            g_secs = secs;
+        }
+        EVP_CIPHER_CTX_free(r.ctx);
+        free(r.rec);
+        free(r.src);
+    }
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -1715,7 +1927,9 @@ static void print_results(void)
     printf("\nratio = median(ours) / median(openssl): higher is better for rates; for the bytes rows (lo) lower is better.\n");
     printf("round ratios = lowest and highest ours/openssl within one round (the two stacks run back to back);\n");
     printf("spread = (max - min) / median over the %d rounds of each stack.\n", g_rounds);
-    printf("handshake_*: TLS 1.0, TLS_RSA_WITH_AES_128_CBC_SHA / AES128-SHA, RSA-2048 server, client verifies chain + name\n");
+    printf("handshake_full/_server/_resumed: TLS 1.0, TLS_RSA_WITH_AES_128_CBC_SHA / AES128-SHA, RSA-2048 server, client\n");
+    printf("  verifies chain + name. *_ecdhe, *_tls12: TLS 1.2, TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 /\n");
+    printf("  ECDHE-RSA-AES128-GCM-SHA256, X25519 (OpenSSL groups = X25519), rsa_pss_rsae_sha256 and EMS on both (checked).\n");
     printf("  handshake_full: no session cache on either side (ours SCH_CRED_DISABLE_RECONNECTS; OpenSSL SSL_SESS_CACHE_OFF).\n");
     printf("  handshake_server: the same handshakes, counting only server-side time (ours: AcceptSecurityContext +\n");
     printf("    its DeleteSecurityContext; OpenSSL: server SSL_new/setup, SSL_do_handshake calls and SSL_free).\n");
@@ -1725,6 +1939,7 @@ static void print_results(void)
     printf("  except bulk_aes128_16k_defaults (ours 1/n-1 splitting on, OpenSSL empty fragments on: both defaults).\n");
     printf("  openssl(evp): libssl has no 3DES/RC4 TLS suites; a TLS 1.0 record layer made in this benchmark from EVP\n");
     printf("  (MAC-then-encrypt, HMAC-SHA1, padding check, not constant-time); bulk_aes128_16k_evp is the same for AES.\n");
+    printf("  bulk_aes128gcm_*: TLS 1.2 ECDHE-RSA-AES128-GCM-SHA256 (cbHeader 13, cbTrailer 16, sealed in place).\n");
     if (g_rows[R_MEM_HELD].ran && !g_rows[R_MEM_HELD].failed) {
         printf("mem_held_per_pair: mallinfo2 (uordblks + hblkhd) after creating %d established client+server pairs, / %d\n", g_mem_pairs,
                g_mem_pairs);
@@ -1738,8 +1953,10 @@ static void print_results(void)
         printf("  created and freed inside a single call), median of %d, from malloc wrappers in bench-mem;\n", PEAK_SAMPLES);
         printf("  heap allocations per client+server handshake: ours %.0f, openssl %.0f.\n", g_mem_ours.allocs, g_mem_ossl.allocs);
     }
-    printf("ref_*: OpenSSL alone (no openschannel equivalent is exported): RSA-2048 PKCS#1 v1.5 decryption of a\n");
-    printf("  48-byte premaster secret; AES-128-CBC + HMAC-SHA1 sealing of 16 KiB records (one side only).\n");
+    printf("ref_*: primitives, one side only. OpenSSL alone (no openschannel equivalent is exported): RSA-2048 PKCS#1 v1.5\n");
+    printf("  decryption of a 48-byte premaster secret; AES-128-CBC + HMAC-SHA1 sealing of 16 KiB records.\n");
+    printf("  ref_aes128gcm_16k: AES-128-GCM sealing of 16 KiB TLS 1.2 records; ours = aws-lc-rs (gcm-ref, linked against\n");
+    printf("  the library's own aws-lc-rs rlib), openssl = EVP aes-128-gcm.\n");
 
     printf("\n");
     for (int i = 0; i < R_COUNT; i++) {
@@ -1818,8 +2035,9 @@ int main(void)
     g_id_aes128 = OpenSchannelCipherSuiteFromName("TLS_RSA_WITH_AES_128_CBC_SHA");
     g_id_3des = OpenSchannelCipherSuiteFromName("TLS_RSA_WITH_3DES_EDE_CBC_SHA");
     g_id_rc4 = OpenSchannelCipherSuiteFromName("TLS_RSA_WITH_RC4_128_SHA");
-    if (g_id_aes128 != 0x002F || g_id_3des != 0x000A || g_id_rc4 != 0x0005) {
-        fail("OpenSchannelCipherSuiteFromName: unexpected ids %04x %04x %04x", g_id_aes128, g_id_3des, g_id_rc4);
+    g_id_gcm = OpenSchannelCipherSuiteFromName("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256");
+    if (g_id_aes128 != 0x002F || g_id_3des != 0x000A || g_id_rc4 != 0x0005 || g_id_gcm != 0xC02F) {
+        fail("OpenSchannelCipherSuiteFromName: unexpected ids %04x %04x %04x %04x", g_id_aes128, g_id_3des, g_id_rc4, g_id_gcm);
         return 1;
     }
 
@@ -1837,21 +2055,29 @@ int main(void)
     fprintf(stderr, "  wrong target name refused by both stacks\nworkloads:\n");
 
     if (wanted("handshake_full") || wanted("handshake_server"))
-        workload_handshakes(0);
+        workload_handshakes(&HS_TLS10, 0);
     if (wanted("handshake_resumed"))
-        workload_handshakes(1);
+        workload_handshakes(&HS_TLS10, 1);
+    if (wanted("handshake_full_ecdhe") || wanted("handshake_server_ecdhe"))
+        workload_handshakes(&HS_TLS12, 0);
+    if (wanted("handshake_resumed_tls12"))
+        workload_handshakes(&HS_TLS12, 1);
     if (wanted(g_rows[R_BULK_AES_16K].name))
-        workload_bulk(R_BULK_AES_16K, g_id_aes128, "AES128-SHA", NULL, 16384, 0);
+        workload_bulk(R_BULK_AES_16K, g_id_aes128, "AES128-SHA", NULL, 16384, 0, V_TLS10);
     if (wanted(g_rows[R_BULK_3DES_16K].name))
-        workload_bulk(R_BULK_3DES_16K, g_id_3des, NULL, "DES-EDE3-CBC", 16384, 0);
+        workload_bulk(R_BULK_3DES_16K, g_id_3des, NULL, "DES-EDE3-CBC", 16384, 0, V_TLS10);
     if (wanted(g_rows[R_BULK_RC4_16K].name))
-        workload_bulk(R_BULK_RC4_16K, g_id_rc4, NULL, "RC4", 16384, 0);
+        workload_bulk(R_BULK_RC4_16K, g_id_rc4, NULL, "RC4", 16384, 0, V_TLS10);
     if (wanted(g_rows[R_BULK_AES_1K].name))
-        workload_bulk(R_BULK_AES_1K, g_id_aes128, "AES128-SHA", NULL, 1024, 0);
+        workload_bulk(R_BULK_AES_1K, g_id_aes128, "AES128-SHA", NULL, 1024, 0, V_TLS10);
     if (wanted(g_rows[R_BULK_AES_16K_DEFAULT].name))
-        workload_bulk(R_BULK_AES_16K_DEFAULT, g_id_aes128, "AES128-SHA", NULL, 16384, 1);
+        workload_bulk(R_BULK_AES_16K_DEFAULT, g_id_aes128, "AES128-SHA", NULL, 16384, 1, V_TLS10);
     if (wanted(g_rows[R_BULK_AES_16K_EVP].name))
-        workload_bulk(R_BULK_AES_16K_EVP, g_id_aes128, NULL, "AES-128-CBC", 16384, 0);
+        workload_bulk(R_BULK_AES_16K_EVP, g_id_aes128, NULL, "AES-128-CBC", 16384, 0, V_TLS10);
+    if (wanted(g_rows[R_BULK_GCM_16K].name))
+        workload_bulk(R_BULK_GCM_16K, g_id_gcm, "ECDHE-RSA-AES128-GCM-SHA256", NULL, 16384, 0, V_TLS12);
+    if (wanted(g_rows[R_BULK_GCM_1K].name))
+        workload_bulk(R_BULK_GCM_1K, g_id_gcm, "ECDHE-RSA-AES128-GCM-SHA256", NULL, 1024, 0, V_TLS12);
     if (wanted(g_rows[R_MEM_HELD].name) || wanted(g_rows[R_MEM_PEAK].name))
         workload_memory();
     workload_refs();
