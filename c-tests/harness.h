@@ -258,12 +258,19 @@ static inline int h_count_records(const uint8_t *p, size_t len, uint8_t want_typ
 
 /*
  * The protocols the harness credentials enable. These tests were written for the TLS 1.0 record
- * layout (5-byte headers, 03 01 records, 1/n-1 splitting), so they pin TLS 1.0; the library
- * defaults (TLS 1.2 to 1.0) are tested by t_tls12.c and the interop suite. A test may change
- * these before acquiring credentials.
+ * layout (5-byte headers, 03 01 records, MAC-then-encrypt CBC records, 1/n-1 splitting), so
+ * they pin TLS 1.0 and, while they do, turn encrypt-then-MAC off (Windows' own record layout);
+ * the library defaults (TLS 1.2 to 1.0, encrypt-then-MAC) are tested by t_tls12.c and the
+ * interop suite. A test may change these before acquiring credentials.
  */
 static DWORD h_server_protocols = SP_PROT_TLS1_0_SERVER;
 static DWORD h_client_protocols = SP_PROT_TLS1_0_CLIENT;
+
+/* Encrypt-then-MAC off for the TLS 1.0-pinned harness credentials (see above). */
+static inline SECURITY_STATUS h_legacy_layout(CredHandle *cred, DWORD protocols)
+{
+    return protocols == SP_PROT_TLS1_0_SERVER || protocols == SP_PROT_TLS1_0_CLIENT ? OpenSchannelSetEncryptThenMac(cred, FALSE) : SEC_E_OK;
+}
 
 /* Server credential from server.pem/server.key; `suite` != 0 restricts it to that suite. */
 static inline SECURITY_STATUS h_server_cred(CredHandle *cred, uint16_t suite)
@@ -279,6 +286,8 @@ static inline SECURITY_STATUS h_server_cred(CredHandle *cred, uint16_t suite)
     sc.grbitEnabledProtocols = h_server_protocols;
     SECURITY_STATUS st = AcquireCredentialsHandleA(NULL, UNISP_NAME_A, SECPKG_CRED_INBOUND, NULL, &sc, NULL, NULL, cred, NULL);
     CertFreeCertificateContext(cert); /* the credential keeps its own reference */
+    if (st == SEC_E_OK)
+        st = h_legacy_layout(cred, h_server_protocols);
     if (st == SEC_E_OK && suite)
         st = OpenSchannelSetCipherSuites(cred, &suite, 1);
     return st;
@@ -297,6 +306,8 @@ static inline SECURITY_STATUS h_client_cred(CredHandle *cred, uint16_t suite)
     sc.grbitEnabledProtocols = h_client_protocols;
     SECURITY_STATUS st = AcquireCredentialsHandleA(NULL, UNISP_NAME_A, SECPKG_CRED_OUTBOUND, NULL, &sc, NULL, NULL, cred, NULL);
     CertCloseStore(roots, 0);
+    if (st == SEC_E_OK)
+        st = h_legacy_layout(cred, h_client_protocols);
     if (st == SEC_E_OK && suite)
         st = OpenSchannelSetCipherSuites(cred, &suite, 1);
     return st;

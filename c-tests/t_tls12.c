@@ -207,6 +207,54 @@ static void test_added_server_certificate_serves_ecdsa_clients(void)
     CHECK_STATUS(OpenSchannelAddServerCertificate(NULL, NULL), SEC_E_INVALID_HANDLE);
 }
 
-TEST_MAIN(test_added_server_certificate_serves_ecdsa_clients, test_defaults_negotiate_tls12_ecdhe_aes_gcm, test_ecdhe_rsa_aes256_gcm, test_ecdhe_rsa_chacha20, test_dhe_rsa_aes128_gcm,
+/* Record body lengths of `wire` (whole records). */
+static int record_bodies(const hbuf *wire, size_t *out, int max)
+{
+    int n = 0;
+    for (size_t off = 0; off + 5 <= wire->len && n < max; n++) {
+        out[n] = ((size_t)wire->p[off + 3] << 8) | wire->p[off + 4];
+        off += 5 + out[n];
+    }
+    return n;
+}
+
+/*
+ * Encrypt-then-MAC (RFC 7366) at TLS 1.0 with AES-128-CBC-SHA: on by default, the 12-byte write
+ * (split 1 + 11) gives two records of 16 (padded data) + 20 (MAC) = 36 bytes; turned off with
+ * OpenSchannelSetEncryptThenMac on either side, the MAC-then-encrypt records are 32 + 32.
+ */
+static void test_encrypt_then_mac_record_layout(void)
+{
+    const uint16_t suite = 0x002F;
+    for (int off_side = -1; off_side < 2; off_side++) {
+        h_pair p;
+        if (h_pair_init(&p, suite)) {
+            /* the harness turns it off for its TLS 1.0 credentials; back to the library default */
+            CHECK_STATUS(OpenSchannelSetEncryptThenMac(&p.scred, off_side != 1), SEC_E_OK);
+            CHECK_STATUS(OpenSchannelSetEncryptThenMac(&p.ccred, off_side != 0), SEC_E_OK);
+            if (h_handshake(&p)) {
+                hbuf wire = {0}, plain = {0};
+                CHECK_STATUS(h_encrypt(&p.cctx, "hello world\n", 12, &wire), SEC_E_OK);
+                size_t bodies[4];
+                int n = record_bodies(&wire, bodies, 4);
+                CHECK_EQ(n, 2);
+                size_t want = off_side < 0 ? 36 : 32;
+                if (n == 2) {
+                    CHECK_EQ(bodies[0], want);
+                    CHECK_EQ(bodies[1], want);
+                }
+                int nrec = 0;
+                CHECK_STATUS(h_decrypt_all(&p.sctx, wire.p, wire.len, &plain, &nrec), SEC_E_OK);
+                CHECK(plain.len == 12 && memcmp(plain.p, "hello world\n", 12) == 0);
+                hbuf_free(&wire);
+                hbuf_free(&plain);
+            }
+        }
+        h_pair_free(&p);
+    }
+    CHECK_STATUS(OpenSchannelSetEncryptThenMac(NULL, TRUE), SEC_E_INVALID_HANDLE);
+}
+
+TEST_MAIN(test_encrypt_then_mac_record_layout, test_added_server_certificate_serves_ecdsa_clients, test_defaults_negotiate_tls12_ecdhe_aes_gcm, test_ecdhe_rsa_aes256_gcm, test_ecdhe_rsa_chacha20, test_dhe_rsa_aes128_gcm,
           test_rsa_aes128_gcm, test_rsa_aes256_cbc_sha256, test_ecdhe_rsa_aes256_cbc_sha384, test_ecdhe_rsa_aes128_cbc_sha,
           test_ecdhe_ecdsa_aes128_gcm, test_ecdhe_ecdsa_chacha20, test_default_client_meets_tls10_server, test_no_common_version)

@@ -1606,6 +1606,15 @@ SECURITY_STATUS OpenSchannelAddServerCertificate(PCredHandle phCredential,
                                                  PCCERT_CONTEXT pCert);
 
 /*
+ OpenSchannelSetEncryptThenMac: encrypt-then-MAC (RFC 7366) for CBC suites, on by default
+ (negotiated only with peers that offer it; Windows' Schannel never does). `enable` zero makes
+ contexts created afterwards use MAC-then-encrypt records as Windows does. Returns SEC_E_OK or
+ SEC_E_INVALID_HANDLE.
+ */
+SECURITY_STATUS OpenSchannelSetEncryptThenMac(PCredHandle phCredential,
+                                              BOOL enable);
+
+/*
  EncryptMessage: seals the DATA buffer into one record, in place. Buffers:
  `[STREAM_HEADER (cbHeader), DATA (<= cbMaximumMessage), STREAM_TRAILER (cbTrailer), EMPTY]`
  sized from SECPKG_ATTR_STREAM_SIZES (TOKEN is accepted for header and trailer, as Wine

@@ -16,6 +16,14 @@ fn read(name: &str) -> Vec<u8> {
     std::fs::read(format!("{DATA}/{name}")).unwrap()
 }
 
+/// Length of one record carrying `n` bytes with `suite`'s block cipher: MAC-then-encrypt pads
+/// data + MAC; encrypt-then-MAC (RFC 7366, on by default) pads the data and appends the MAC.
+fn cbc_len(suite: &CipherSuite, n: usize, explicit_iv: bool, etm: bool) -> usize {
+    let (bl, m) = (suite.bulk.block_len(), suite.mac.output_len());
+    let iv = if explicit_iv { bl } else { 0 };
+    5 + iv + if etm { (n / bl + 1) * bl + m } else { (n + m + 1).div_ceil(bl) * bl }
+}
+
 fn aes128_sha() -> &'static CipherSuite {
     suites::by_id(0x002F).unwrap()
 }
@@ -147,7 +155,7 @@ fn tampered_record_is_bad_record_mac_with_alert() {
     rec[last] ^= 1;
     assert_eq!(s.open(&mut rec), Err(Error::BadRecordMac));
     let alert = s.take_output();
-    assert_eq!(alert.len(), 5 + 32, "one encrypted alert record");
+    assert_eq!(alert.len(), cbc_len(aes128_sha(), 2, false, true), "one encrypted alert record");
     // The peer reads the alert as fatal bad_record_mac.
     let mut alert = alert;
     assert_eq!(c.open(&mut alert), Err(Error::AlertReceived(openschannel::msgs::enums::AlertDescription::BadRecordMac)));
@@ -179,11 +187,9 @@ fn handshake_splitting(suite: &'static CipherSuite, split: bool) -> (Connection,
 fn cbc_writes_are_split_one_and_n_minus_one() {
     for suite in suites::SUITES.iter().filter(|s| s.bulk.block_len() > 0 && s.min_version == ProtocolVersion::TLS1_0) {
         let (mut c, mut s) = handshake_splitting(suite, true);
-        let (mac, bl) = (suite.mac.output_len(), suite.bulk.block_len());
-        let padded = |n: usize| (n + mac + 1).div_ceil(bl) * bl;
         let (data, sizes) = transfer_records(&mut c, &mut s, b"GET / HTTP/1.0\r\n\r\n");
         assert_eq!(data, b"GET / HTTP/1.0\r\n\r\n");
-        assert_eq!(sizes, vec![5 + padded(1), 5 + padded(17)], "{}", suite.name);
+        assert_eq!(sizes, vec![cbc_len(suite, 1, false, true), cbc_len(suite, 17, false, true)], "{}", suite.name);
         // Both directions, and everything after the first header fits data + trailer.
         let (_, sizes) = transfer_records(&mut s, &mut c, &[7u8; 16384]);
         assert_eq!(sizes.len(), 2);
@@ -353,8 +359,7 @@ fn tls11_and_tls12_every_suite_with_explicit_ivs_and_no_split() {
                 // header + explicit nonce + data + tag
                 5 + suite.bulk.explicit_nonce_len() + 18 + 16
             } else if bl > 0 {
-                // header + explicit IV + padded(data + MAC + 1)
-                5 + bl + (18 + suite.mac.output_len() + 1).div_ceil(bl) * bl
+                cbc_len(suite, 18, true, true)
             } else {
                 5 + 18 + suite.mac.output_len()
             };
@@ -373,4 +378,33 @@ fn version_negotiation_picks_the_highest_common_version() {
     assert_eq!(c.info().unwrap().version, V::TLS1_0);
     // A TLS 1.1-only server and a TLS 1.0-only client have nothing in common.
     assert_eq!(handshake_versions(aes128_sha(), &[V::TLS1_0], &[V::TLS1_1]).err(), Some(Error::ProtocolVersion));
+}
+
+#[test]
+fn encrypt_then_mac_is_negotiated_for_cbc_only_when_both_want_it() {
+    use openschannel::msgs::enums::ProtocolVersion as V;
+    let suite = aes128_sha();
+    for (client_etm, server_etm) in [(true, true), (true, false), (false, true)] {
+        let (cc, sc) = configs(suite);
+        let (mut cc, mut sc) = ((*cc).clone(), (*sc).clone());
+        cc.encrypt_then_mac = client_etm;
+        sc.encrypt_then_mac = server_etm;
+        cc.versions = vec![V::TLS1_2, V::TLS1_0];
+        sc.versions = vec![V::TLS1_2, V::TLS1_0];
+        let mut c = Connection::new_client(Arc::new(cc), Some("localhost".into()));
+        let mut s = Connection::new_server(Arc::new(sc));
+        c.start().unwrap();
+        feed(&mut s, &c.take_output(), usize::MAX).unwrap();
+        let f = s.take_output();
+        feed(&mut c, &f, usize::MAX).unwrap();
+        let f = c.take_output();
+        feed(&mut s, &f, usize::MAX).unwrap();
+        let f = s.take_output();
+        feed(&mut c, &f, usize::MAX).unwrap();
+        let (data, sizes) = transfer_records(&mut c, &mut s, b"0123456789abcdef!");
+        assert_eq!(data, b"0123456789abcdef!");
+        let etm = client_etm && server_etm;
+        assert_eq!(sizes, vec![cbc_len(suite, 17, true, etm)], "client {client_etm}, server {server_etm}");
+        assert_eq!(transfer(&mut s, &mut c, &[5u8; 16384]), vec![5u8; 16384]);
+    }
 }

@@ -231,10 +231,14 @@ class ProcessGroup:
 AES128 = SUITES[0]
 
 
-def cbc_record_len(plaintext: int, mac: int = 20, block: int = 16) -> int:
-    """Body length of a TLS 1.0 CBC record carrying `plaintext` bytes: data +
-    MAC + at least one padding byte, rounded up to the block (HMAC-SHA1 and
-    AES by default)."""
+def cbc_record_len(plaintext: int, mac: int = 20, block: int = 16, etm: bool = False) -> int:
+    """Body length of a TLS 1.0 CBC record carrying `plaintext` bytes (HMAC-SHA1
+    and AES by default). MAC-then-encrypt: data + MAC + at least one padding
+    byte, rounded up to the block. Encrypt-then-MAC (RFC 7366, which our ends
+    negotiate with every peer that offers it): data + at least one padding byte
+    rounded up to the block, then the MAC."""
+    if etm:
+        return (plaintext // block + 1) * block + mac
     return (plaintext + mac + 1 + block - 1) // block * block
 
 

@@ -11,11 +11,12 @@ countermeasure, an empty record before each write.
 HTTP: tls-server without --echo answers each complete HTTP/1.0 request with
 one EncryptMessage call: one record, or two with splitting.
 
-Record body lengths with TLS_RSA_WITH_AES_128_CBC_SHA at TLS 1.0: plaintext +
-20 (HMAC-SHA1) + padding to 16 with at least one byte, i.e. 32 for 0 to 11
-bytes and 48 for 12 to 27. A 12-byte line ("hello world\\n") therefore comes as
-one 48-byte record, or split as 32 (1 byte) + 32 (11 bytes); an empty record
-is 32, and 12 bytes after it one 48.
+Record body lengths with TLS_RSA_WITH_AES_128_CBC_SHA at TLS 1.0: with
+encrypt-then-MAC (RFC 7366, issue 6), which OpenSSL, GnuTLS and curl negotiate
+with us, plaintext + padding to 16 with at least one byte, then the 20-byte
+MAC: 36 for 0 to 15 bytes. With MAC-then-encrypt (the legacy nassl client):
+plaintext + 20 + padding to 16, i.e. 32 for 0 to 11 bytes and 48 for 12 to 27.
+The split itself (1 byte, then the rest) is the same either way.
 """
 
 from __future__ import annotations
@@ -46,9 +47,9 @@ HTTP_RESPONSE = (b"HTTP/1.0 200 OK\r\n"
 
 SPLIT_MODES = {
     # mode: (extra tls-server arguments, extra environment, records expected for LINE)
-    "default": ([], {}, [cbc_record_len(1), cbc_record_len(len(LINE) - 1)]),
-    "option": (["--no-record-split"], {}, [cbc_record_len(len(LINE))]),
-    "environment": ([], {"OPENSCHANNEL_RECORD_SPLITTING": "0"}, [cbc_record_len(len(LINE))]),
+    "default": ([], {}, [cbc_record_len(1, etm=True), cbc_record_len(len(LINE) - 1, etm=True)]),
+    "option": (["--no-record-split"], {}, [cbc_record_len(len(LINE), etm=True)]),
+    "environment": ([], {"OPENSCHANNEL_RECORD_SPLITTING": "0"}, [cbc_record_len(len(LINE), etm=True)]),
 }
 
 
@@ -92,7 +93,7 @@ def test_server_echo_records_vs_s_client(mode, pki, procs, our_server, relay):
     assert srv.wait(PEER_TIMEOUT) == 0, describe(cli, srv, rel)
     assert relayed_records(rel, "s2c") == expected, describe(cli, srv, rel)
     # OpenSSL's own countermeasure on the way in: an empty record, then the line whole.
-    assert relayed_records(rel, "c2s") == [cbc_record_len(0), cbc_record_len(len(LINE))], \
+    assert relayed_records(rel, "c2s") == [cbc_record_len(0, etm=True), cbc_record_len(len(LINE), etm=True)], \
         describe(cli, srv, rel)
 
 
@@ -108,7 +109,7 @@ def test_server_split_records_vs_gnutls_cli(pki, procs, our_server, relay):
     assert cli.wait(PEER_TIMEOUT) == 0, describe(cli, srv, rel)
     assert relayed_records(rel, "s2c") == SPLIT_MODES["default"][2], describe(cli, srv, rel)
     # GnuTLS does not split or insert empty records.
-    assert relayed_records(rel, "c2s") == [cbc_record_len(len(LINE))], describe(cli, srv, rel)
+    assert relayed_records(rel, "c2s") == [cbc_record_len(len(LINE), etm=True)], describe(cli, srv, rel)
 
 
 def test_server_rc4_is_never_split(pki, procs, our_server, relay):
@@ -137,7 +138,8 @@ def test_server_split_records_vs_nassl_legacy_client(pki, our_server, relay):
     text = "nassl rc=%s\n%s%s\n%s" % (r.returncode, r.stdout, r.stderr, describe(srv, rel))
     assert r.returncode == 0, text
     assert "received: %r" % LINE in r.stdout.splitlines(), text
-    assert relayed_records(rel, "s2c") == SPLIT_MODES["default"][2], text
+    # OpenSSL 1.0.2 has no encrypt-then-MAC: MAC-then-encrypt records, split as usual.
+    assert relayed_records(rel, "s2c") == [cbc_record_len(1), cbc_record_len(len(LINE) - 1)], text
 
 
 # --- our client's reads and writes ------------------------------------------------------
@@ -158,7 +160,7 @@ def test_client_reads_openssl_empty_fragment(split, pki, openssl_server, our_cli
     text = "tls-client rc=%s\n%s%s\n%s" % (r.returncode, r.stdout, r.stderr, describe(srv, rel))
     assert r.returncode == 0, text
     assert r.stdout.splitlines() == ["protocol: TLSv1.0", "cipher: %s" % AES128.iana, "dlrow olleh"], text
-    assert relayed_records(rel, "s2c") == [cbc_record_len(0), cbc_record_len(len(LINE))], text
+    assert relayed_records(rel, "s2c") == [cbc_record_len(0, etm=True), cbc_record_len(len(LINE), etm=True)], text
     expected_c2s = SPLIT_MODES["default" if split else "option"][2]
     assert relayed_records(rel, "c2s") == expected_c2s, text
 
@@ -185,9 +187,9 @@ def test_http_curl(split, pki, our_server, relay):
     assert r.stdout == HTTP_RESPONSE.decode().replace("\r\n", "\n"), text
     assert srv.wait(PEER_TIMEOUT) == 0, text
     if split:
-        expected = [cbc_record_len(1), cbc_record_len(len(HTTP_RESPONSE) - 1)]
+        expected = [cbc_record_len(1, etm=True), cbc_record_len(len(HTTP_RESPONSE) - 1, etm=True)]
     else:
-        expected = [cbc_record_len(len(HTTP_RESPONSE))]  # the whole response in ONE record
+        expected = [cbc_record_len(len(HTTP_RESPONSE), etm=True)]  # the whole response in ONE record
     assert relayed_records(rel, "s2c") == expected, text
 
 
@@ -202,7 +204,7 @@ def test_http_s_client_raw_request_one_record(pki, procs, our_server, relay):
     assert cli.wait(PEER_TIMEOUT) == 0, describe(cli, srv, rel)
     assert HTTP_RESPONSE.decode().replace("\r\n", "\n") in cli.output.replace("\r\n", "\n"), \
         describe(cli, srv, rel)
-    assert relayed_records(rel, "s2c") == [cbc_record_len(len(HTTP_RESPONSE))], describe(cli, srv, rel)
+    assert relayed_records(rel, "s2c") == [cbc_record_len(len(HTTP_RESPONSE), etm=True)], describe(cli, srv, rel)
 
 
 def test_http_requests_across_records_and_keep_alive(pki, procs, our_server, relay):
@@ -243,9 +245,9 @@ def test_http_requests_across_records_and_keep_alive(pki, procs, our_server, rel
     assert cli.wait(PEER_TIMEOUT) == 0, describe(cli, srv, rel)
     assert srv.wait(PEER_TIMEOUT) == 0, describe(cli, srv, rel)
     assert responses() == 4, describe(cli, srv, rel)
-    assert relayed_records(rel, "s2c") == [cbc_record_len(len(HTTP_RESPONSE))] * 4, describe(cli, srv, rel)
+    assert relayed_records(rel, "s2c") == [cbc_record_len(len(HTTP_RESPONSE), etm=True)] * 4, describe(cli, srv, rel)
     # The server ended with close_notify (an alert record) after the client's.
-    assert relayed_records(rel, "s2c", typ=21) == [cbc_record_len(2)], describe(cli, srv, rel)
+    assert relayed_records(rel, "s2c", typ=21) == [cbc_record_len(2, etm=True)], describe(cli, srv, rel)
 
 
 def test_relay_log_parses():

@@ -58,6 +58,8 @@ pub struct Config {
     pub offer_secure_renegotiation: bool,
     /// Negotiate the extended master secret (RFC 7627); on unless a test plays a legacy peer.
     pub extended_master_secret: bool,
+    /// Negotiate encrypt-then-MAC for CBC suites (RFC 7366).
+    pub encrypt_then_mac: bool,
     /// Client: this is a fallback retry with a lower version; send TLS_FALLBACK_SCSV (RFC 7507).
     pub fallback_scsv: bool,
     /// Server: the keys that seal session tickets (RFC 5077); None disables tickets.
@@ -101,6 +103,7 @@ impl Config {
             offer_secure_renegotiation: true,
             extended_master_secret: true,
             fallback_scsv: false,
+            encrypt_then_mac: true,
             tickets: Some(Arc::new(TicketKeys::new(system_clock(), DEFAULT_ROTATION_SECS))),
             offer_tickets: true,
         }

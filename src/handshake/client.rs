@@ -74,6 +74,9 @@ pub fn start(hs: &mut HandshakeData, cfg: &Config, rl: &mut RecordLayer) -> Resu
     if !hs.alpn_offer.is_empty() {
         extensions.push(Extension::alpn(&hs.alpn_offer));
     }
+    if cfg.encrypt_then_mac && offered.iter().any(|s| s.bulk.block_len() > 0) {
+        extensions.push(Extension::empty(ext::ENCRYPT_THEN_MAC));
+    }
     match &hs.previous_verify_data {
         Some((client_vd, _)) if hs.secure_renegotiation => extensions.push(Extension::renegotiation_info(client_vd)),
         // A legacy peer (allowed only by policy) gets a legacy renegotiation.
@@ -251,11 +254,17 @@ fn server_hello(hs: &mut HandshakeData, cfg: &Config, rl: &mut RecordLayer, body
     // Only what we offered may come back (RFC 5246 §7.4.1.4).
     let mut reneg_info = None;
     let mut ems = false;
+    let mut etm = false;
     for e in &sh.extensions {
         match e.typ {
             ext::RENEGOTIATION_INFO => reneg_info = Some(Extension::parse_renegotiation_info(&e.body)?),
             ext::SERVER_NAME if e.body.is_empty() => {}
             ext::EXTENDED_MASTER_SECRET if e.body.is_empty() && cfg.extended_master_secret => ems = true,
+            // RFC 7366 §3: only for a block-cipher suite, and only if we asked.
+            ext::ENCRYPT_THEN_MAC if e.body.is_empty() && cfg.encrypt_then_mac && suite.bulk.block_len() > 0 => etm = true,
+            ext::ENCRYPT_THEN_MAC if cfg.encrypt_then_mac => {
+                return Err(Error::IllegalParameter("encrypt_then_mac with a suite that is not CBC"));
+            }
             ext::SESSION_TICKET if e.body.is_empty() && cfg.offer_tickets => {
                 hs.ticket_agreed = true;
             }
@@ -295,6 +304,7 @@ fn server_hello(hs: &mut HandshakeData, cfg: &Config, rl: &mut RecordLayer, body
     rl.version = Some(sh.version);
     hs.server_random = sh.random;
     hs.suite = Some(suite);
+    hs.settle_etm(etm)?;
     let offered = hs.offered.take();
     if let Some(s) = offered.filter(|s| !sh.session_id.is_empty() && s.id == sh.session_id) {
         // The server resumed our session: same version and suite, or it is lying (RFC 2246 §7.4.1.3).

@@ -79,6 +79,11 @@ pub struct HandshakeData {
     pub ticket_agreed: bool,
     /// Client: the ticket the server issued in this handshake.
     pub new_ticket: Option<Vec<u8>>,
+    /// Encrypt-then-MAC (RFC 7366) protects the records of this handshake's keys.
+    pub etm: bool,
+    /// On a renegotiation: the connection already uses encrypt-then-MAC, which it may not give
+    /// up (RFC 7366 §3.1).
+    pub previous_etm: bool,
 }
 
 impl Default for HandshakeData {
@@ -111,6 +116,8 @@ impl Default for HandshakeData {
             identity: None,
             ticket_agreed: false,
             new_ticket: None,
+            etm: false,
+            previous_etm: false,
         }
     }
 }
@@ -124,6 +131,7 @@ impl HandshakeData {
             server_name: self.server_name.clone(),
             version: self.version,
             alpn_offer: self.alpn_offer.clone(),
+            previous_etm: self.etm,
             ..Default::default()
         }
     }
@@ -199,12 +207,25 @@ impl HandshakeData {
         // TLS 1.1 (RFC 4346 §6.2.3.2) sends an explicit IV with each CBC record; the key block's
         // IVs then only seed a chain whose first block the receiver discards.
         let explicit_iv = self.version.is_some_and(|v| v >= ProtocolVersion::TLS1_1);
-        let client_write = |dir| DirectionState::new(suite.bulk, suite.mac, dir, c_key, c_iv, c_mac).with_explicit_iv(explicit_iv);
-        let server_write = |dir| DirectionState::new(suite.bulk, suite.mac, dir, s_key, s_iv, s_mac).with_explicit_iv(explicit_iv);
+        let state = |dir, key, iv, mac| {
+            DirectionState::new(suite.bulk, suite.mac, dir, key, iv, mac).with_explicit_iv(explicit_iv).with_encrypt_then_mac(self.etm)
+        };
+        let client_write = |dir| state(dir, c_key, c_iv, c_mac);
+        let server_write = |dir| state(dir, s_key, s_iv, s_mac);
         Ok(match side {
             Side::Client => (client_write(Direction::Encrypt), server_write(Direction::Decrypt)),
             Side::Server => (server_write(Direction::Encrypt), client_write(Direction::Decrypt)),
         })
+    }
+
+    /// Settles encrypt-then-MAC for `suite`: only block ciphers use it (RFC 7366 §3), and a
+    /// connection that has it may not renegotiate it away (§3.1).
+    pub fn settle_etm(&mut self, agreed: bool) -> Result<(), Error> {
+        self.etm = agreed && self.suite()?.bulk.block_len() > 0;
+        if self.previous_etm && !self.etm {
+            return Err(Error::HandshakeFailure("renegotiation would drop encrypt-then-MAC"));
+        }
+        Ok(())
     }
 
     /// Finished.verify_data for the transcript so far (RFC 2246 §7.4.9, RFC 5246 §7.4.9).

@@ -131,9 +131,14 @@ fn client_hello(hs: &mut HandshakeData, cfg: &Config, rl: &mut RecordLayer, body
         extensions.push(Extension::empty(ext::SESSION_TICKET));
     }
 
+    let etm_asked = cfg.encrypt_then_mac && ch.extension(ext::ENCRYPT_THEN_MAC).is_some_and(|e| e.body.is_empty());
     if let Some(session) = resumable(hs, cfg, &ch, version) {
         hs.session_id = session.id.clone();
         hs.suite = crate::suites::by_id(session.suite_id);
+        hs.settle_etm(etm_asked)?;
+        if hs.etm {
+            extensions.push(Extension::empty(ext::ENCRYPT_THEN_MAC));
+        }
         hs.master_secret = session.master_secret.clone();
         hs.peer_certs = session.peer_certs.clone();
         hs.resumed = true;
@@ -152,6 +157,11 @@ fn client_hello(hs: &mut HandshakeData, cfg: &Config, rl: &mut RecordLayer, body
         if ch.extension(ext::EC_POINT_FORMATS).is_some() {
             extensions.push(Extension::ec_point_formats());
         }
+    }
+    hs.suite = Some(choice.suite);
+    hs.settle_etm(etm_asked)?;
+    if hs.etm {
+        extensions.push(Extension::empty(ext::ENCRYPT_THEN_MAC));
     }
     if hs.server_name.is_some() && choice.identity_matches_name {
         // RFC 6066 §3: an empty server_name in the ServerHello says we used the name.

@@ -30,6 +30,9 @@ struct MacKeys {
     cipher: RecordCipher,
     /// TLS 1.1+ CBC: each record carries its own IV as a first block (RFC 4346 §6.2.3.2).
     explicit_iv: bool,
+    /// Encrypt-then-MAC (RFC 7366): the MAC covers the ciphertext and is checked before any
+    /// decryption, which removes the padding oracle altogether.
+    etm: bool,
     bulk: BulkAlg,
     mac: HashAlg,
     mac_key: HmacKey,
@@ -94,6 +97,7 @@ impl DirectionState {
             Some(cipher) => Keys::Mac(MacKeys {
                 cipher,
                 explicit_iv: false,
+                etm: false,
                 bulk,
                 mac,
                 mac_key: HmacKey::new(mac, mac_key),
@@ -117,6 +121,18 @@ impl DirectionState {
     pub fn with_explicit_iv(mut self, on: bool) -> Self {
         if let Some(Keys::Mac(k)) = self.keys.as_mut() {
             k.explicit_iv = on && k.bulk.block_len() > 0;
+        }
+        self
+    }
+
+    /// Encrypt-then-MAC for block ciphers (RFC 7366); stream ciphers and AEADs ignore it.
+    pub fn with_encrypt_then_mac(mut self, on: bool) -> Self {
+        if let Some(Keys::Mac(k)) = self.keys.as_mut() {
+            k.etm = on && k.bulk.block_len() > 0;
+            if k.etm {
+                // The stitched routine computes MAC-then-encrypt only.
+                k.sealer = None;
+            }
         }
         self
     }
@@ -160,6 +176,12 @@ impl DirectionState {
         HEADER_LEN
             + match &self.keys {
                 None => n,
+                Some(Keys::Mac(k)) if k.etm => {
+                    // IV, then data + minimal padding, then the MAC in the clear (RFC 7366 §3).
+                    let bl = k.bulk.block_len();
+                    let iv_len = if k.explicit_iv { bl } else { 0 };
+                    iv_len + (n / bl + 1) * bl + k.mac.output_len()
+                }
                 Some(Keys::Mac(k)) => {
                     let bl = k.bulk.block_len();
                     let body = n + k.mac.output_len();
@@ -217,6 +239,17 @@ impl DirectionState {
             // record's unpredictable IV (RFC 4346 §6.2.3.2, option 2b).
             crate::crypto::random::fill(&mut body[..iv_len]);
         }
+        if k.etm {
+            // Pad and encrypt IV + data, then MAC the ciphertext as sent (RFC 7366 §3).
+            let m = k.mac.output_len();
+            let (enc, mac) = body.split_at_mut(body.len() - m);
+            let pad = &mut enc[iv_len + n..];
+            let value = (pad.len() - 1) as u8;
+            pad.fill(value);
+            k.cipher.apply(enc);
+            k.mac_into(seq, typ, version, enc, mac);
+            return Ok(total);
+        }
         if let Some(sealer) = k.sealer.as_mut() {
             let mut aad = mac_header(seq, typ, version, iv_len + n);
             return if sealer.seal(&mut aad, body) { Ok(total) } else { Err(RecordError::CryptoFailure) };
@@ -258,6 +291,27 @@ impl DirectionState {
         let m = k.mac.output_len();
         let bl = k.bulk.block_len();
         let len = payload.len();
+        if k.etm {
+            let iv_len = if k.explicit_iv { bl } else { 0 };
+            let enc_len = len.checked_sub(m).filter(|e| *e >= iv_len + bl && e % bl == 0).ok_or(RecordError::BadRecordMac)?;
+            let (enc, mac) = payload.split_at_mut(enc_len);
+            let mut expect = [0u8; MAX_OUTPUT_LEN];
+            k.mac_into(seq, typ, version, enc, &mut expect[..m]);
+            if !bool::from(expect[..m].ct_eq(mac)) {
+                return Err(RecordError::BadRecordMac);
+            }
+            // Authenticated: the padding can be checked plainly, it carries no oracle any more.
+            k.cipher.apply(enc);
+            let pad = usize::from(enc[enc_len - 1]);
+            let data_end = (enc_len - 1).checked_sub(pad).filter(|e| *e >= iv_len).ok_or(RecordError::BadRecordMac)?;
+            if enc[data_end..enc_len - 1].iter().any(|b| usize::from(*b) != pad) {
+                return Err(RecordError::BadRecordMac);
+            }
+            if data_end - iv_len > super::MAX_FRAGMENT {
+                return Err(RecordError::Overflow);
+            }
+            return Ok(iv_len..data_end);
+        }
         let n = if bl == 0 {
             if len < m {
                 return Err(RecordError::BadRecordMac);
@@ -501,6 +555,54 @@ mod tests {
         assert_eq!(r.open(23, ProtocolVersion::TLS1_0, &mut [0u8; 33]), Err(RecordError::BadRecordMac));
         let (_, mut r) = pair(BulkAlg::Rc4_128, HashAlg::Sha1);
         assert_eq!(r.open(23, ProtocolVersion::TLS1_0, &mut [0u8; 5]), Err(RecordError::BadRecordMac));
+    }
+
+    #[test]
+    fn encrypt_then_mac_round_trips_and_checks_the_mac_first() {
+        for (bulk, mac) in ALL.into_iter().filter(|(b, _)| b.block_len() > 0) {
+            for explicit in [false, true] {
+                let (w, r) = pair(bulk, mac);
+                let (mut w, mut r) =
+                    (w.with_explicit_iv(explicit).with_encrypt_then_mac(true), r.with_explicit_iv(explicit).with_encrypt_then_mac(true));
+                for n in [0usize, 1, 15, 16, 17, 1000, 16384] {
+                    let data: Vec<u8> = (0..n).map(|i| (i * 3) as u8).collect();
+                    let mut rec = Vec::new();
+                    w.seal(23, ProtocolVersion::TLS1_2, &data, &mut rec).unwrap();
+                    let bl = bulk.block_len();
+                    let iv = if explicit { bl } else { 0 };
+                    assert_eq!(rec.len(), HEADER_LEN + iv + (n / bl + 1) * bl + mac.output_len(), "{bulk:?} {n}");
+                    assert!(rec.len() - w.header_len() <= n + w.max_trailer());
+                    let got = r.open(23, ProtocolVersion::TLS1_2, &mut rec[HEADER_LEN..]).unwrap();
+                    assert_eq!(&rec[HEADER_LEN + got.start..HEADER_LEN + got.end], &data[..]);
+                }
+                // Any flipped bit fails the MAC, before anything is decrypted.
+                let mut rec = Vec::new();
+                w.seal(23, ProtocolVersion::TLS1_2, b"etm", &mut rec).unwrap();
+                // A reader at the same point of the stream: the record opens, any change does not.
+                // (Without an explicit IV the CBC chain must match too, so clone the real reader.)
+                let reader_at = |r: &DirectionState| {
+                    let (_, r2) = pair(bulk, mac);
+                    let mut r2 = r2.with_explicit_iv(explicit).with_encrypt_then_mac(true);
+                    r2.seq = r.seq;
+                    r2
+                };
+                if explicit {
+                    let mut good = rec.clone();
+                    assert!(reader_at(&r).open(23, ProtocolVersion::TLS1_2, &mut good[HEADER_LEN..]).is_ok());
+                }
+                for i in HEADER_LEN..rec.len() {
+                    let mut bad = rec.clone();
+                    bad[i] ^= 1;
+                    assert_eq!(reader_at(&r).open(23, ProtocolVersion::TLS1_2, &mut bad[HEADER_LEN..]), Err(RecordError::BadRecordMac));
+                }
+                let mut good = rec.clone();
+                assert!(r.open(23, ProtocolVersion::TLS1_2, &mut good[HEADER_LEN..]).is_ok(), "the real reader opens it");
+            }
+        }
+        // A record too short for one block plus the MAC.
+        let (_, r) = pair(BulkAlg::Aes128Cbc, HashAlg::Sha1);
+        let mut r = r.with_encrypt_then_mac(true);
+        assert_eq!(r.open(23, ProtocolVersion::TLS1_0, &mut [0u8; 20]), Err(RecordError::BadRecordMac));
     }
 
     #[test]

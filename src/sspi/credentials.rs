@@ -182,6 +182,12 @@ impl Credential {
         self.update(|c| c.fallback_scsv = on);
     }
 
+    /// Turns encrypt-then-MAC (RFC 7366) for CBC suites on or off for contexts created
+    /// afterwards (`OpenSchannelSetEncryptThenMac`).
+    pub fn set_encrypt_then_mac(&mut self, on: bool) {
+        self.update(|c| c.encrypt_then_mac = on);
+    }
+
     /// Contexts hold the configuration they were made with; changes apply to later ones.
     fn update(&mut self, change: impl FnOnce(&mut Config)) {
         let mut config = (*self.config).clone();

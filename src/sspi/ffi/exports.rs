@@ -946,3 +946,19 @@ pub unsafe extern "C" fn OpenSchannelAddServerCertificate(phCredential: PCredHan
         }
     })
 }
+
+/// OpenSchannelSetEncryptThenMac: encrypt-then-MAC (RFC 7366) for CBC suites, on by default
+/// (negotiated only with peers that offer it; Windows' Schannel never does). `enable` zero makes
+/// contexts created afterwards use MAC-then-encrypt records as Windows does. Returns SEC_E_OK or
+/// SEC_E_INVALID_HANDLE.
+#[no_mangle]
+pub unsafe extern "C" fn OpenSchannelSetEncryptThenMac(phCredential: PCredHandle, enable: BOOL) -> SECURITY_STATUS {
+    ffi_guard!(SEC_E_INTERNAL_ERROR, {
+        // SAFETY: NULL or caller-owned handle.
+        let Some(cred) = (unsafe { phCredential.as_ref() }).and_then(|h| CREDENTIALS.get(h)) else {
+            return SEC_E_INVALID_HANDLE;
+        };
+        cred.lock().set_encrypt_then_mac(enable != 0);
+        SEC_E_OK
+    })
+}
