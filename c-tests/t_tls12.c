@@ -62,6 +62,8 @@ static void run(const struct expect *e)
         REQUIRE_STATUS(QueryContextAttributesA(&p.cctx, SECPKG_ATTR_CONNECTION_INFO, &ci), SEC_E_OK);
         CHECK_EQ(ci.dwProtocol, SP_PROT_TLS1_2_CLIENT);
         CHECK_EQ(ci.aiExch, e->exch);
+        /* X25519 for ECDHE (our first group), ffdhe2048 for DHE, the 2048-bit RSA key otherwise */
+        CHECK_EQ(ci.dwExchStrength, e->exch == CALG_ECDH_EPHEM ? 255 : 2048);
         REQUIRE_STATUS(QueryContextAttributesA(&p.sctx, SECPKG_ATTR_CONNECTION_INFO, &ci), SEC_E_OK);
         CHECK_EQ(ci.dwProtocol, SP_PROT_TLS1_2_SERVER);
         SecPkgContext_CipherInfo info;

@@ -31,6 +31,15 @@ impl NamedGroup {
         }
     }
 
+    /// Strength in bits as Schannel reports it (`dwExchStrength`).
+    pub const fn bits(self) -> u32 {
+        match self {
+            NamedGroup::X25519 => 255,
+            NamedGroup::Secp256r1 => 256,
+            NamedGroup::Secp384r1 => 384,
+        }
+    }
+
     pub fn from_id(id: u16) -> Option<Self> {
         [NamedGroup::X25519, NamedGroup::Secp256r1, NamedGroup::Secp384r1].into_iter().find(|g| g.id() == id)
     }

@@ -67,6 +67,8 @@ pub struct ConnectionInfo {
     pub suite: &'static CipherSuite,
     pub session_id: Vec<u8>,
     pub secure_renegotiation: bool,
+    /// Size of the ephemeral group in bits (ECDHE/DHE full handshakes only).
+    pub kx_bits: Option<u32>,
 }
 
 /// One TLS connection, either side.
@@ -511,6 +513,7 @@ impl Connection {
             suite: hs.suite?,
             session_id: hs.session_id.clone(),
             secure_renegotiation: hs.secure_renegotiation,
+            kx_bits: hs.kx_bits,
         })
     }
 

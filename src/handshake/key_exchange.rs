@@ -85,10 +85,12 @@ pub fn server_key_exchange(
             params.push(3); // ECCurveType named_curve (RFC 8422 §5.4)
             put_u16(&mut params, group.id());
             put_prefixed(&mut params, Prefix::U8, |o| o.extend_from_slice(share.public_key()));
+            hs.kx_bits = Some(group.bits());
             Ephemeral::Ecdh(share)
         }
         KeyExchange::DheRsa => {
             let group = DhParams::ffdhe2048();
+            hs.kx_bits = Some(prime_bits(&group.p));
             let share = DhKeyShare::generate(&group, MIN_DH_BITS).ok_or(Error::Internal("DH key generation failed"))?;
             put_prefixed(&mut params, Prefix::U16, |o| o.extend_from_slice(&group.p));
             put_prefixed(&mut params, Prefix::U16, |o| o.extend_from_slice(&group.g));
@@ -121,6 +123,7 @@ pub fn read_server_key_exchange(hs: &mut HandshakeData, kx: KeyExchange, body: &
                 .filter(|g| GROUPS.contains(g))
                 .ok_or(Error::IllegalParameter("server chose a group we did not offer"))?;
             let point = r.vec_u8()?;
+            hs.kx_bits = Some(group.bits());
             (Ephemeral::Ecdh(EcdhKeyShare::generate(group).ok_or(Error::Internal("ECDH key generation failed"))?), point)
         }
         KeyExchange::DheRsa => {
@@ -128,6 +131,7 @@ pub fn read_server_key_exchange(hs: &mut HandshakeData, kx: KeyExchange, body: &
             let g = strip_zeros(r.vec_u16()?);
             let ys = r.vec_u16()?;
             let group = DhParams { p: p.to_vec(), g: g.to_vec() };
+            hs.kx_bits = Some(prime_bits(p));
             let share =
                 DhKeyShare::generate(&group, MIN_DH_BITS).ok_or(Error::HandshakeFailure("server DH group is too small or invalid"))?;
             (Ephemeral::Dh(share), ys)
@@ -194,6 +198,11 @@ pub fn read_client_key_exchange(hs: &mut HandshakeData, body: &[u8]) -> Result<Z
     premaster.ok_or(Error::IllegalParameter("invalid client key share"))
 }
 
+/// Bit length of a big-endian number without leading zero bytes.
+fn prime_bits(p: &[u8]) -> u32 {
+    p.first().map_or(0, |top| (p.len() as u32 - 1) * 8 + (8 - top.leading_zeros()))
+}
+
 fn strip_zeros(mut v: &[u8]) -> &[u8] {
     while let [0, rest @ ..] = v {
         v = rest;
@@ -211,6 +220,13 @@ mod tests {
         assert_eq!(choose_group(&[24]), Some(NamedGroup::Secp384r1));
         assert_eq!(choose_group(&[]), Some(NamedGroup::Secp256r1));
         assert_eq!(choose_group(&[25, 30]), None, "P-521 and X448 only: no ECDHE");
+    }
+
+    #[test]
+    fn prime_bits_counts_from_the_top_bit() {
+        assert_eq!(prime_bits(&DhParams::ffdhe2048().p), 2048);
+        assert_eq!(prime_bits(&[0x01, 0xff]), 9);
+        assert_eq!(prime_bits(&[]), 0);
     }
 
     #[test]

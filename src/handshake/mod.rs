@@ -79,6 +79,8 @@ pub struct HandshakeData {
     pub ticket_agreed: bool,
     /// Client: the ticket the server issued in this handshake.
     pub new_ticket: Option<Vec<u8>>,
+    /// Size in bits of the ephemeral group (ECDHE curve or DH prime), when there was one.
+    pub kx_bits: Option<u32>,
     /// Encrypt-then-MAC (RFC 7366) protects the records of this handshake's keys.
     pub etm: bool,
     /// On a renegotiation: the connection already uses encrypt-then-MAC, which it may not give
@@ -118,6 +120,7 @@ impl Default for HandshakeData {
             new_ticket: None,
             etm: false,
             previous_etm: false,
+            kx_bits: None,
         }
     }
 }

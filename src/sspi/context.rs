@@ -172,7 +172,11 @@ impl Context {
         })
     }
 
+    /// `dwExchStrength`: the ephemeral group's size for ECDHE/DHE, else the RSA key's.
     fn exchange_bits(&self) -> u32 {
+        if let Some(bits) = self.conn.info().and_then(|i| i.kx_bits) {
+            return bits;
+        }
         let leaf = match self.conn.side() {
             Side::Client => self.conn.peer_certificates().first().cloned(),
             Side::Server => self.local_cert.as_ref().map(|c| c.der.clone()),
