@@ -1760,7 +1760,7 @@ static int gcm_ref_run(void *vst, double secs, double *mbps, double *unused)
     return 0;
 }
 
-/* One run of gcm-ref (aws-lc-rs AES-128-GCM sealing, built from bench/gcm_ref.rs against the
+/* One run of gcm-ref (aws-lc-rs AES-128-GCM sealing, built from examples/gcm_ref.rs, a cargo example of the crate, against the
  * library's own aws-lc-rs): ours' side of ref_aes128gcm_16k. */
 static int gcm_ref_ours(void *unused_st, double secs, double *mbps, double *unused)
 {
@@ -1955,8 +1955,8 @@ static void print_results(void)
     }
     printf("ref_*: primitives, one side only. OpenSSL alone (no openschannel equivalent is exported): RSA-2048 PKCS#1 v1.5\n");
     printf("  decryption of a 48-byte premaster secret; AES-128-CBC + HMAC-SHA1 sealing of 16 KiB records.\n");
-    printf("  ref_aes128gcm_16k: AES-128-GCM sealing of 16 KiB TLS 1.2 records; ours = aws-lc-rs (gcm-ref, linked against\n");
-    printf("  the library's own aws-lc-rs rlib), openssl = EVP aes-128-gcm.\n");
+    printf("  ref_aes128gcm_16k: AES-128-GCM sealing of 16 KiB TLS 1.2 records; ours = aws-lc-rs (gcm-ref, the crate's example\n");
+    printf("  linking the library's own aws-lc-rs), openssl = EVP aes-128-gcm.\n");
 
     printf("\n");
     for (int i = 0; i < R_COUNT; i++) {

@@ -1,7 +1,7 @@
 //! gcm-ref: AES-128-GCM sealing through aws-lc-rs, the crate inside libopenschannel.so (which
-//! exports no primitives), for the `ours` column of bench's ref_aes128gcm_16k row. Built by
-//! bench/Makefile with rustc against the aws-lc-rs rlib of the library's own release build, so
-//! it is the same crate version and aws-lc code. Same work as bench.c's gcm_ref_run: copy a
+//! exports no primitives), for the `ours` column of bench's ref_aes128gcm_16k row. A cargo
+//! example of this crate (`cargo build --release --example gcm_ref`, run by bench/Makefile), so
+//! it links the same aws-lc-rs version and aws-lc code as the library. Same work as bench.c's gcm_ref_run: copy a
 //! 16 KiB plaintext into a record buffer, seal it in place as a TLS 1.2 record (12-byte nonce
 //! = 4 fixed + 8-byte sequence, 13-byte additional data), tag after the ciphertext.
 //! Usage: gcm-ref SECONDS; prints `BENCH_GCM <MB/s>` (1 MB = 10^6 bytes).
