@@ -145,9 +145,11 @@ def relay(procs) -> Callable[..., tuple[Proc, int]]:
     relay.parse_log(proc.output) gives the TLS records it saw. It exits by
     itself after `lifetime` seconds or `connections` closed connections."""
 
-    def start(target_port: int, connections: int = 1, lifetime: float = 60.0) -> tuple[Proc, int]:
+    def start(target_port: int, connections: int = 1, lifetime: float = 60.0,
+              capture: Optional[Path] = None) -> tuple[Proc, int]:
         cmd = [sys.executable, "-u", RELAY, "--target-port", str(target_port),
-               "--connections", str(connections), "--lifetime", str(lifetime)]
+               "--connections", str(connections), "--lifetime", str(lifetime),
+               *(["--capture", str(capture)] if capture else [])]
         p, m = procs.start_server(cmd, "relay", ready=r"^listening: (\d+)$")
         return p, int(m.group(1))
 

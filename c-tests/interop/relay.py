@@ -4,7 +4,7 @@ Listens on 127.0.0.1 (ephemeral port), forwards every connection to the
 target, and logs the header of each TLS record per direction:
 
     python3 relay.py --target-port P [--target-host 127.0.0.1]
-                     [--lifetime 60] [--connections N]
+                     [--lifetime 60] [--connections N] [--capture DIR]
 
 Output on stdout, one flushed line each:
 
@@ -14,6 +14,9 @@ Output on stdout, one flushed line each:
     1 s2c type=23 len=32 t=0.020000      (server to client)
     1 s2c unparsed                      (bytes that are not TLS records: parsing stops)
     conn 1 closed
+
+With --capture DIR the raw bytes of connection N are also written to
+DIR/N.c2s and DIR/N.s2c (a capture for the key-log test to decrypt).
 
 It stops by itself after --lifetime seconds, or once --connections
 connections have been accepted and closed. Bytes are forwarded unchanged; a
@@ -55,7 +58,9 @@ def parse_log(text: str) -> list[Record]:
 class Direction:
     """One direction of one connection: forwards bytes and frames records."""
 
-    def __init__(self, conn_id: int, name: str, src: socket.socket, dst: socket.socket, start: float):
+    def __init__(self, conn_id: int, name: str, src: socket.socket, dst: socket.socket, start: float,
+                 capture: Optional[str] = None):
+        self.capture = open("%s/%d.%s" % (capture, conn_id, name), "wb") if capture else None
         self.conn_id = conn_id
         self.name = name
         self.src = src
@@ -67,6 +72,9 @@ class Direction:
         self.eof = False
 
     def frame(self, data: bytes) -> None:
+        if self.capture:
+            self.capture.write(data)
+            self.capture.flush()
         if self.broken:
             return
         self.pending += data
@@ -103,6 +111,7 @@ def main() -> int:
     ap.add_argument("--lifetime", type=float, default=60.0, help="exit after this many seconds")
     ap.add_argument("--connections", type=int, default=0,
                     help="exit once this many connections were relayed and closed (0: no limit)")
+    ap.add_argument("--capture", help="write each connection's raw bytes to DIR/<n>.c2s and DIR/<n>.s2c")
     args = ap.parse_args()
 
     start = time.monotonic()
@@ -156,8 +165,8 @@ def main() -> int:
                 server.setblocking(False)
                 for s in (client, server):
                     s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-                c2s = Direction(cid, "c2s", client, server, start)
-                s2c = Direction(cid, "s2c", server, client, start)
+                c2s = Direction(cid, "c2s", client, server, start, args.capture)
+                s2c = Direction(cid, "s2c", server, client, start, args.capture)
                 open_conns[cid] = (c2s, s2c)
                 sel.register(client, selectors.EVENT_READ, c2s)
                 sel.register(server, selectors.EVENT_READ, s2c)
