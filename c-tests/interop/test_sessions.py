@@ -464,3 +464,35 @@ def test_client_resumes_by_ticket_vs_gnutls_serv(pki, gnutls_server, our_client)
     r = our_client(client_args(port, pki, "--send", "ping", "--reconnect", "2"), timeout=40)
     expect_reconnects(r, 2, "ping", srv)
     assert srv.wait_for(r"(?:^\*\*\* This is a resumed session$[\s\S]*){2}", 5), explain(r, srv)
+
+
+# --- renegotiation at TLS 1.2 (renegotiation_info kept working, issue 6) ---------------------
+
+TLS12_PRIORITY = "NORMAL:-VERS-ALL:+VERS-TLS1.2"
+
+
+def test_gnutls_cli_rehandshake_safe_tls12(pki, procs, our_server):
+    """Library defaults on our side; gnutls-cli limited to TLS 1.2 renegotiates with RFC 5746."""
+    srv, port = our_server(["--cert", str(pki / "server.pem"), "--key", str(pki / "server.key"),
+                            "--echo", "--once"])
+    cli = gnutls_rehandshake(procs, pki, port, TLS12_PRIORITY)
+    assert cli.wait_for(r"^- ReHandshake was completed$", PEER_TIMEOUT), explain(None, cli, srv)
+    assert re.search(r"^- Description: \(TLS1\.2-X\.509\)-\(ECDHE-", cli.output, re.M), explain(None, cli, srv)
+    assert re.search(r"^- Options: .*safe renegotiation,", cli.output, re.M), explain(None, cli, srv)
+    cli.send(b"after a TLS 1.2 rehandshake\n")
+    assert cli.wait_for(r"^after a TLS 1\.2 rehandshake$", PEER_TIMEOUT), explain(None, cli, srv)
+    cli.close_stdin()
+    assert cli.wait(PEER_TIMEOUT) == 0, explain(None, cli, srv)
+    assert srv.wait(PEER_TIMEOUT) == 0, srv.describe()
+    assert "protocol: TLSv1.2" in lines(srv.output) and "renegotiated" in lines(srv.output), srv.describe()
+
+
+def test_our_client_renegotiates_tls12_vs_gnutls_serv(pki, gnutls_server, our_client):
+    srv, port = gnutls_server(pki / "server.pem", pki / "server.key", TLS12_PRIORITY)
+    r = our_client(["--host", "127.0.0.1", "--port", str(port), "--servername", "localhost",
+                    "--cafile", str(pki / "ca.pem"), "--send", "ping", "--renegotiate-after", "0"])
+    assert r.returncode == 0, explain(r, srv)
+    out = lines(r.stdout)
+    assert out[0] == "protocol: TLSv1.2" and "renegotiated" in out and out[-1] == "ping", explain(r, srv)
+    assert srv.wait_for(r"^\*\*\* Received hello message$", 5), explain(r, srv)
+    assert len(re.findall(r"HSK\[\w+\]: CLIENT HELLO \(1\) was received", srv.output)) == 2, explain(r, srv)
