@@ -30,6 +30,10 @@ typedef struct SecPkgInfoA *PSecPkgInfoA;
 typedef struct SecPkgInfoW *PSecPkgInfoW;
 
 
+#define RSA_SIGN 1
+
+#define ECDSA_SIGN 64
+
 /*
  `UNISP_RPC_ID` (schannel.h): Schannel's `wRPCID`.
  */
@@ -536,6 +540,26 @@ typedef struct SecPkgContext_ApplicationProtocol {
   uint8_t ProtocolIdSize;
   uint8_t ProtocolId[MAX_PROTOCOL_ID_SIZE];
 } SecPkgContext_ApplicationProtocol;
+
+/*
+ wincrypt.h `CERT_NAME_BLOB` (`CRYPT_INTEGER_BLOB`): a DER-encoded distinguished name.
+ */
+typedef struct CERT_NAME_BLOB {
+  DWORD cbData;
+  BYTE *pbData;
+} CERT_NAME_BLOB;
+
+typedef struct CERT_NAME_BLOB *PCERT_NAME_BLOB;
+
+/*
+ schannel.h `SecPkgContext_IssuerListInfoEx` (`SECPKG_ATTR_ISSUER_LIST_EX`): the CAs a
+ server named in its CertificateRequest. `aIssuers` is one provider allocation holding the
+ blobs and their bytes; free it with `FreeContextBuffer`.
+ */
+typedef struct SecPkgContext_IssuerListInfoEx {
+  PCERT_NAME_BLOB aIssuers;
+  DWORD cIssuers;
+} SecPkgContext_IssuerListInfoEx;
 
 /*
  Windows `USHORT`.
@@ -1613,6 +1637,18 @@ SECURITY_STATUS OpenSchannelAddServerCertificate(PCredHandle phCredential,
  */
 SECURITY_STATUS OpenSchannelSetEncryptThenMac(PCredHandle phCredential,
                                               BOOL enable);
+
+/*
+ OpenSchannelRequireClientCertificate: a server credential asks every client for a
+ certificate, as `ASC_REQ_MUTUAL_AUTH` does per call, and fails the handshake
+ (handshake_failure) when the client sends none. Without it, `ASC_REQ_MUTUAL_AUTH` requests a
+ certificate and a client may still go on without one, as with Schannel; the server then
+ finds no `SECPKG_ATTR_REMOTE_CERT_CONTEXT`. A certificate that is sent is always validated
+ against the credential's `hRootStore` (clientAuth). Returns SEC_E_OK, SEC_E_INVALID_HANDLE
+ or SEC_E_UNKNOWN_CREDENTIALS (not a server credential).
+ */
+SECURITY_STATUS OpenSchannelRequireClientCertificate(PCredHandle phCredential,
+                                                     BOOL require);
 
 /*
  EncryptMessage: seals the DATA buffer into one record, in place. Buffers:

@@ -82,6 +82,7 @@ fn feed(conn: &mut Connection, bytes: &[u8], chunk: usize) -> Result<bool, Error
                 return Ok(true);
             }
             Step::Declined { .. } => panic!("no renegotiation in these tests"),
+            Step::NeedCredentials { .. } => panic!("no client authentication in these tests"),
         }
     }
 }

@@ -18,7 +18,8 @@ pub const IMPLEMENTED_VERSIONS: &[ProtocolVersion] = &[ProtocolVersion::TLS1_2, 
 /// to TLS 1.0, as Windows does for both roles.
 pub const DEFAULT_VERSIONS: &[ProtocolVersion] = &[ProtocolVersion::TLS1_2, ProtocolVersion::TLS1_1, ProtocolVersion::TLS1_0];
 
-/// A server's certificate chain and private key.
+/// A certificate chain and its private key: a server's identity, or a client's for client
+/// authentication.
 #[derive(Clone)]
 pub struct ServerIdentity {
     /// DER certificates, end-entity first.
@@ -58,6 +59,13 @@ pub struct Config {
     pub offer_secure_renegotiation: bool,
     /// Negotiate the extended master secret (RFC 7627); on unless a test plays a legacy peer.
     pub extended_master_secret: bool,
+    /// Server: ask every client for a certificate and fail the handshake without one.
+    pub require_client_cert: bool,
+    /// Client: the certificate and key answering a server's CertificateRequest.
+    pub client_identity: Option<ServerIdentity>,
+    /// How peer chains are validated (depth, MD5, revocation and its CRLs); the purpose is
+    /// set per side (serverAuth by clients, clientAuth by servers).
+    pub verify: crate::x509::VerifyOptions,
     /// Negotiate encrypt-then-MAC for CBC suites (RFC 7366).
     pub encrypt_then_mac: bool,
     /// Client: this is a fallback retry with a lower version; send TLS_FALLBACK_SCSV (RFC 7507).
@@ -104,6 +112,9 @@ impl Config {
             extended_master_secret: true,
             fallback_scsv: false,
             encrypt_then_mac: true,
+            client_identity: None,
+            require_client_cert: false,
+            verify: crate::x509::VerifyOptions::default(),
             tickets: Some(Arc::new(TicketKeys::new(system_clock(), DEFAULT_ROTATION_SECS))),
             offer_tickets: true,
         }

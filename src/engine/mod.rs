@@ -39,6 +39,9 @@ pub enum Step {
     /// The peer declined our renegotiation (no_renegotiation warning); the connection goes on
     /// with the keys it had.
     Declined { consumed: usize },
+    /// Client: the server asked for a certificate and the credential has none that fits;
+    /// call [`Connection::continue_with_client_identity`] (SEC_I_INCOMPLETE_CREDENTIALS).
+    NeedCredentials { consumed: usize },
 }
 
 /// Result of opening one application record in place.
@@ -198,6 +201,9 @@ impl Connection {
                     if let Err(e) = self.handshake_record(typ, version, &mut rec[HEADER_LEN..]) {
                         return Err(self.fail(e));
                     }
+                    if self.awaiting_credentials() {
+                        return Ok(Step::NeedCredentials { consumed });
+                    }
                 }
             }
         }
@@ -211,6 +217,43 @@ impl Connection {
         } else {
             Ok(Step::Continue { consumed })
         }
+    }
+
+    /// Client: the handshake is waiting for [`Connection::continue_with_client_identity`].
+    pub fn awaiting_credentials(&self) -> bool {
+        matches!(self.state, State::Client(ClientState::AwaitClientCredentials))
+    }
+
+    /// Client: answers the server's certificate request with `identity` (used if it fits the
+    /// request) or with no certificate, and queues the rest of our flight.
+    pub fn continue_with_client_identity(&mut self, identity: Option<config::ServerIdentity>) -> Result<(), Error> {
+        self.check_usable()?;
+        if !self.awaiting_credentials() {
+            return Err(Error::OutOfSequence);
+        }
+        match client::resume_with_credentials(&mut self.hs, &mut self.rl, identity) {
+            Ok(s) => {
+                self.state = State::Client(s);
+                Ok(())
+            }
+            Err(e) => Err(self.fail(e)),
+        }
+    }
+
+    /// Server: ask the client for a certificate in the next full handshake (`ASC_REQ_MUTUAL_AUTH`).
+    pub fn set_request_client_certificate(&mut self, on: bool) {
+        self.hs.request_client_cert = on;
+    }
+
+    /// Client: the CA names of the server's CertificateRequest, if it sent one.
+    pub fn requested_issuers(&self) -> Option<&[Vec<u8>]> {
+        self.hs.cert_request.as_ref().map(|r| r.authorities.as_slice())
+    }
+
+    /// Client: the certificate chain we authenticated with, if any.
+    pub fn client_identity(&self) -> Option<&config::ServerIdentity> {
+        let hs = self.previous.as_deref().unwrap_or(&self.hs);
+        hs.client_identity.as_ref()
     }
 
     /// Starts a renegotiation from our side: a client sends a new ClientHello, a server a

@@ -6,13 +6,15 @@ use super::{new_random, HandshakeData, Side};
 use crate::cache::{Key, Session};
 use crate::crypto::random;
 use crate::crypto::rsa::{public_encrypt_pkcs1, PREMASTER_LEN};
-use crate::engine::config::Config;
+use crate::crypto::sign::SignatureScheme;
+use crate::engine::config::{Config, ServerIdentity};
 use crate::engine::error::Error;
 use crate::msgs::codec::{put_prefixed, Prefix};
 use crate::msgs::enums::HandshakeType;
 use crate::msgs::enums::ProtocolVersion;
 use crate::msgs::handshake::{
-    ext, read_certificate_list, read_new_session_ticket, CertificateRequest, ClientHello, Extension, ServerHello,
+    cert_type, encode_certificate_list, encode_digitally_signed, ext, read_certificate_list, read_new_session_ticket, CertificateRequest,
+    ClientHello, Extension, ServerHello,
 };
 use crate::record::layer::RecordLayer;
 use crate::suites::{self, KeyExchange, TLS_EMPTY_RENEGOTIATION_INFO_SCSV, TLS_FALLBACK_SCSV};
@@ -30,6 +32,9 @@ pub enum ClientState {
     ExpectServerHelloDone {
         cert_requested: bool,
     },
+    /// The server asked for a certificate and none of ours fits: the caller is told
+    /// (`SEC_I_INCOMPLETE_CREDENTIALS`) and continues with one, or without.
+    AwaitClientCredentials,
     /// Tickets agreed: NewSessionTicket comes before the server's ChangeCipherSpec.
     ExpectNewSessionTicket,
     ExpectCcs,
@@ -190,7 +195,7 @@ pub fn handle(
         }
         (S::ExpectServerHelloDone { cert_requested: false }, T::CertificateRequest) => {
             hs.transcript.extend_from_slice(raw);
-            CertificateRequest::read(body)?;
+            hs.cert_request = Some(CertificateRequest::read(body, hs.is_tls12())?);
             Ok(S::ExpectServerHelloDone { cert_requested: true })
         }
         (S::ExpectServerHelloDone { cert_requested }, T::ServerHelloDone) => {
@@ -198,8 +203,17 @@ pub fn handle(
                 return Err(Error::Decode(crate::msgs::codec::InvalidMessage::TrailingData));
             }
             hs.transcript.extend_from_slice(raw);
-            send_client_flight(hs, rl, cert_requested)?;
-            Ok(before_ccs(hs))
+            if !cert_requested {
+                send_client_flight(hs, rl, None)?;
+                return Ok(before_ccs(hs));
+            }
+            match cfg.client_identity.clone().and_then(|id| signing_scheme(hs, &id).map(|s| (id, s))) {
+                Some(chosen) => {
+                    send_client_flight(hs, rl, Some(Some(chosen)))?;
+                    Ok(before_ccs(hs))
+                }
+                None => Ok(S::AwaitClientCredentials),
+            }
         }
         (S::ExpectNewSessionTicket, T::NewSessionTicket) => {
             let ticket = read_new_session_ticket(body)?;
@@ -351,10 +365,44 @@ fn certificate(hs: &mut HandshakeData, cfg: &Config, body: &[u8]) -> Result<(), 
     Ok(())
 }
 
-fn send_client_flight(hs: &mut HandshakeData, rl: &mut RecordLayer, cert_requested: bool) -> Result<(), Error> {
-    if cert_requested {
-        // No client certificate configured yet: an empty list (RFC 2246 §7.4.6).
-        hs.send(rl, HandshakeType::Certificate, &[0, 0, 0])?;
+/// The scheme `id` would sign CertificateVerify with, if it answers the server's request: a
+/// key type the server lists, a TLS 1.2 scheme it accepts, a chain from a CA it names.
+pub fn signing_scheme(hs: &HandshakeData, id: &ServerIdentity) -> Option<SignatureScheme> {
+    let req = hs.cert_request.as_ref()?;
+    let kind = if id.key.is_rsa() { cert_type::RSA_SIGN } else { cert_type::ECDSA_SIGN };
+    if !req.certificate_types.contains(&kind) || !id.chain.iter().any(|c| x509::issued_by_any(c, &req.authorities)) {
+        return None;
+    }
+    key_exchange::choose_scheme(&id.key, hs.is_tls12(), &req.signature_schemes)
+}
+
+/// Continues a handshake that stopped at [`ClientState::AwaitClientCredentials`]: with the
+/// identity the caller supplied if it answers the request, otherwise without a certificate.
+pub fn resume_with_credentials(hs: &mut HandshakeData, rl: &mut RecordLayer, id: Option<ServerIdentity>) -> Result<ClientState, Error> {
+    let chosen = id.and_then(|id| signing_scheme(hs, &id).map(|s| (id, s)));
+    send_client_flight(hs, rl, Some(chosen))?;
+    Ok(before_ccs(hs))
+}
+
+/// Our second flight. `client_cert`: None when the server asked for no certificate; Some(None)
+/// for an empty Certificate (RFC 5246 §7.4.6); Some(Some(..)) for our chain, which
+/// CertificateVerify then proves (§7.4.8).
+fn send_client_flight(
+    hs: &mut HandshakeData,
+    rl: &mut RecordLayer,
+    client_cert: Option<Option<(ServerIdentity, SignatureScheme)>>,
+) -> Result<(), Error> {
+    let mut signer = None;
+    if let Some(cert) = client_cert {
+        let mut body = Vec::new();
+        match cert {
+            Some((id, scheme)) => {
+                encode_certificate_list(&id.chain, &mut body);
+                signer = Some((id, scheme));
+            }
+            None => encode_certificate_list(&[], &mut body),
+        }
+        hs.send(rl, HandshakeType::Certificate, &body)?;
     }
     let (body, premaster) = if hs.suite()?.kx.is_ephemeral() {
         key_exchange::client_key_exchange(hs)?
@@ -371,6 +419,14 @@ fn send_client_flight(hs: &mut HandshakeData, rl: &mut RecordLayer, cert_request
     };
     hs.send(rl, HandshakeType::ClientKeyExchange, &body)?;
     hs.set_master_secret(&premaster[..])?;
+    if let Some((id, scheme)) = signer {
+        // CertificateVerify signs every handshake message so far (RFC 5246 §7.4.8).
+        let sig = id.key.sign(scheme, &hs.transcript).ok_or(Error::Internal("signing CertificateVerify failed"))?;
+        let mut body = Vec::new();
+        encode_digitally_signed(scheme.id().filter(|_| hs.is_tls12()), &sig, &mut body);
+        hs.send(rl, HandshakeType::CertificateVerify, &body)?;
+        hs.client_identity = Some(id);
+    }
     let (write, read) = hs.derive_states(Side::Client)?;
     rl.pending_read = Some(read);
     hs.send_ccs_and_finished(rl, Side::Client, write)

@@ -79,6 +79,12 @@ pub struct HandshakeData {
     pub ticket_agreed: bool,
     /// Client: the ticket the server issued in this handshake.
     pub new_ticket: Option<Vec<u8>>,
+    /// Server: ask the client for a certificate (`ASC_REQ_MUTUAL_AUTH`).
+    pub request_client_cert: bool,
+    /// Client: the server's CertificateRequest, if it sent one.
+    pub cert_request: Option<crate::msgs::handshake::CertificateRequest>,
+    /// Client: the identity we authenticated with, if any.
+    pub client_identity: Option<crate::engine::config::ServerIdentity>,
     /// Size in bits of the ephemeral group (ECDHE curve or DH prime), when there was one.
     pub kx_bits: Option<u32>,
     /// Encrypt-then-MAC (RFC 7366) protects the records of this handshake's keys.
@@ -121,6 +127,9 @@ impl Default for HandshakeData {
             etm: false,
             previous_etm: false,
             kx_bits: None,
+            request_client_cert: false,
+            cert_request: None,
+            client_identity: None,
         }
     }
 }
@@ -135,6 +144,7 @@ impl HandshakeData {
             version: self.version,
             alpn_offer: self.alpn_offer.clone(),
             previous_etm: self.etm,
+            request_client_cert: self.request_client_cert,
             ..Default::default()
         }
     }

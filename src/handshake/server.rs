@@ -9,12 +9,13 @@ use crate::cache::{Key, Session};
 use crate::crypto::kx::NamedGroup;
 use crate::crypto::random;
 use crate::crypto::rsa::PREMASTER_LEN;
-use crate::crypto::sign::{SignatureScheme, SigningKey};
+use crate::crypto::sign::{self, SignatureScheme, SigningKey};
 use crate::engine::config::{Config, ServerIdentity};
 use crate::engine::error::Error;
 use crate::msgs::enums::{HandshakeType, ProtocolVersion};
 use crate::msgs::handshake::{
-    encode_certificate_list, encode_new_session_ticket, ext, read_rsa_client_key_exchange, ClientHello, Extension, ServerHello,
+    cert_type, encode_certificate_list, encode_new_session_ticket, ext, read_certificate_list, read_digitally_signed,
+    read_rsa_client_key_exchange, CertificateRequest, ClientHello, Extension, ServerHello,
 };
 use crate::record::layer::RecordLayer;
 use crate::suites::{CipherSuite, KeyExchange, TLS_EMPTY_RENEGOTIATION_INFO_SCSV, TLS_FALLBACK_SCSV};
@@ -24,7 +25,11 @@ use crate::x509;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ServerState {
     ExpectClientHello,
+    /// We sent a CertificateRequest: the client's Certificate (maybe empty) comes first.
+    ExpectClientCertificate,
     ExpectClientKeyExchange,
+    /// The client sent a certificate: it proves the key after ClientKeyExchange.
+    ExpectCertificateVerify,
     ExpectCcs,
     ExpectFinished,
     Established,
@@ -47,9 +52,19 @@ pub fn handle(
             hs.transcript.extend_from_slice(raw);
             client_hello(hs, cfg, rl, body)
         }
+        (S::ExpectClientCertificate, T::Certificate) => {
+            hs.transcript.extend_from_slice(raw);
+            client_certificate(hs, cfg, body)?;
+            Ok(S::ExpectClientKeyExchange)
+        }
         (S::ExpectClientKeyExchange, T::ClientKeyExchange) => {
             hs.transcript.extend_from_slice(raw);
             client_key_exchange(hs, rl, body)?;
+            Ok(if hs.peer_certs.is_empty() { S::ExpectCcs } else { S::ExpectCertificateVerify })
+        }
+        (S::ExpectCertificateVerify, T::CertificateVerify) => {
+            certificate_verify(hs, body)?;
+            hs.transcript.extend_from_slice(raw);
             Ok(S::ExpectCcs)
         }
         (S::ExpectFinished, T::Finished) => {
@@ -179,8 +194,69 @@ fn client_hello(hs: &mut HandshakeData, cfg: &Config, rl: &mut RecordLayer, body
         hs.send(rl, HandshakeType::ServerKeyExchange, &ske)?;
     }
     hs.identity = Some(choice.identity.clone());
+    if hs.request_client_cert || cfg.require_client_cert {
+        let mut body = Vec::new();
+        certificate_request(cfg).encode(hs.is_tls12(), &mut body);
+        hs.send(rl, HandshakeType::CertificateRequest, &body)?;
+        hs.send(rl, HandshakeType::ServerHelloDone, &[])?;
+        return Ok(ServerState::ExpectClientCertificate);
+    }
     hs.send(rl, HandshakeType::ServerHelloDone, &[])?;
     Ok(ServerState::ExpectClientKeyExchange)
+}
+
+/// Largest list of CA names we send; past it the list is left empty ("any CA"), which is
+/// better than a partial list that would make clients withhold a good certificate.
+const MAX_AUTHORITIES_LEN: usize = 60_000;
+
+/// Our CertificateRequest: RSA and ECDSA keys, the schemes we verify, and the subjects of the
+/// credential's trust anchors as acceptable CAs (what `SECPKG_ATTR_ISSUER_LIST_EX` shows).
+fn certificate_request(cfg: &Config) -> CertificateRequest {
+    let mut authorities: Vec<Vec<u8>> = cfg.trust.subjects_der().map(<[u8]>::to_vec).collect();
+    if authorities.iter().map(|a| a.len() + 2).sum::<usize>() > MAX_AUTHORITIES_LEN {
+        authorities.clear();
+    }
+    CertificateRequest {
+        certificate_types: vec![cert_type::RSA_SIGN, cert_type::ECDSA_SIGN],
+        signature_schemes: key_exchange::offered_scheme_ids(),
+        authorities,
+    }
+}
+
+/// The client's chain: empty (allowed unless the credential requires one), or validated
+/// against our trust anchors for client authentication.
+fn client_certificate(hs: &mut HandshakeData, cfg: &Config, body: &[u8]) -> Result<(), Error> {
+    let chain = read_certificate_list(body)?;
+    if chain.is_empty() {
+        if cfg.require_client_cert {
+            return Err(Error::HandshakeFailure("client sent no certificate"));
+        }
+        return Ok(());
+    }
+    let opts = x509::VerifyOptions { purpose: x509::Purpose::ClientAuth, ..cfg.verify.clone() };
+    x509::verify_chain_with(&chain, &cfg.trust, (cfg.clock)(), &opts).map_err(Error::Certificate)?;
+    x509::subject_public_key_info(&chain[0]).map_err(Error::Certificate)?;
+    hs.peer_certs = chain;
+    Ok(())
+}
+
+/// CertificateVerify: the client's signature over the transcript so far (RFC 5246 §7.4.8).
+fn certificate_verify(hs: &mut HandshakeData, body: &[u8]) -> Result<(), Error> {
+    let (id, sig) = read_digitally_signed(body, hs.is_tls12())?;
+    let leaf = hs.peer_certs.first().ok_or(Error::Internal("no client certificate"))?;
+    let spki = x509::subject_public_key_info(leaf).map_err(Error::Certificate)?;
+    let is_rsa = x509::rsa_public_key_pkcs1(leaf).is_ok();
+    let scheme = match id {
+        Some(id) => SignatureScheme::from_id(id)
+            .filter(|s| key_exchange::OFFERED_SCHEMES.contains(s))
+            .ok_or(Error::IllegalParameter("CertificateVerify with a scheme we did not offer"))?,
+        None if is_rsa => SignatureScheme::RsaPkcs1Md5Sha1,
+        None => SignatureScheme::EcdsaSha1Legacy,
+    };
+    if !sign::verify(scheme, &spki, &hs.transcript, sig) {
+        return Err(Error::BadSignature);
+    }
+    Ok(())
 }
 
 /// The extensions a server acts on: server_name, supported_groups, signature_algorithms,

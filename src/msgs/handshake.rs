@@ -264,25 +264,74 @@ pub fn encode_certificate_list(certs: &[Vec<u8>], out: &mut Vec<u8>) {
     });
 }
 
-/// CertificateRequest (RFC 2246 §7.4.4): certificate types and acceptable CA names.
+/// CertificateRequest (RFC 2246 §7.4.4; RFC 5246 §7.4.4 adds the signature algorithms).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CertificateRequest {
     pub certificate_types: Vec<u8>,
+    /// TLS 1.2 only: SignatureAndHashAlgorithm code points the server accepts.
+    pub signature_schemes: Vec<u16>,
+    /// DER-encoded distinguished names of acceptable CAs (may be empty: any).
     pub authorities: Vec<Vec<u8>>,
 }
 
+/// ClientCertificateType values (RFC 5246 §7.4.4, RFC 8422 §5.5).
+pub mod cert_type {
+    pub const RSA_SIGN: u8 = 1;
+    pub const ECDSA_SIGN: u8 = 64;
+}
+
 impl CertificateRequest {
-    pub fn read(body: &[u8]) -> Result<Self, InvalidMessage> {
+    pub fn read(body: &[u8], tls12: bool) -> Result<Self, InvalidMessage> {
         let mut r = Reader::new(body);
         let certificate_types = r.vec_u8()?.to_vec();
+        if certificate_types.is_empty() {
+            return Err(InvalidMessage::IllegalValue);
+        }
+        let mut signature_schemes = Vec::new();
+        if tls12 {
+            let list = r.vec_u16()?;
+            if list.is_empty() || list.len() % 2 != 0 {
+                return Err(InvalidMessage::IllegalValue);
+            }
+            signature_schemes = list.chunks_exact(2).map(|c| u16::from_be_bytes([c[0], c[1]])).collect();
+        }
         let mut names = Reader::new(r.vec_u16()?);
         r.expect_empty()?;
         let mut authorities = Vec::new();
         while names.any_left() {
             authorities.push(names.vec_u16()?.to_vec());
         }
-        Ok(CertificateRequest { certificate_types, authorities })
+        Ok(CertificateRequest { certificate_types, signature_schemes, authorities })
     }
+
+    pub fn encode(&self, tls12: bool, out: &mut Vec<u8>) {
+        put_prefixed(out, Prefix::U8, |o| o.extend_from_slice(&self.certificate_types));
+        if tls12 {
+            put_prefixed(out, Prefix::U16, |o| self.signature_schemes.iter().for_each(|s| put_u16(o, *s)));
+        }
+        put_prefixed(out, Prefix::U16, |o| {
+            for a in &self.authorities {
+                put_prefixed(o, Prefix::U16, |o| o.extend_from_slice(a));
+            }
+        });
+    }
+}
+
+/// digitally-signed: TLS 1.2 carries the scheme before the signature (RFC 5246 §4.7); earlier
+/// versions only the signature. Used by CertificateVerify.
+pub fn read_digitally_signed(body: &[u8], tls12: bool) -> Result<(Option<u16>, &[u8]), InvalidMessage> {
+    let mut r = Reader::new(body);
+    let scheme = if tls12 { Some(r.u16()?) } else { None };
+    let sig = r.vec_u16()?;
+    r.expect_empty()?;
+    Ok((scheme, sig))
+}
+
+pub fn encode_digitally_signed(scheme: Option<u16>, sig: &[u8], out: &mut Vec<u8>) {
+    if let Some(s) = scheme {
+        put_u16(out, s);
+    }
+    put_prefixed(out, Prefix::U16, |o| o.extend_from_slice(sig));
 }
 
 /// NewSessionTicket (RFC 5077 §3.3): lifetime hint in seconds and the opaque ticket.
@@ -394,6 +443,28 @@ mod tests {
         sh.encode(&mut out);
         assert_eq!(ServerHello::read(&out).unwrap(), sh);
         assert!(ServerHello::read(&out[..out.len() - 1]).is_err());
+    }
+
+    #[test]
+    fn certificate_request_round_trip_both_versions() {
+        for tls12 in [false, true] {
+            let cr = CertificateRequest {
+                certificate_types: vec![cert_type::RSA_SIGN, cert_type::ECDSA_SIGN],
+                signature_schemes: if tls12 { vec![0x0401, 0x0403] } else { vec![] },
+                authorities: vec![vec![0x30, 0], vec![0x30, 3, 1, 2, 3]],
+            };
+            let mut out = Vec::new();
+            cr.encode(tls12, &mut out);
+            assert_eq!(CertificateRequest::read(&out, tls12).unwrap(), cr);
+            assert!(CertificateRequest::read(&out, !tls12).is_err(), "the layouts differ");
+            for n in 0..out.len() {
+                assert!(CertificateRequest::read(&out[..n], tls12).is_err());
+            }
+        }
+        let mut out = Vec::new();
+        encode_digitally_signed(Some(0x0804), &[9; 5], &mut out);
+        assert_eq!(read_digitally_signed(&out, true).unwrap(), (Some(0x0804), &[9u8; 5][..]));
+        assert!(read_digitally_signed(&out, false).is_err());
     }
 
     #[test]

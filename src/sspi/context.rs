@@ -37,6 +37,12 @@ pub struct Context {
     /// A client has built its ClientHello, or a server's engine has processed handshake input:
     /// the ALPN list can no longer change.
     pub hello_processed: bool,
+    /// Client: the identity of the credential passed to the latest ISC call.
+    pub supplied_identity: Option<crate::engine::config::ServerIdentity>,
+    /// Client: length of the input of the call that returned SEC_I_INCOMPLETE_CREDENTIALS.
+    /// Schannel consumes nothing then, so callers pass the same bytes again (the SDK sample
+    /// and curl do); we processed them already and skip that copy.
+    pub resubmitted_len: Option<usize>,
 }
 
 /// What one ISC/ASC call produced, before it is written into the caller's buffers.
@@ -53,7 +59,15 @@ pub struct StepOutcome {
 
 impl Context {
     pub fn new(conn: Connection, local_cert: Option<Arc<CertData>>) -> Self {
-        Context { conn, pending_control: None, local_cert, delivered: Vec::new(), hello_processed: false }
+        Context {
+            conn,
+            pending_control: None,
+            local_cert,
+            delivered: Vec::new(),
+            hello_processed: false,
+            supplied_identity: None,
+            resubmitted_len: None,
+        }
     }
 
     /// The client's first call: the ClientHello.
@@ -76,6 +90,9 @@ impl Context {
                 Control::Renegotiate => return self.start_renegotiation(),
             };
             return StepOutcome { status: SEC_E_OK, token, ..Default::default() };
+        }
+        if self.conn.awaiting_credentials() {
+            return self.continue_with_credentials(input);
         }
         let pending = self.conn.take_output();
         if !pending.is_empty() {
@@ -101,12 +118,28 @@ impl Context {
             Ok(Step::Declined { consumed }) => {
                 StepOutcome { status: SEC_I_NO_RENEGOTIATION, token: self.conn.take_output(), extra: input.len() - consumed, missing: None }
             }
+            Ok(Step::NeedCredentials { .. }) => {
+                // Nothing reported as consumed: see `resubmitted_len`.
+                self.resubmitted_len = Some(input.len());
+                StepOutcome { status: SEC_I_INCOMPLETE_CREDENTIALS, ..Default::default() }
+            }
             Ok(Step::Done { consumed }) => {
                 if let Some((random, master)) = self.conn.key_log_secrets() {
                     super::keylog::record(&random, &master);
                 }
                 StepOutcome { status: SEC_E_OK, token: self.conn.take_output(), extra: input.len() - consumed, missing: None }
             }
+            Err(e) => StepOutcome { status: from_error(&e), token: self.conn.take_output(), ..Default::default() },
+        }
+    }
+
+    /// The call after SEC_I_INCOMPLETE_CREDENTIALS: our flight with the supplied certificate,
+    /// or without one. A repeat of the previous input is skipped; anything else is EXTRA.
+    fn continue_with_credentials(&mut self, input: Option<&[u8]>) -> StepOutcome {
+        let len = input.map_or(0, <[u8]>::len);
+        let extra = if Some(len) == self.resubmitted_len.take() { 0 } else { len };
+        match self.conn.continue_with_client_identity(self.supplied_identity.take()) {
+            Ok(()) => StepOutcome { status: SEC_I_CONTINUE_NEEDED, token: self.conn.take_output(), extra, missing: None },
             Err(e) => StepOutcome { status: from_error(&e), token: self.conn.take_output(), ..Default::default() },
         }
     }

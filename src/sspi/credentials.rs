@@ -128,6 +128,8 @@ pub fn acquire(req: CredRequest) -> Result<Credential, SECURITY_STATUS> {
     config.verify_chain = req.flags & SCH_CRED_MANUAL_CRED_VALIDATION == 0;
     config.verify_name = req.flags & SCH_CRED_NO_SERVERNAME_CHECK == 0;
     config.identities = identities;
+    // A client certificate answers servers that ask for one (client authentication).
+    config.client_identity = if req.inbound { None } else { cert.as_ref().and_then(|c| server_identity(c)) };
     config.record_splitting = record_splitting_from_env();
     // Each credential is its own identity for the session cache.
     static NEXT_ID: AtomicU64 = AtomicU64::new(1);
@@ -186,6 +188,16 @@ impl Credential {
     /// afterwards (`OpenSchannelSetEncryptThenMac`).
     pub fn set_encrypt_then_mac(&mut self, on: bool) {
         self.update(|c| c.encrypt_then_mac = on);
+    }
+
+    /// Makes a server credential ask every client for a certificate and refuse clients without
+    /// one (`OpenSchannelRequireClientCertificate`).
+    pub fn set_require_client_cert(&mut self, on: bool) -> Result<(), SECURITY_STATUS> {
+        if !self.inbound {
+            return Err(SEC_E_UNKNOWN_CREDENTIALS);
+        }
+        self.update(|c| c.require_client_cert = on);
+        Ok(())
     }
 
     /// Contexts hold the configuration they were made with; changes apply to later ones.

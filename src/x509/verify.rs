@@ -419,6 +419,25 @@ pub fn verify_chain_with(chain: &[Vec<u8>], store: &TrustStore, now_unix: i64, o
     }
 }
 
+/// Whether the certificate was issued by (or is) one of the CAs named in `authorities`
+/// (DER `Name`s, as in a CertificateRequest): its issuer or its own subject matches one of
+/// them. An empty list accepts every certificate (RFC 5246 §7.4.4: any CA).
+pub fn issued_by_any(cert_der: &[u8], authorities: &[Vec<u8>]) -> bool {
+    if authorities.is_empty() {
+        return true;
+    }
+    let Ok(p) = ParsedCert::parse(cert_der) else {
+        return false;
+    };
+    let issuer = der::Encode::to_der(p.cert.tbs_certificate().issuer()).unwrap_or_default();
+    authorities.iter().any(|a| super::name::names_equal(a, &issuer) || super::name::names_equal(a, p.subject))
+}
+
+/// The subject of a certificate as text ("CN=localhost, O=..."), for diagnostics and examples.
+pub fn subject_string(cert_der: &[u8]) -> Result<String, CertError> {
+    super::name::name_to_string(ParsedCert::parse(cert_der)?.subject)
+}
+
 /// The SubjectPublicKeyInfo DER of `cert_der`, byte-exact.
 pub fn subject_public_key_info(cert_der: &[u8]) -> Result<Vec<u8>, CertError> {
     Ok(ParsedCert::parse(cert_der)?.spki.to_vec())

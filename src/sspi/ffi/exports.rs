@@ -357,7 +357,11 @@ fn isc_ret_flags(req: ULONG) -> ULONG {
 
 fn asc_ret_flags(req: ULONG) -> ULONG {
     let mut r = ASC_RET_REPLAY_DETECT | ASC_RET_SEQUENCE_DETECT | ASC_RET_CONFIDENTIALITY | ASC_RET_STREAM;
-    for (q, a) in [(ASC_REQ_ALLOCATE_MEMORY, ASC_RET_ALLOCATED_MEMORY), (ASC_REQ_EXTENDED_ERROR, ASC_RET_EXTENDED_ERROR)] {
+    for (q, a) in [
+        (ASC_REQ_ALLOCATE_MEMORY, ASC_RET_ALLOCATED_MEMORY),
+        (ASC_REQ_EXTENDED_ERROR, ASC_RET_EXTENDED_ERROR),
+        (ASC_REQ_MUTUAL_AUTH, ASC_RET_MUTUAL_AUTH),
+    ] {
         if req & q != 0 {
             r |= a;
         }
@@ -388,6 +392,15 @@ unsafe fn initialize_common(
             let Some(ctx) = CONTEXTS.get(&h) else { return SEC_E_INVALID_HANDLE };
             if ctx.lock().conn.side() != crate::handshake::Side::Client {
                 return SEC_E_INVALID_HANDLE;
+            }
+            // After SEC_I_INCOMPLETE_CREDENTIALS the caller may pass a credential with a
+            // certificate; its identity answers the server's request.
+            // SAFETY: NULL or caller-owned handle.
+            if let Some(cred) = (unsafe { ph_credential.as_ref() }).and_then(|h| CREDENTIALS.get(h)) {
+                let cred = cred.lock();
+                if !cred.inbound {
+                    ctx.lock().supplied_identity = cred.config.client_identity.clone();
+                }
             }
             // SAFETY: caller descriptors.
             unsafe { handshake_call(h, ctx, None, p_input, p_output, allocate) }
@@ -570,9 +583,12 @@ pub unsafe extern "C" fn AcceptSecurityContext(
             Ok(a) => a,
             Err(s) => return s,
         };
+        let mutual = fContextReq & ASC_REQ_MUTUAL_AUTH != 0;
         let (h, ctx) = match existing {
             Some(h) => match CONTEXTS.get(&h) {
                 Some(c) if c.lock().conn.side() == crate::handshake::Side::Server => {
+                    // Each call's request applies to the next full handshake (renegotiations too).
+                    c.lock().conn.set_request_client_certificate(mutual);
                     if let Some(protocols) = alpn {
                         // Until the ClientHello is processed (e.g. after SEC_E_INCOMPLETE_MESSAGE).
                         c.lock().offer_application_protocols(protocols);
@@ -596,6 +612,7 @@ pub unsafe extern "C" fn AcceptSecurityContext(
                     return room;
                 }
                 let mut ctx = Context::new(Connection::new_server(cred.config.clone()), cred.cert.clone());
+                ctx.conn.set_request_client_certificate(mutual);
                 if let Some(protocols) = alpn {
                     ctx.offer_application_protocols(protocols);
                 }
@@ -678,6 +695,34 @@ pub unsafe extern "C" fn ApplyControlToken(phContext: PCtxtHandle, pInput: PSecB
     })
 }
 
+/// `SecPkgContext_IssuerListInfoEx` for `names`: the blob array and the names in one provider
+/// allocation (freed by `FreeContextBuffer(aIssuers)`); NULL/0 for an empty list.
+fn issuer_list(names: &[Vec<u8>]) -> SecPkgContext_IssuerListInfoEx {
+    let empty = SecPkgContext_IssuerListInfoEx { aIssuers: core::ptr::null_mut(), cIssuers: 0 };
+    if names.is_empty() {
+        return empty;
+    }
+    let head = names.len() * core::mem::size_of::<CERT_NAME_BLOB>();
+    let total = head + names.iter().map(Vec::len).sum::<usize>();
+    let base = super::buffers::provider_alloc(total);
+    if base.is_null() {
+        return empty;
+    }
+    let mut at = head;
+    for (i, n) in names.iter().enumerate() {
+        // SAFETY: `base` has `total` bytes: the blob array, then every name back to back; the
+        // blob slots are written unaligned-safe and each name fits in its reserved range.
+        unsafe {
+            let data = base.add(at);
+            core::ptr::copy_nonoverlapping(n.as_ptr(), data, n.len());
+            let blob = CERT_NAME_BLOB { cbData: n.len() as DWORD, pbData: data };
+            (base as *mut CERT_NAME_BLOB).add(i).write_unaligned(blob);
+        }
+        at += n.len();
+    }
+    SecPkgContext_IssuerListInfoEx { aIssuers: base as PCERT_NAME_BLOB, cIssuers: names.len() as DWORD }
+}
+
 /// Copies a plain struct into the caller's attribute buffer.
 unsafe fn put<T: Copy>(p: *mut c_void, v: T) -> SECURITY_STATUS {
     // SAFETY: the caller passes a buffer of the attribute's structure type.
@@ -724,6 +769,7 @@ unsafe fn query_context(ph_context: PCtxtHandle, attribute: ULONG, buffer: *mut 
                     None => SEC_E_NO_CREDENTIALS,
                 }
             }
+            SECPKG_ATTR_ISSUER_LIST_EX => put(buffer, issuer_list(c.conn.requested_issuers().unwrap_or_default())),
             SECPKG_ATTR_LOCAL_CERT_CONTEXT => match &c.local_cert {
                 Some(d) => put(buffer, new_cert_context(d.clone())),
                 None => SEC_E_NO_CREDENTIALS,
@@ -960,5 +1006,27 @@ pub unsafe extern "C" fn OpenSchannelSetEncryptThenMac(phCredential: PCredHandle
         };
         cred.lock().set_encrypt_then_mac(enable != 0);
         SEC_E_OK
+    })
+}
+
+/// OpenSchannelRequireClientCertificate: a server credential asks every client for a
+/// certificate, as `ASC_REQ_MUTUAL_AUTH` does per call, and fails the handshake
+/// (handshake_failure) when the client sends none. Without it, `ASC_REQ_MUTUAL_AUTH` requests a
+/// certificate and a client may still go on without one, as with Schannel; the server then
+/// finds no `SECPKG_ATTR_REMOTE_CERT_CONTEXT`. A certificate that is sent is always validated
+/// against the credential's `hRootStore` (clientAuth). Returns SEC_E_OK, SEC_E_INVALID_HANDLE
+/// or SEC_E_UNKNOWN_CREDENTIALS (not a server credential).
+#[no_mangle]
+pub unsafe extern "C" fn OpenSchannelRequireClientCertificate(phCredential: PCredHandle, require: BOOL) -> SECURITY_STATUS {
+    ffi_guard!(SEC_E_INTERNAL_ERROR, {
+        // SAFETY: NULL or caller-owned handle.
+        let Some(cred) = (unsafe { phCredential.as_ref() }).and_then(|h| CREDENTIALS.get(h)) else {
+            return SEC_E_INVALID_HANDLE;
+        };
+        let result = cred.lock().set_require_client_cert(require != 0);
+        match result {
+            Ok(()) => SEC_E_OK,
+            Err(s) => s,
+        }
     })
 }

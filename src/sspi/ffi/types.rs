@@ -303,3 +303,22 @@ pub struct SEC_APPLICATION_PROTOCOLS {
 
 /// sspi.h `SEC_GET_KEY_FN` (never called by Schannel).
 pub type SEC_GET_KEY_FN = Option<unsafe extern "C" fn(*mut c_void, *mut c_void, ULONG, *mut *mut c_void, *mut SECURITY_STATUS)>;
+
+/// wincrypt.h `CERT_NAME_BLOB` (`CRYPT_INTEGER_BLOB`): a DER-encoded distinguished name.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct CERT_NAME_BLOB {
+    pub cbData: DWORD,
+    pub pbData: *mut BYTE,
+}
+pub type PCERT_NAME_BLOB = *mut CERT_NAME_BLOB;
+
+/// schannel.h `SecPkgContext_IssuerListInfoEx` (`SECPKG_ATTR_ISSUER_LIST_EX`): the CAs a
+/// server named in its CertificateRequest. `aIssuers` is one provider allocation holding the
+/// blobs and their bytes; free it with `FreeContextBuffer`.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct SecPkgContext_IssuerListInfoEx {
+    pub aIssuers: PCERT_NAME_BLOB,
+    pub cIssuers: DWORD,
+}
