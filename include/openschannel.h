@@ -1651,6 +1651,17 @@ SECURITY_STATUS OpenSchannelRequireClientCertificate(PCredHandle phCredential,
                                                      BOOL require);
 
 /*
+ OpenSchannelAddCrlFile: CRLs for the revocation checks a credential's
+ `SCH_CRED_REVOCATION_CHECK_END_CERT` / `_CHAIN` / `_CHAIN_EXCLUDE_ROOT` flags ask for: a PEM or
+ DER file (one or more CRLs), or a directory whose `*.pem`, `*.crl`, `*.der` and hashed
+ `*.rN` files are read. Each CRL's signature (by the issuer on the validated path) and
+ freshness are checked when it is used. Applies to contexts created afterwards. Returns
+ SEC_E_OK, SEC_E_INVALID_HANDLE, or SEC_E_INVALID_PARAMETER (unreadable path, no valid CRL).
+ */
+SECURITY_STATUS OpenSchannelAddCrlFile(PCredHandle phCredential,
+                                       const char *path);
+
+/*
  EncryptMessage: seals the DATA buffer into one record, in place. Buffers:
  `[STREAM_HEADER (cbHeader), DATA (<= cbMaximumMessage), STREAM_TRAILER (cbTrailer), EMPTY]`
  sized from SECPKG_ATTR_STREAM_SIZES (TOKEN is accepted for header and trailer, as Wine

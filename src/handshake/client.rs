@@ -348,7 +348,8 @@ fn certificate(hs: &mut HandshakeData, cfg: &Config, body: &[u8]) -> Result<(), 
         return Err(Error::Certificate(x509::CertError::Empty));
     }
     if cfg.verify_chain {
-        x509::verify_chain(&chain, &cfg.trust, (cfg.clock)()).map_err(Error::Certificate)?;
+        let opts = x509::VerifyOptions { purpose: x509::Purpose::ServerAuth, ..cfg.verify.clone() };
+        x509::verify_chain_with(&chain, &cfg.trust, (cfg.clock)(), &opts).map_err(Error::Certificate)?;
         if cfg.verify_name {
             if let Some(name) = hs.server_name.as_deref().filter(|n| !n.is_empty()) {
                 x509::verify_host_name(&chain[0], name).map_err(Error::Certificate)?;

@@ -127,6 +127,12 @@ pub fn acquire(req: CredRequest) -> Result<Credential, SECURITY_STATUS> {
     config.suites = suite_list;
     config.verify_chain = req.flags & SCH_CRED_MANUAL_CRED_VALIDATION == 0;
     config.verify_name = req.flags & SCH_CRED_NO_SERVERNAME_CHECK == 0;
+    // SCH_CRED_REVOCATION_CHECK_* / _IGNORE_*: checked against the CRLs added with
+    // OpenSchannelAddCrlFile (there is no network retrieval).
+    let (mode, ignore_no_check, ignore_offline) = crate::x509::RevocationMode::from_sch_flags(req.flags);
+    config.verify.revocation = mode;
+    config.verify.ignore_no_revocation_check = ignore_no_check;
+    config.verify.ignore_revocation_offline = ignore_offline;
     config.identities = identities;
     // A client certificate answers servers that ask for one (client authentication).
     config.client_identity = if req.inbound { None } else { cert.as_ref().and_then(|c| server_identity(c)) };
@@ -198,6 +204,20 @@ impl Credential {
         }
         self.update(|c| c.require_client_cert = on);
         Ok(())
+    }
+
+    /// Adds the CRLs of a file (PEM or DER, one or more) or of every CRL file in a directory
+    /// to those revocation checks consult (`OpenSchannelAddCrlFile`).
+    pub fn add_crls(&mut self, path: &std::path::Path) -> Result<usize, SECURITY_STATUS> {
+        let found = if path.is_dir() { crate::x509::CrlStore::from_dir(path) } else { crate::x509::CrlStore::from_file(path) }
+            .map_err(|_| SEC_E_INVALID_PARAMETER)?;
+        let n = found.len();
+        self.update(|c| {
+            let mut all = (*c.verify.crls).clone();
+            found.iter().cloned().for_each(|crl| all.add(crl));
+            c.verify.crls = Arc::new(all);
+        });
+        Ok(n)
     }
 
     /// Contexts hold the configuration they were made with; changes apply to later ones.

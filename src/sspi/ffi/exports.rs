@@ -1030,3 +1030,28 @@ pub unsafe extern "C" fn OpenSchannelRequireClientCertificate(phCredential: PCre
         }
     })
 }
+
+/// OpenSchannelAddCrlFile: CRLs for the revocation checks a credential's
+/// `SCH_CRED_REVOCATION_CHECK_END_CERT` / `_CHAIN` / `_CHAIN_EXCLUDE_ROOT` flags ask for: a PEM or
+/// DER file (one or more CRLs), or a directory whose `*.pem`, `*.crl`, `*.der` and hashed
+/// `*.rN` files are read. Each CRL's signature (by the issuer on the validated path) and
+/// freshness are checked when it is used. Applies to contexts created afterwards. Returns
+/// SEC_E_OK, SEC_E_INVALID_HANDLE, or SEC_E_INVALID_PARAMETER (unreadable path, no valid CRL).
+#[no_mangle]
+pub unsafe extern "C" fn OpenSchannelAddCrlFile(phCredential: PCredHandle, path: *const c_char) -> SECURITY_STATUS {
+    ffi_guard!(SEC_E_INTERNAL_ERROR, {
+        // SAFETY: NULL or caller-owned handle.
+        let Some(cred) = (unsafe { phCredential.as_ref() }).and_then(|h| CREDENTIALS.get(h)) else {
+            return SEC_E_INVALID_HANDLE;
+        };
+        // SAFETY: NULL or a NUL-terminated string.
+        let Some(path) = (unsafe { ansi(path) }) else {
+            return SEC_E_INVALID_PARAMETER;
+        };
+        let result = cred.lock().add_crls(std::path::Path::new(&path));
+        match result {
+            Ok(n) if n > 0 => SEC_E_OK,
+            _ => SEC_E_INVALID_PARAMETER,
+        }
+    })
+}
