@@ -23,7 +23,9 @@ pub mod verify;
 pub use crl::{Crl, CrlStore};
 pub use policy::{Purpose, RevocationMode, VerifyOptions};
 pub use trust::TrustStore;
-pub use verify::{rsa_modulus_bits, rsa_public_key_pkcs1, subject_public_key_info, verify_chain, verify_chain_with, verify_host_name};
+pub use verify::{
+    rsa_modulus_bits, rsa_public_key_pkcs1, subject_public_key_info, verify_chain, verify_chain_path, verify_chain_with, verify_host_name,
+};
 
 /// Why a certificate or chain was rejected.
 ///
