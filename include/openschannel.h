@@ -24,6 +24,27 @@
 #ifndef FALSE
 #define FALSE 0
 #endif
+/* wincrypt.h constants C spells as pointer casts or string literals (Wine/mingw-w64 values). */
+#define CERT_STORE_PROV_MEMORY ((const char *)2)
+#define CERT_STORE_PROV_FILENAME_A ((const char *)7)
+#define CERT_STORE_PROV_FILENAME_W ((const char *)8)
+#define CERT_STORE_PROV_FILENAME CERT_STORE_PROV_FILENAME_W
+#define CERT_STORE_PROV_SYSTEM_A ((const char *)9)
+#define CERT_STORE_PROV_SYSTEM_W ((const char *)10)
+#define CERT_STORE_PROV_SYSTEM CERT_STORE_PROV_SYSTEM_W
+#define sz_CERT_STORE_PROV_MEMORY "Memory"
+#define sz_CERT_STORE_PROV_FILENAME "File"
+#define sz_CERT_STORE_PROV_SYSTEM "System"
+#define CERT_CHAIN_POLICY_BASE ((const char *)1)
+#define CERT_CHAIN_POLICY_SSL ((const char *)4)
+#define HCCE_CURRENT_USER ((HCERTCHAINENGINE)NULL)
+#define HCCE_LOCAL_MACHINE ((HCERTCHAINENGINE)0x1)
+#define szOID_COMMON_NAME "2.5.4.3"
+#define szOID_ORGANIZATION_NAME "2.5.4.10"
+#define szOID_ORGANIZATIONAL_UNIT_NAME "2.5.4.11"
+#define szOID_RSA_emailAddr "1.2.840.113549.1.9.1"
+#define szOID_PKIX_KP_SERVER_AUTH "1.3.6.1.5.5.7.3.1"
+#define szOID_PKIX_KP_CLIENT_AUTH "1.3.6.1.5.5.7.3.2"
 typedef const struct SecurityFunctionTableA *PSecurityFunctionTableA;
 typedef const struct SecurityFunctionTableW *PSecurityFunctionTableW;
 typedef struct SecPkgInfoA *PSecPkgInfoA;
@@ -48,6 +69,16 @@ typedef struct SecPkgInfoW *PSecPkgInfoW;
  sspi.h `MAX_PROTOCOL_ID_SIZE`: room in `SecPkgContext_ApplicationProtocol.ProtocolId`.
  */
 #define MAX_PROTOCOL_ID_SIZE 255
+
+/*
+ Windows `BOOL` (32-bit int).
+ */
+typedef int32_t BOOL;
+
+/*
+ `HCERTCHAINENGINE` (only NULL, the default engine, is accepted).
+ */
+typedef void *HCERTCHAINENGINE;
 
 /*
  Windows `DWORD` (32-bit).
@@ -86,9 +117,151 @@ typedef struct CERT_CONTEXT {
 typedef const struct CERT_CONTEXT *PCCERT_CONTEXT;
 
 /*
- Windows `BOOL` (32-bit int).
+ minwinbase.h `FILETIME`: 100 ns intervals since 1601-01-01 UTC.
  */
-typedef int32_t BOOL;
+typedef struct FILETIME {
+  DWORD dwLowDateTime;
+  DWORD dwHighDateTime;
+} FILETIME;
+
+/*
+ wincrypt.h `CERT_ENHKEY_USAGE` (= `CTL_USAGE`).
+ */
+typedef struct CERT_ENHKEY_USAGE {
+  DWORD cUsageIdentifier;
+  char **rgpszUsageIdentifier;
+} CERT_ENHKEY_USAGE;
+
+/*
+ wincrypt.h `CERT_USAGE_MATCH`.
+ */
+typedef struct CERT_USAGE_MATCH {
+  DWORD dwType;
+  struct CERT_ENHKEY_USAGE Usage;
+} CERT_USAGE_MATCH;
+
+/*
+ wincrypt.h `CERT_CHAIN_PARA` (the leading fields every version has; `cbSize` may announce
+ the later `CERT_CHAIN_PARA_HAS_EXTRA_FIELDS` ones, which are not read).
+ */
+typedef struct CERT_CHAIN_PARA {
+  DWORD cbSize;
+  struct CERT_USAGE_MATCH RequestedUsage;
+} CERT_CHAIN_PARA;
+
+/*
+ wincrypt.h `CERT_TRUST_STATUS`.
+ */
+typedef struct CERT_TRUST_STATUS {
+  DWORD dwErrorStatus;
+  DWORD dwInfoStatus;
+} CERT_TRUST_STATUS;
+
+/*
+ `WCHAR`: UTF-16 code unit.
+ */
+typedef uint16_t WCHAR;
+
+/*
+ wincrypt.h `CERT_CHAIN_ELEMENT` (56 bytes on LP64).
+ */
+typedef struct CERT_CHAIN_ELEMENT {
+  DWORD cbSize;
+  PCCERT_CONTEXT pCertContext;
+  struct CERT_TRUST_STATUS TrustStatus;
+  void *pRevocationInfo;
+  struct CERT_ENHKEY_USAGE *pIssuanceUsage;
+  struct CERT_ENHKEY_USAGE *pApplicationUsage;
+  const WCHAR *pwszExtendedErrorInfo;
+} CERT_CHAIN_ELEMENT;
+
+/*
+ wincrypt.h `CERT_SIMPLE_CHAIN` (40 bytes on LP64).
+ */
+typedef struct CERT_SIMPLE_CHAIN {
+  DWORD cbSize;
+  struct CERT_TRUST_STATUS TrustStatus;
+  DWORD cElement;
+  struct CERT_CHAIN_ELEMENT **rgpElement;
+  void *pTrustListInfo;
+  BOOL fHasRevocationFreshnessTime;
+  DWORD dwRevocationFreshnessTime;
+} CERT_SIMPLE_CHAIN;
+
+/*
+ guiddef.h `GUID`.
+ */
+typedef struct GUID {
+  uint32_t Data1;
+  uint16_t Data2;
+  uint16_t Data3;
+  uint8_t Data4[8];
+} GUID;
+
+/*
+ wincrypt.h `CERT_CHAIN_CONTEXT` with the Windows 7 SDK tail (`dwCreateFlags`, `ChainId`) that
+ mingw-w64 declares (72 bytes on LP64). `rgpChain[0]->rgpElement[0]` is the end-entity.
+ */
+typedef struct CERT_CHAIN_CONTEXT {
+  DWORD cbSize;
+  struct CERT_TRUST_STATUS TrustStatus;
+  DWORD cChain;
+  struct CERT_SIMPLE_CHAIN **rgpChain;
+  DWORD cLowerQualityChainContext;
+  const struct CERT_CHAIN_CONTEXT **rgpLowerQualityChainContext;
+  BOOL fHasRevocationFreshnessTime;
+  DWORD dwRevocationFreshnessTime;
+  DWORD dwCreateFlags;
+  struct GUID ChainId;
+} CERT_CHAIN_CONTEXT;
+
+/*
+ `PCCERT_CHAIN_CONTEXT`.
+ */
+typedef const struct CERT_CHAIN_CONTEXT *PCCERT_CHAIN_CONTEXT;
+
+/*
+ wincrypt.h `CERT_CHAIN_POLICY_PARA`.
+ */
+typedef struct CERT_CHAIN_POLICY_PARA {
+  DWORD cbSize;
+  DWORD dwFlags;
+  void *pvExtraPolicyPara;
+} CERT_CHAIN_POLICY_PARA;
+
+/*
+ Windows `LONG` (32-bit).
+ */
+typedef int32_t LONG;
+
+/*
+ wincrypt.h `CERT_CHAIN_POLICY_STATUS`.
+ */
+typedef struct CERT_CHAIN_POLICY_STATUS {
+  DWORD cbSize;
+  DWORD dwError;
+  LONG lChainIndex;
+  LONG lElementIndex;
+  void *pvExtraPolicyStatus;
+} CERT_CHAIN_POLICY_STATUS;
+
+/*
+ wincrypt.h `CRYPTOAPI_BLOB` (`CRYPT_DATA_BLOB`, `CRYPT_HASH_BLOB`, `CERT_NAME_BLOB`, …).
+ */
+typedef struct CRYPTOAPI_BLOB {
+  DWORD cbData;
+  BYTE *pbData;
+} CRYPTOAPI_BLOB;
+
+/*
+ `CRYPT_DATA_BLOB`.
+ */
+typedef struct CRYPTOAPI_BLOB CRYPT_DATA_BLOB;
+
+/*
+ `HCRYPTPROV_LEGACY` (ignored).
+ */
+typedef size_t HCRYPTPROV_LEGACY;
 
 /*
  SSPI status code (winerror.h `HRESULT`-style values).
@@ -131,11 +304,6 @@ typedef struct SecHandle {
  `PCredHandle`.
  */
 typedef struct SecHandle *PCredHandle;
-
-/*
- Windows `LONG` (32-bit).
- */
-typedef int32_t LONG;
 
 /*
  `TimeStamp` (`SECURITY_INTEGER`): 100 ns intervals since 1601-01-01 UTC.
@@ -490,11 +658,6 @@ typedef struct SecPkgContext_ConnectionInfo {
 } SecPkgContext_ConnectionInfo;
 
 /*
- `WCHAR`: UTF-16 code unit.
- */
-typedef uint16_t WCHAR;
-
-/*
  schannel.h `SecPkgContext_CipherInfo`.
  */
 typedef struct SecPkgContext_CipherInfo {
@@ -702,6 +865,49 @@ typedef struct SecPkgInfoW {
   SEC_WCHAR *Comment;
 } SecPkgInfoW;
 
+/*
+ wincrypt.h `CRYPT_KEY_PROV_PARAM`.
+ */
+typedef struct CRYPT_KEY_PROV_PARAM {
+  DWORD dwParam;
+  BYTE *pbData;
+  DWORD cbData;
+  DWORD dwFlags;
+} CRYPT_KEY_PROV_PARAM;
+
+/*
+ wincrypt.h `CRYPT_KEY_PROV_INFO` (`CERT_KEY_PROV_INFO_PROP_ID`), 48 bytes on LP64.
+ */
+typedef struct CRYPT_KEY_PROV_INFO {
+  WCHAR *pwszContainerName;
+  WCHAR *pwszProvName;
+  DWORD dwProvType;
+  DWORD dwFlags;
+  DWORD cProvParam;
+  struct CRYPT_KEY_PROV_PARAM *rgProvParam;
+  DWORD dwKeySpec;
+} CRYPT_KEY_PROV_INFO;
+
+/*
+ wincrypt.h `SSL_EXTRA_CERT_CHAIN_POLICY_PARA` (`HTTPSPolicyCallbackData`; the first field is
+ the `cbStruct`/`cbSize` union).
+ */
+typedef struct SSL_EXTRA_CERT_CHAIN_POLICY_PARA {
+  DWORD cbSize;
+  DWORD dwAuthType;
+  DWORD fdwChecks;
+  WCHAR *pwszServerName;
+} SSL_EXTRA_CERT_CHAIN_POLICY_PARA;
+
+/*
+ `CRYPT_HASH_BLOB`.
+ */
+typedef struct CRYPTOAPI_BLOB CRYPT_HASH_BLOB;
+
+/*
+ `CRYPT_INTEGER_BLOB`.
+ */
+typedef struct CRYPTOAPI_BLOB CRYPT_INTEGER_BLOB;
 
 
 
@@ -709,6 +915,267 @@ typedef struct SecPkgInfoW {
 
 
 
+
+
+#define CERT_STORE_DELETE_FLAG 16
+
+#define CERT_STORE_CREATE_NEW_FLAG 8192
+
+#define CERT_STORE_OPEN_EXISTING_FLAG 16384
+
+#define CERT_STORE_READONLY_FLAG 32768
+
+#define CERT_SYSTEM_STORE_LOCATION_MASK 16711680
+
+#define CERT_SYSTEM_STORE_LOCATION_SHIFT 16
+
+#define CERT_SYSTEM_STORE_CURRENT_USER (1 << 16)
+
+#define CERT_SYSTEM_STORE_LOCAL_MACHINE (2 << 16)
+
+#define CERT_CLOSE_STORE_FORCE_FLAG 1
+
+#define CERT_CLOSE_STORE_CHECK_FLAG 2
+
+#define CERT_STORE_ADD_NEW 1
+
+#define CERT_STORE_ADD_USE_EXISTING 2
+
+#define CERT_STORE_ADD_REPLACE_EXISTING 3
+
+#define CERT_STORE_ADD_ALWAYS 4
+
+#define CERT_STORE_ADD_REPLACE_EXISTING_INHERIT_PROPERTIES 5
+
+#define CERT_STORE_ADD_NEWER 6
+
+#define CERT_STORE_ADD_NEWER_INHERIT_PROPERTIES 7
+
+#define CERT_FIND_ANY 0
+
+#define CERT_FIND_SHA1_HASH (1 << 16)
+
+#define CERT_FIND_HASH CERT_FIND_SHA1_HASH
+
+#define CERT_FIND_MD5_HASH (4 << 16)
+
+#define CERT_FIND_SUBJECT_STR_A ((7 << 16) | 7)
+
+#define CERT_FIND_SUBJECT_STR_W ((8 << 16) | 7)
+
+#define CERT_FIND_SUBJECT_STR CERT_FIND_SUBJECT_STR_W
+
+#define CERT_FIND_ISSUER_STR_A ((7 << 16) | 4)
+
+#define CERT_FIND_ISSUER_STR_W ((8 << 16) | 4)
+
+#define CERT_FIND_ISSUER_STR CERT_FIND_ISSUER_STR_W
+
+#define CERT_FIND_EXISTING (13 << 16)
+
+#define CERT_KEY_PROV_HANDLE_PROP_ID 1
+
+#define CERT_KEY_PROV_INFO_PROP_ID 2
+
+#define CERT_SHA1_HASH_PROP_ID 3
+
+#define CERT_HASH_PROP_ID CERT_SHA1_HASH_PROP_ID
+
+#define CERT_MD5_HASH_PROP_ID 4
+
+#define CERT_KEY_CONTEXT_PROP_ID 5
+
+#define CERT_KEY_SPEC_PROP_ID 6
+
+#define CERT_FRIENDLY_NAME_PROP_ID 11
+
+#define CERT_DESCRIPTION_PROP_ID 13
+
+#define CERT_SIGNATURE_HASH_PROP_ID 15
+
+#define CERT_NCRYPT_KEY_HANDLE_PROP_ID 78
+
+#define CERT_HCRYPTPROV_OR_NCRYPT_KEY_HANDLE_PROP_ID 79
+
+#define CERT_FIRST_USER_PROP_ID 32768
+
+#define CERT_LAST_USER_PROP_ID 65535
+
+/*
+ `CRYPT_KEY_PROV_INFO.dwKeySpec` / `CERT_KEY_SPEC_PROP_ID` values.
+ */
+#define AT_KEYEXCHANGE 1
+
+#define AT_SIGNATURE 2
+
+/*
+ ncrypt.h: the key lives in a CNG key storage provider (what ECDSA keys report).
+ */
+#define CERT_NCRYPT_KEY_SPEC 4294967295
+
+/*
+ wincrypt.h provider type of RSA keys (`PROV_RSA_AES`, what Windows' PFX import reports).
+ */
+#define PROV_RSA_AES 24
+
+#define CERT_NAME_EMAIL_TYPE 1
+
+#define CERT_NAME_RDN_TYPE 2
+
+#define CERT_NAME_ATTR_TYPE 3
+
+#define CERT_NAME_SIMPLE_DISPLAY_TYPE 4
+
+#define CERT_NAME_FRIENDLY_DISPLAY_TYPE 5
+
+#define CERT_NAME_DNS_TYPE 6
+
+#define CERT_NAME_URL_TYPE 7
+
+#define CERT_NAME_UPN_TYPE 8
+
+#define CERT_NAME_ISSUER_FLAG 1
+
+/*
+ CertNameToStr string types (`*pvTypePara` of `CERT_NAME_RDN_TYPE`).
+ */
+#define CERT_SIMPLE_NAME_STR 1
+
+#define CERT_OID_NAME_STR 2
+
+#define CERT_X500_NAME_STR 3
+
+#define CERT_NAME_STR_SEMICOLON_FLAG 1073741824
+
+#define CERT_NAME_STR_CRLF_FLAG 134217728
+
+#define CERT_NAME_STR_NO_PLUS_FLAG 536870912
+
+#define CERT_NAME_STR_NO_QUOTING_FLAG 268435456
+
+#define CERT_NAME_STR_REVERSE_FLAG 33554432
+
+#define CERT_TRUST_NO_ERROR 0
+
+#define CERT_TRUST_IS_NOT_TIME_VALID 1
+
+#define CERT_TRUST_IS_REVOKED 4
+
+#define CERT_TRUST_IS_NOT_SIGNATURE_VALID 8
+
+#define CERT_TRUST_IS_NOT_VALID_FOR_USAGE 16
+
+#define CERT_TRUST_IS_UNTRUSTED_ROOT 32
+
+#define CERT_TRUST_REVOCATION_STATUS_UNKNOWN 64
+
+#define CERT_TRUST_INVALID_EXTENSION 256
+
+#define CERT_TRUST_INVALID_BASIC_CONSTRAINTS 1024
+
+#define CERT_TRUST_IS_PARTIAL_CHAIN 65536
+
+#define CERT_TRUST_IS_OFFLINE_REVOCATION 16777216
+
+#define CERT_TRUST_HAS_EXACT_MATCH_ISSUER 1
+
+#define CERT_TRUST_HAS_NAME_MATCH_ISSUER 4
+
+#define CERT_TRUST_IS_SELF_SIGNED 8
+
+#define CERT_TRUST_HAS_PREFERRED_ISSUER 256
+
+#define CERT_CHAIN_REVOCATION_CHECK_END_CERT 268435456
+
+#define CERT_CHAIN_REVOCATION_CHECK_CHAIN 536870912
+
+#define CERT_CHAIN_REVOCATION_CHECK_CHAIN_EXCLUDE_ROOT 1073741824
+
+#define USAGE_MATCH_TYPE_AND 0
+
+#define USAGE_MATCH_TYPE_OR 1
+
+#define CERT_CHAIN_POLICY_IGNORE_NOT_TIME_VALID_FLAG 1
+
+#define CERT_CHAIN_POLICY_IGNORE_INVALID_BASIC_CONSTRAINTS_FLAG 8
+
+#define CERT_CHAIN_POLICY_ALLOW_UNKNOWN_CA_FLAG 16
+
+#define CERT_CHAIN_POLICY_IGNORE_WRONG_USAGE_FLAG 32
+
+#define CERT_CHAIN_POLICY_IGNORE_INVALID_NAME_FLAG 64
+
+#define CERT_CHAIN_POLICY_IGNORE_END_REV_UNKNOWN_FLAG 256
+
+#define CERT_CHAIN_POLICY_IGNORE_CA_REV_UNKNOWN_FLAG 1024
+
+#define CERT_CHAIN_POLICY_IGNORE_ROOT_REV_UNKNOWN_FLAG 2048
+
+/*
+ `SSL_EXTRA_CERT_CHAIN_POLICY_PARA.dwAuthType`.
+ */
+#define AUTHTYPE_CLIENT 1
+
+#define AUTHTYPE_SERVER 2
+
+/*
+ wininet.h `SECURITY_FLAG_IGNORE_*` for `SSL_EXTRA_CERT_CHAIN_POLICY_PARA.fdwChecks`.
+ */
+#define SECURITY_FLAG_IGNORE_REVOCATION 128
+
+#define SECURITY_FLAG_IGNORE_UNKNOWN_CA 256
+
+#define SECURITY_FLAG_IGNORE_WRONG_USAGE 512
+
+#define SECURITY_FLAG_IGNORE_CERT_CN_INVALID 4096
+
+#define SECURITY_FLAG_IGNORE_CERT_DATE_INVALID 8192
+
+#define CRYPT_EXPORTABLE 1
+
+#define CRYPT_USER_PROTECTED 2
+
+#define CRYPT_MACHINE_KEYSET 32
+
+#define CRYPT_USER_KEYSET 4096
+
+#define PKCS12_NO_PERSIST_KEY 32768
+
+#define ERROR_SUCCESS 0
+
+#define ERROR_FILE_NOT_FOUND 2
+
+#define ERROR_INVALID_PASSWORD 86
+
+#define ERROR_INVALID_PARAMETER 87
+
+#define ERROR_NOT_SUPPORTED 50
+
+#define ERROR_MORE_DATA 234
+
+#define E_ACCESSDENIED 2147942405
+
+#define E_INVALIDARG 2147942487
+
+#define NTE_BAD_ALGID 2148073480
+
+#define CRYPT_E_BAD_ENCODE 2148081666
+
+#define CRYPT_E_NOT_FOUND 2148081668
+
+#define CRYPT_E_EXISTS 2148081669
+
+#define CRYPT_E_PENDING_CLOSE 2148081679
+
+#define CRYPT_E_ASN1_BADTAG 2148086027
+
+#define TRUST_E_CERT_SIGNATURE 2148098052
+
+#define TRUST_E_BASIC_CONSTRAINTS 2148098073
+
+#define CERT_E_CRITICAL 2148204805
+
+#define CERT_E_MALFORMED 2148204808
 
 #define SEC_E_OK 0
 
@@ -1365,6 +1832,266 @@ extern "C" {
 #endif // __cplusplus
 
 /*
+ CertGetCertificateChain: builds and validates the chain of `pCertContext` with the default
+ chain engine (`hChainEngine` NULL = HCCE_CURRENT_USER, or HCCE_LOCAL_MACHINE, the same here)
+ at `pTime` (NULL: now). Intermediates: the context's own chain and store, `hAdditionalStore`,
+ the CA system store; anchors: the ROOT system store. `pChainPara->RequestedUsage` selects
+ client-auth validation when it asks for `szOID_PKIX_KP_CLIENT_AUTH` only (else server auth);
+ `dwFlags` CERT_CHAIN_REVOCATION_CHECK_END_CERT / _CHAIN / _CHAIN_EXCLUDE_ROOT ask for
+ revocation checking (no CRLs are fetched, so the result is then
+ CERT_TRUST_REVOCATION_STATUS_UNKNOWN). `*ppChainContext` receives the context (free with
+ `CertFreeCertificateChain`) even when the chain is not trusted: the verdict is in
+ `TrustStatus.dwErrorStatus` (CERT_TRUST_IS_UNTRUSTED_ROOT, IS_PARTIAL_CHAIN,
+ IS_NOT_TIME_VALID, IS_NOT_VALID_FOR_USAGE, IS_REVOKED, …). FALSE with E_INVALIDARG for bad
+ arguments (unknown context, store or engine, NULL `pChainPara` or `ppChainContext`).
+ */
+BOOL CertGetCertificateChain(HCERTCHAINENGINE hChainEngine,
+                             PCCERT_CONTEXT pCertContext,
+                             const struct FILETIME *pTime,
+                             HCERTSTORE hAdditionalStore,
+                             const struct CERT_CHAIN_PARA *pChainPara,
+                             DWORD dwFlags,
+                             void *pvReserved,
+                             PCCERT_CHAIN_CONTEXT *ppChainContext);
+
+/*
+ CertDuplicateCertificateChain: one more reference; the same pointer (NULL if unknown).
+ */
+PCCERT_CHAIN_CONTEXT CertDuplicateCertificateChain(PCCERT_CHAIN_CONTEXT pChainContext);
+
+/*
+ CertFreeCertificateChain: drops a reference; the last one frees the context and the
+ certificate contexts of its elements. NULL and unknown pointers are ignored.
+ */
+void CertFreeCertificateChain(PCCERT_CHAIN_CONTEXT pChainContext);
+
+/*
+ CertVerifyCertificateChainPolicy: checks a chain against a policy. `pszPolicyOID`:
+ CERT_CHAIN_POLICY_BASE (the chain's own trust status) or CERT_CHAIN_POLICY_SSL, whose
+ `pPolicyPara->pvExtraPolicyPara` may be an `SSL_EXTRA_CERT_CHAIN_POLICY_PARA`: `dwAuthType`
+ AUTHTYPE_SERVER (default; validates for server authentication and matches
+ `pwszServerName`, when given, against the end-entity's DNS/IP names) or AUTHTYPE_CLIENT
+ (validates for client authentication), `fdwChecks` SECURITY_FLAG_IGNORE_* waivers. The
+ result is in `pPolicyStatus`: `dwError` 0 or CERT_E_UNTRUSTEDROOT, CERT_E_CHAINING,
+ CERT_E_EXPIRED, CERT_E_WRONG_USAGE, CERT_E_CN_NO_MATCH, CRYPT_E_REVOKED,
+ CRYPT_E_NO_REVOCATION_CHECK, CRYPT_E_REVOCATION_OFFLINE, TRUST_E_CERT_SIGNATURE,
+ TRUST_E_BASIC_CONSTRAINTS, CERT_E_CRITICAL; `lChainIndex`/`lElementIndex` locate the failing
+ element (-1 on success). `pPolicyPara->dwFlags` takes the CERT_CHAIN_POLICY_IGNORE_* /
+ ALLOW_UNKNOWN_CA flags. Returns TRUE when the policy was evaluated (whatever the verdict);
+ FALSE with E_INVALIDARG for an unknown chain or a NULL status, CRYPT_E_NOT_FOUND for another
+ policy. An error that is waived ends the evaluation of the chain (checks the engine orders
+ after it are not run), except the name check.
+ */
+BOOL CertVerifyCertificateChainPolicy(const char *pszPolicyOID,
+                                      PCCERT_CHAIN_CONTEXT pChainContext,
+                                      const struct CERT_CHAIN_POLICY_PARA *pPolicyPara,
+                                      struct CERT_CHAIN_POLICY_STATUS *pPolicyStatus);
+
+/*
+ GetLastError: the calling thread's last error code, as set by the CryptoAPI functions of
+ this library when they fail (`ERROR_MORE_DATA`, `CRYPT_E_NOT_FOUND`, `E_INVALIDARG`, …) or by
+ `SetLastError`. Successful calls leave it unchanged, as on Windows.
+ */
+DWORD GetLastError(void);
+
+/*
+ SetLastError: sets the calling thread's last error code.
+ */
+void SetLastError(DWORD dwErrCode);
+
+/*
+ CertFindCertificateInStore: the next element after `pPrevCertContext` (NULL: from the
+ start) that matches; the previous context is freed, as `CertEnumCertificatesInStore` does.
+ `dwFindType`: CERT_FIND_ANY; CERT_FIND_SHA1_HASH (= CERT_FIND_HASH) and CERT_FIND_MD5_HASH
+ (`pvFindPara` = `CRYPT_HASH_BLOB *` of the DER's digest, the thumbprint);
+ CERT_FIND_SUBJECT_STR_A/W and CERT_FIND_ISSUER_STR_A/W (`pvFindPara` = string; a
+ case-insensitive substring of the name's RDN values joined by ", ", as Windows matches);
+ CERT_FIND_EXISTING (`pvFindPara` = a `PCCERT_CONTEXT`: the same certificate). NULL when
+ nothing (more) matches, with CRYPT_E_NOT_FOUND; E_INVALIDARG for an unknown store, a NULL
+ `pvFindPara` where one is needed, or another find type.
+ */
+PCCERT_CONTEXT CertFindCertificateInStore(HCERTSTORE hCertStore,
+                                          DWORD dwCertEncodingType,
+                                          DWORD dwFindFlags,
+                                          DWORD dwFindType,
+                                          const void *pvFindPara,
+                                          PCCERT_CONTEXT pPrevCertContext);
+
+/*
+ CertGetNameStringA: a name of the certificate's subject (issuer with
+ `CERT_NAME_ISSUER_FLAG`) as UTF-8. `dwType`: CERT_NAME_SIMPLE_DISPLAY_TYPE,
+ FRIENDLY_DISPLAY_TYPE, DNS_TYPE, EMAIL_TYPE, ATTR_TYPE (`pvTypePara` = OID string such as
+ `szOID_COMMON_NAME`), RDN_TYPE (`pvTypePara` = `DWORD *` CERT_SIMPLE/OID/X500_NAME_STR),
+ URL_TYPE. Returns the number of characters including the terminating NUL: the size needed
+ when `pszNameString` is NULL or `cchNameString` 0, else the count written (truncated to fit).
+ A missing name (or an unknown context) yields "" and 1.
+ */
+DWORD CertGetNameStringA(PCCERT_CONTEXT pCertContext,
+                         DWORD dwType,
+                         DWORD dwFlags,
+                         void *pvTypePara,
+                         char *pszNameString,
+                         DWORD cchNameString);
+
+/*
+ CertGetNameStringW: as `CertGetNameStringA`, in UTF-16 (`cchNameString` and the result count
+ UTF-16 units).
+ */
+DWORD CertGetNameStringW(PCCERT_CONTEXT pCertContext,
+                         DWORD dwType,
+                         DWORD dwFlags,
+                         void *pvTypePara,
+                         uint16_t *pszNameString,
+                         DWORD cchNameString);
+
+/*
+ PFXImportCertStore: a memory store with every certificate of a PKCS#12 blob; the private
+ key is attached to the certificate whose public key it matches (RSA, or ECDSA P-256/P-384),
+ which also gets the blob's other certificates above it as its chain (a self-signed root is
+ not included), so the context can go straight into `SCHANNEL_CRED.paCred`. `szPassword` is
+ UTF-16 (converted to UTF-8, as Windows and OpenSSL derive the same key from either); NULL and
+ "" are both tried, as Windows does. `dwFlags` (CRYPT_EXPORTABLE, PKCS12_NO_PERSIST_KEY, …)
+ are accepted and have no effect: keys stay in this process's memory. NULL on failure:
+ E_INVALIDARG (no data), CRYPT_E_BAD_ENCODE (not PKCS#12), ERROR_INVALID_PASSWORD (wrong
+ password), NTE_BAD_ALGID (a key type the provider cannot use). Close with `CertCloseStore`.
+ */
+HCERTSTORE PFXImportCertStore(const CRYPT_DATA_BLOB *pPFX,
+                              const uint16_t *szPassword,
+                              DWORD dwFlags);
+
+/*
+ PFXIsPFXBlob: TRUE when the blob is shaped like a PKCS#12 PFX (version 3, data or
+ signedData content); no password is needed and nothing is decrypted.
+ */
+BOOL PFXIsPFXBlob(const CRYPT_DATA_BLOB *pPFX);
+
+/*
+ CertGetCertificateContextProperty: reads a property, with the two-call size protocol
+ (`pvData` NULL: `*pcbData` = size, TRUE; buffer too small: `*pcbData` = size, FALSE,
+ ERROR_MORE_DATA). Properties: CERT_SHA1_HASH_PROP_ID (= CERT_HASH_PROP_ID, the thumbprint)
+ and CERT_MD5_HASH_PROP_ID (computed from the DER); CERT_KEY_PROV_INFO_PROP_ID (a
+ `CRYPT_KEY_PROV_INFO` followed by its strings: the one set by the caller, else one describing
+ the private key the context carries; CRYPT_E_NOT_FOUND when it has none, which is how
+ programs test for a private key); CERT_KEY_SPEC_PROP_ID (DWORD, with a key); any property set
+ with `CertSetCertificateContextProperty` (its bytes). Others: FALSE, CRYPT_E_NOT_FOUND.
+ Unknown context or NULL `pcbData`: FALSE, E_INVALIDARG.
+ */
+BOOL CertGetCertificateContextProperty(PCCERT_CONTEXT pCertContext,
+                                       DWORD dwPropId,
+                                       void *pvData,
+                                       DWORD *pcbData);
+
+/*
+ CertSetCertificateContextProperty: sets (or with `pvData` NULL deletes) a property of the
+ context. CERT_KEY_PROV_INFO_PROP_ID takes a `CRYPT_KEY_PROV_INFO *` (copied; it is reported
+ back by the getter but does not attach a key: keys come from PFX import or key files);
+ CERT_KEY_SPEC_PROP_ID a `DWORD *`; other ids (CERT_FRIENDLY_NAME_PROP_ID,
+ CERT_DESCRIPTION_PROP_ID, user ids 0x8000-0xFFFF, …) a `CRYPT_DATA_BLOB *` whose bytes are
+ kept. The computed hash properties and the key handle properties are refused with
+ E_INVALIDARG, as is an unknown context.
+ */
+BOOL CertSetCertificateContextProperty(PCCERT_CONTEXT pCertContext,
+                                       DWORD dwPropId,
+                                       DWORD dwFlags,
+                                       const void *pvData);
+
+/*
+ CryptHashCertificate: the digest of `cbEncoded` bytes at `pbEncoded` (a certificate's DER
+ gives its thumbprint). `Algid` 0 or CALG_SHA1 (20 bytes), CALG_MD5, CALG_SHA_256,
+ CALG_SHA_384, CALG_SHA_512; others FALSE with NTE_BAD_ALGID. Size protocol as
+ `CertGetCertificateContextProperty` (`pbComputedHash` NULL: size only; too small:
+ ERROR_MORE_DATA). `hCryptProv` and `dwFlags` are ignored.
+ */
+BOOL CryptHashCertificate(HCRYPTPROV_LEGACY hCryptProv,
+                          DWORD Algid,
+                          DWORD dwFlags,
+                          const BYTE *pbEncoded,
+                          DWORD cbEncoded,
+                          BYTE *pbComputedHash,
+                          DWORD *pcbComputedHash);
+
+/*
+ CertOpenStore: opens a certificate store. Providers: `CERT_STORE_PROV_MEMORY` (empty store),
+ `CERT_STORE_PROV_FILENAME_A/W` (`pvPara` = path: PEM certificates with an optional private
+ key, one DER certificate, or a PKCS#12 file without password), `CERT_STORE_PROV_SYSTEM_A/W`
+ (`pvPara` = store name such as "MY", "ROOT", "CA"; `dwFlags` must name
+ `CERT_SYSTEM_STORE_CURRENT_USER` or `CERT_SYSTEM_STORE_LOCAL_MACHINE`, which map to the same
+ directories, see docs/certificates.md). `CERT_STORE_READONLY_FLAG` makes adds fail;
+ `CERT_STORE_OPEN_EXISTING_FLAG` makes a missing file or store directory an error. Returns
+ NULL on failure with `GetLastError`: E_INVALIDARG, ERROR_FILE_NOT_FOUND (unknown provider,
+ missing file), CRYPT_E_BAD_ENCODE (unreadable contents), ERROR_INVALID_PASSWORD (a PKCS#12 file
+ that needs a password: use `PFXImportCertStore`), ERROR_NOT_SUPPORTED
+ (`CERT_STORE_DELETE_FLAG`). Close with `CertCloseStore`.
+ */
+HCERTSTORE CertOpenStore(const char *lpszStoreProvider,
+                         DWORD dwEncodingType,
+                         HCRYPTPROV_LEGACY hCryptProv,
+                         DWORD dwFlags,
+                         const void *pvPara);
+
+/*
+ CertOpenSystemStoreA: the current user's system store `szSubsystemProtocol` ("MY", "ROOT",
+ "CA", …), as `CertOpenStore(CERT_STORE_PROV_SYSTEM_A, 0, 0, CERT_SYSTEM_STORE_CURRENT_USER,
+ name)`. NULL on failure (`GetLastError`).
+ */
+HCERTSTORE CertOpenSystemStoreA(HCRYPTPROV_LEGACY hProv,
+                                const char *szSubsystemProtocol);
+
+/*
+ CertOpenSystemStoreW: as `CertOpenSystemStoreA` with a UTF-16 name.
+ */
+HCERTSTORE CertOpenSystemStoreW(HCRYPTPROV_LEGACY hProv,
+                                const uint16_t *szSubsystemProtocol);
+
+/*
+ CertDuplicateStore: one more reference to an open store (each needs a `CertCloseStore`);
+ returns the same handle, NULL for an unknown one.
+ */
+HCERTSTORE CertDuplicateStore(HCERTSTORE hCertStore);
+
+/*
+ CertAddEncodedCertificateToStore: adds one DER certificate (`X509_ASN_ENCODING`) to a store.
+ `dwAddDisposition`: `CERT_STORE_ADD_NEW` (CRYPT_E_EXISTS if the same certificate is there),
+ `USE_EXISTING`, `REPLACE_EXISTING[_INHERIT_PROPERTIES]`, `ALWAYS`, `NEWER[_INHERIT_PROPERTIES]`
+ (an identical certificate is never newer: CRYPT_E_EXISTS). `ppCertContext` (may be NULL)
+ receives the store's context, to free with `CertFreeCertificateContext`. FALSE on failure:
+ E_INVALIDARG (bad store, encoding or disposition), CRYPT_E_ASN1_BADTAG (not one certificate),
+ E_ACCESSDENIED (read-only store).
+ */
+BOOL CertAddEncodedCertificateToStore(HCERTSTORE hCertStore,
+                                      DWORD dwCertEncodingType,
+                                      const BYTE *pbCertEncoded,
+                                      DWORD cbCertEncoded,
+                                      DWORD dwAddDisposition,
+                                      PCCERT_CONTEXT *ppCertContext);
+
+/*
+ CertAddCertificateContextToStore: adds a copy of a context (its private key and properties
+ included) to a store; dispositions and errors as `CertAddEncodedCertificateToStore`.
+ `ppStoreContext` (may be NULL) receives the new element.
+ */
+BOOL CertAddCertificateContextToStore(HCERTSTORE hCertStore,
+                                      PCCERT_CONTEXT pCertContext,
+                                      DWORD dwAddDisposition,
+                                      PCCERT_CONTEXT *ppStoreContext);
+
+/*
+ CertEnumCertificatesInStore: the element after `pPrevCertContext` (NULL: the first). The
+ previous context is always freed (as on Windows: a loop needs no CertFreeCertificateContext;
+ duplicate it to keep it). NULL at the end with CRYPT_E_NOT_FOUND, or E_INVALIDARG for an
+ unknown store or a `pPrevCertContext` that is not one of its elements.
+ */
+PCCERT_CONTEXT CertEnumCertificatesInStore(HCERTSTORE hCertStore,
+                                           PCCERT_CONTEXT pPrevCertContext);
+
+/*
+ CertDeleteCertificateFromStore: removes the context from its store and frees it (always,
+ even on failure). FALSE with E_ACCESSDENIED for a context in no store or a read-only one,
+ E_INVALIDARG for an unknown pointer.
+ */
+BOOL CertDeleteCertificateFromStore(PCCERT_CONTEXT pCertContext);
+
+/*
  CertCreateCertificateContext: a context holding a copy of one DER certificate.
  Returns NULL for bad input. Free with `CertFreeCertificateContext`.
  */
@@ -1379,12 +2106,18 @@ PCCERT_CONTEXT CertDuplicateCertificateContext(PCCERT_CONTEXT pCertContext);
 
 /*
  CertFreeCertificateContext: drops a reference; TRUE also for NULL, FALSE for a pointer we
- never created (which is left alone).
+ never created (which is left alone). A context that belongs to a store lives on in the store.
  */
 BOOL CertFreeCertificateContext(PCCERT_CONTEXT pCertContext);
 
 /*
- CertCloseStore: closes a store from `OpenSchannelOpenCaFile`. TRUE on success.
+ CertCloseStore: closes a store handle (from `CertOpenStore`, `CertOpenSystemStore`,
+ `PFXImportCertStore`, `CertDuplicateStore` or `OpenSchannelOpenCaFile`). TRUE on success,
+ also for NULL; FALSE for an unknown handle. The store's memory is released once it is closed
+ and no context taken from it is still held (credentials keep their own copies). With
+ `CERT_CLOSE_STORE_CHECK_FLAG`, contexts still held make it answer FALSE with
+ `CRYPT_E_PENDING_CLOSE` (the store is closed all the same); `CERT_CLOSE_STORE_FORCE_FLAG`
+ closes every open reference at once.
  */
 BOOL CertCloseStore(HCERTSTORE hCertStore,
                     DWORD dwFlags);
@@ -1403,7 +2136,8 @@ PCCERT_CONTEXT OpenSchannelLoadCertificateFiles(const char *cert_file,
 
 /*
  OpenSchannelOpenCaFile: a store of trust anchors (PEM bundle or one DER certificate) for
- `SCHANNEL_CRED.hRootStore`. NULL on failure. Close with `CertCloseStore(store, 0)`.
+ `SCHANNEL_CRED.hRootStore`. NULL on failure. Close with `CertCloseStore(store, 0)`; the store
+ can also be enumerated like any other.
  */
 HCERTSTORE OpenSchannelOpenCaFile(const char *path);
 

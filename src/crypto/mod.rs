@@ -10,6 +10,7 @@ pub mod cipher;
 pub mod ecdsa;
 pub mod hash;
 pub mod kx;
+pub mod pkcs12;
 pub mod prf;
 pub mod random;
 pub mod rsa;

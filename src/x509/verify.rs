@@ -269,6 +269,8 @@ struct Search<'s> {
     opts: &'s VerifyOptions,
     budget: usize,
     best: CertError,
+    /// The anchor that completed the path, once one did.
+    anchor: Option<Vec<u8>>,
 }
 
 impl Search<'_> {
@@ -308,7 +310,10 @@ impl Search<'_> {
                 continue;
             }
             match ParsedCert::parse(&anchor.der).and_then(|a| self.check_path(chain, path, &a)) {
-                Ok(()) => return true,
+                Ok(()) => {
+                    self.anchor = Some(anchor.der.clone());
+                    return true;
+                }
                 Err(e) => self.note(e),
             }
         }
@@ -402,18 +407,30 @@ pub fn verify_chain(chain: &[Vec<u8>], store: &TrustStore, now_unix: i64) -> Res
 /// extensions, purpose, dates and (as the path's only, root, certificate)
 /// revocation are checked.
 pub fn verify_chain_with(chain: &[Vec<u8>], store: &TrustStore, now_unix: i64, opts: &VerifyOptions) -> Result<(), CertError> {
+    verify_chain_path(chain, store, now_unix, opts).map(|_| ())
+}
+
+/// [`verify_chain_with`], returning on success the validated path: the end-entity first, then
+/// the intermediates taken from `chain`, then the anchor from `store` (a pinned end-entity
+/// that is itself in the store is the whole path). For callers that show or hand out the
+/// chain (CryptoAPI's `CertGetCertificateChain`); the checks are exactly those of
+/// [`verify_chain_with`].
+pub fn verify_chain_path(chain: &[Vec<u8>], store: &TrustStore, now_unix: i64, opts: &VerifyOptions) -> Result<Vec<Vec<u8>>, CertError> {
     let parsed = chain.iter().map(|der| ParsedCert::parse(der)).collect::<Result<Vec<_>, _>>()?;
     let leaf = parsed.first().ok_or(CertError::Empty)?;
     if store.contains_der(leaf.der) {
         policy::check_extensions(leaf)?;
         policy::check_end_entity(leaf, opts.purpose)?;
         leaf.check_time(now_unix)?;
-        return crl::check_path(&[leaf], opts, now_unix);
+        crl::check_path(&[leaf], opts, now_unix)?;
+        return Ok(vec![leaf.der.to_vec()]);
     }
-    let mut search = Search { store, now: now_unix, opts, budget: MAX_SIGNATURE_CHECKS, best: CertError::UnknownIssuer };
+    let mut search = Search { store, now: now_unix, opts, budget: MAX_SIGNATURE_CHECKS, best: CertError::UnknownIssuer, anchor: None };
     let mut path = vec![0];
     if search.extend(&parsed, &mut path) {
-        Ok(())
+        let mut out: Vec<Vec<u8>> = path.iter().filter_map(|&i| parsed.get(i)).map(|c| c.der.to_vec()).collect();
+        out.extend(search.anchor);
+        Ok(out)
     } else {
         Err(search.best)
     }
@@ -533,6 +550,17 @@ mod tests {
         assert_eq!(check(&["leaf"], &["inter"], NOW), Ok(()));
         // Same-named intermediate with another key is skipped over.
         assert_eq!(check(&["leaf", "inter_rekeyed", "inter"], &["root"], NOW), Ok(()));
+    }
+
+    #[test]
+    fn path_is_returned() {
+        let path = verify_chain_path(&chain(&["leaf", "other_root", "root", "inter"]), &store(&["root"]), NOW, &VerifyOptions::default());
+        assert_eq!(path, Ok(vec![cert("leaf"), cert("inter"), cert("root")]));
+        // A pinned end-entity is the whole path.
+        let path = verify_chain_path(&chain(&["leaf"]), &store(&["leaf"]), NOW, &VerifyOptions::default());
+        assert_eq!(path, Ok(vec![cert("leaf")]));
+        let err = verify_chain_path(&chain(&["leaf"]), &store(&["root"]), NOW, &VerifyOptions::default());
+        assert_eq!(err, Err(CertError::UnknownIssuer));
     }
 
     #[test]

@@ -763,8 +763,20 @@ unsafe fn query_context(ph_context: PCtxtHandle, attribute: ULONG, buffer: *mut 
                 let certs = c.conn.peer_certificates();
                 match certs.split_first() {
                     Some((leaf, rest)) => {
-                        let data = crate::sspi::credentials::CertData { der: leaf.clone(), chain: rest.to_vec(), key: None };
-                        put(buffer, new_cert_context(Arc::new(data)))
+                        // As Schannel: the leaf's `hCertStore` is a memory store holding the
+                        // peer's whole chain (leaf first), which callers enumerate.
+                        use crate::sspi::credentials::CertData;
+                        let mut list = vec![Arc::new(CertData { der: leaf.clone(), chain: rest.to_vec(), key: None })];
+                        list.extend(rest.iter().map(|c| Arc::new(CertData { der: c.clone(), chain: Vec::new(), key: None })));
+                        let store = super::certs::new_store(list, false);
+                        let first = super::certs::store_elements(store).and_then(|v| v.first().map(|(p, _)| *p));
+                        let status = match first {
+                            Some(p) if super::certs::duplicate_cert(p) => put(buffer, p),
+                            _ => SEC_E_INTERNAL_ERROR,
+                        };
+                        // The store lives on while the caller holds the context.
+                        super::certs::close_store(store, false);
+                        status
                     }
                     None => SEC_E_NO_CREDENTIALS,
                 }

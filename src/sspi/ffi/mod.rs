@@ -4,6 +4,7 @@
 
 pub mod boundary;
 pub mod buffers;
+pub mod capi;
 pub mod certs;
 pub mod consts;
 pub mod exports;
