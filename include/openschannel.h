@@ -725,6 +725,65 @@ typedef struct SecPkgContext_IssuerListInfoEx {
 } SecPkgContext_IssuerListInfoEx;
 
 /*
+ sspi.h `SEC_CHANNEL_BINDINGS`: addresses (unused by TLS) and the application data that
+ carries the binding, at `dwApplicationDataOffset` from the structure's start.
+ */
+typedef struct SEC_CHANNEL_BINDINGS {
+  ULONG dwInitiatorAddrType;
+  ULONG cbInitiatorLength;
+  ULONG dwInitiatorOffset;
+  ULONG dwAcceptorAddrType;
+  ULONG cbAcceptorLength;
+  ULONG dwAcceptorOffset;
+  ULONG cbApplicationDataLength;
+  ULONG dwApplicationDataOffset;
+} SEC_CHANNEL_BINDINGS;
+
+/*
+ sspi.h `SecPkgContext_Bindings` (`SECPKG_ATTR_UNIQUE_BINDINGS`, `ENDPOINT_BINDINGS`).
+ */
+typedef struct SecPkgContext_Bindings {
+  ULONG BindingsLength;
+  struct SEC_CHANNEL_BINDINGS *Bindings;
+} SecPkgContext_Bindings;
+
+/*
+ sspi.h `SecPkgContext_NamesA` (`SECPKG_ATTR_NAMES`).
+ */
+typedef struct SecPkgContext_NamesA {
+  SEC_CHAR *sUserName;
+} SecPkgContext_NamesA;
+
+/*
+ sspi.h `SecPkgContext_NamesW`.
+ */
+typedef struct SecPkgContext_NamesW {
+  SEC_WCHAR *sUserName;
+} SecPkgContext_NamesW;
+
+/*
+ sspi.h `SecPkgContext_KeyInfoA` (`SECPKG_ATTR_KEY_INFO`).
+ */
+typedef struct SecPkgContext_KeyInfoA {
+  SEC_CHAR *sSignatureAlgorithmName;
+  SEC_CHAR *sEncryptAlgorithmName;
+  ULONG KeySize;
+  ULONG SignatureAlgorithm;
+  ULONG EncryptAlgorithm;
+} SecPkgContext_KeyInfoA;
+
+/*
+ sspi.h `SecPkgContext_KeyInfoW`.
+ */
+typedef struct SecPkgContext_KeyInfoW {
+  SEC_WCHAR *sSignatureAlgorithmName;
+  SEC_WCHAR *sEncryptAlgorithmName;
+  ULONG KeySize;
+  ULONG SignatureAlgorithm;
+  ULONG EncryptAlgorithm;
+} SecPkgContext_KeyInfoW;
+
+/*
  Windows `USHORT`.
  */
 typedef uint16_t USHORT;
@@ -2261,15 +2320,17 @@ SECURITY_STATUS ApplyControlToken(PCtxtHandle phContext,
  QueryContextAttributesA: SECPKG_ATTR_STREAM_SIZES, CONNECTION_INFO, CIPHER_INFO,
  SESSION_INFO, APPLICATION_PROTOCOL (`SecPkgContext_ApplicationProtocol`; status `None`
  until a protocol is agreed), REMOTE_CERT_CONTEXT and LOCAL_CERT_CONTEXT (a new `PCCERT_CONTEXT` the
- caller frees with `CertFreeCertificateContext`). Other attributes:
- SEC_E_UNSUPPORTED_FUNCTION.
+ caller frees with `CertFreeCertificateContext`), ISSUER_LIST_EX, NAMES (the peer
+ certificate's subject), KEY_INFO, UNIQUE_BINDINGS and ENDPOINT_BINDINGS (RFC 5929
+ tls-unique / tls-server-end-point in a `SEC_CHANNEL_BINDINGS`); their pointers are freed
+ with `FreeContextBuffer`. NEGOTIATION_INFO and others: SEC_E_UNSUPPORTED_FUNCTION.
  */
 SECURITY_STATUS QueryContextAttributesA(PCtxtHandle phContext,
                                         ULONG ulAttribute,
                                         void *pBuffer);
 
 /*
- QueryContextAttributesW: as the A function (no attribute we return holds a string pointer).
+ QueryContextAttributesW: as the A function, with UTF-16 strings in NAMES and KEY_INFO.
  */
 SECURITY_STATUS QueryContextAttributesW(PCtxtHandle phContext,
                                         ULONG ulAttribute,

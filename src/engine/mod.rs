@@ -245,6 +245,25 @@ impl Connection {
         self.hs.request_client_cert = on;
     }
 
+    /// The `tls-unique` channel binding (RFC 5929 §3): the first Finished of the latest
+    /// completed handshake: the client's after a full handshake, the server's after a resumption.
+    pub fn tls_unique(&self) -> Option<Vec<u8>> {
+        if !self.traffic {
+            return None;
+        }
+        let hs = self.previous.as_deref().unwrap_or(&self.hs);
+        Some(if hs.resumed { hs.server_verify_data.clone() } else { hs.client_verify_data.clone() })
+    }
+
+    /// The server's certificate: the peer's on a client, ours on a server.
+    pub fn server_certificate(&self) -> Option<Vec<u8>> {
+        let hs = self.previous.as_deref().unwrap_or(&self.hs);
+        match self.side {
+            Side::Client => hs.peer_certs.first().cloned(),
+            Side::Server => hs.identity.as_ref().and_then(|i| i.chain.first().cloned()),
+        }
+    }
+
     /// Client: the CA names of the server's CertificateRequest, if it sent one.
     pub fn requested_issuers(&self) -> Option<&[Vec<u8>]> {
         self.hs.cert_request.as_ref().map(|r| r.authorities.as_slice())

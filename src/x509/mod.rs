@@ -24,8 +24,8 @@ pub use crl::{Crl, CrlStore};
 pub use policy::{Purpose, RevocationMode, VerifyOptions};
 pub use trust::TrustStore;
 pub use verify::{
-    issued_by_any, rsa_modulus_bits, rsa_public_key_pkcs1, subject_public_key_info, subject_string, verify_chain, verify_chain_path,
-    verify_chain_with, verify_host_name,
+    end_point_hash, issued_by_any, rsa_modulus_bits, rsa_public_key_pkcs1, subject_public_key_info, subject_string, verify_chain,
+    verify_chain_path, verify_chain_with, verify_host_name,
 };
 
 /// Why a certificate or chain was rejected.

@@ -455,6 +455,23 @@ pub fn subject_string(cert_der: &[u8]) -> Result<String, CertError> {
     super::name::name_to_string(ParsedCert::parse(cert_der)?.subject)
 }
 
+/// The `tls-server-end-point` channel binding of a certificate (RFC 5929 §4.1): its hash with
+/// the certificate's signature hash, SHA-256 when that is MD5 or SHA-1.
+pub fn end_point_hash(cert_der: &[u8]) -> Result<Vec<u8>, CertError> {
+    use const_oid::db::rfc5912::{ECDSA_WITH_SHA_384, ECDSA_WITH_SHA_512, SHA_384_WITH_RSA_ENCRYPTION, SHA_512_WITH_RSA_ENCRYPTION};
+    use sha2::Digest;
+    let p = ParsedCert::parse(cert_der)?;
+    let oid = p.cert.signature_algorithm().oid;
+    let hash = if oid == SHA_384_WITH_RSA_ENCRYPTION || oid == ECDSA_WITH_SHA_384 {
+        sha2::Sha384::digest(cert_der).to_vec()
+    } else if oid == SHA_512_WITH_RSA_ENCRYPTION || oid == ECDSA_WITH_SHA_512 {
+        sha2::Sha512::digest(cert_der).to_vec()
+    } else {
+        sha2::Sha256::digest(cert_der).to_vec()
+    };
+    Ok(hash)
+}
+
 /// The SubjectPublicKeyInfo DER of `cert_der`, byte-exact.
 pub fn subject_public_key_info(cert_der: &[u8]) -> Result<Vec<u8>, CertError> {
     Ok(ParsedCert::parse(cert_der)?.spki.to_vec())

@@ -730,7 +730,7 @@ unsafe fn put<T: Copy>(p: *mut c_void, v: T) -> SECURITY_STATUS {
     SEC_E_OK
 }
 
-unsafe fn query_context(ph_context: PCtxtHandle, attribute: ULONG, buffer: *mut c_void) -> SECURITY_STATUS {
+unsafe fn query_context(ph_context: PCtxtHandle, attribute: ULONG, buffer: *mut c_void, wide: bool) -> SECURITY_STATUS {
     // SAFETY: NULL or caller-owned handle.
     let Some(ctx) = (unsafe { ph_context.as_ref() }).and_then(|h| CONTEXTS.get(h)) else {
         return SEC_E_INVALID_HANDLE;
@@ -782,6 +782,12 @@ unsafe fn query_context(ph_context: PCtxtHandle, attribute: ULONG, buffer: *mut 
                 }
             }
             SECPKG_ATTR_ISSUER_LIST_EX => put(buffer, issuer_list(c.conn.requested_issuers().unwrap_or_default())),
+            SECPKG_ATTR_NAMES => super::attributes::names(&c, wide).map_or_else(|s| s, |v| put(buffer, v)),
+            SECPKG_ATTR_KEY_INFO => super::attributes::key_info(&c, wide).map_or_else(|s| s, |v| put(buffer, v)),
+            SECPKG_ATTR_UNIQUE_BINDINGS => super::attributes::bindings(&c, false).map_or_else(|s| s, |v| put(buffer, v)),
+            SECPKG_ATTR_ENDPOINT_BINDINGS => super::attributes::bindings(&c, true).map_or_else(|s| s, |v| put(buffer, v)),
+            // As on Windows, Schannel has no negotiation info.
+            SECPKG_ATTR_NEGOTIATION_INFO => SEC_E_UNSUPPORTED_FUNCTION,
             SECPKG_ATTR_LOCAL_CERT_CONTEXT => match &c.local_cert {
                 Some(d) => put(buffer, new_cert_context(d.clone())),
                 None => SEC_E_NO_CREDENTIALS,
@@ -794,22 +800,24 @@ unsafe fn query_context(ph_context: PCtxtHandle, attribute: ULONG, buffer: *mut 
 /// QueryContextAttributesA: SECPKG_ATTR_STREAM_SIZES, CONNECTION_INFO, CIPHER_INFO,
 /// SESSION_INFO, APPLICATION_PROTOCOL (`SecPkgContext_ApplicationProtocol`; status `None`
 /// until a protocol is agreed), REMOTE_CERT_CONTEXT and LOCAL_CERT_CONTEXT (a new `PCCERT_CONTEXT` the
-/// caller frees with `CertFreeCertificateContext`). Other attributes:
-/// SEC_E_UNSUPPORTED_FUNCTION.
+/// caller frees with `CertFreeCertificateContext`), ISSUER_LIST_EX, NAMES (the peer
+/// certificate's subject), KEY_INFO, UNIQUE_BINDINGS and ENDPOINT_BINDINGS (RFC 5929
+/// tls-unique / tls-server-end-point in a `SEC_CHANNEL_BINDINGS`); their pointers are freed
+/// with `FreeContextBuffer`. NEGOTIATION_INFO and others: SEC_E_UNSUPPORTED_FUNCTION.
 #[no_mangle]
 pub unsafe extern "C" fn QueryContextAttributesA(phContext: PCtxtHandle, ulAttribute: ULONG, pBuffer: *mut c_void) -> SECURITY_STATUS {
     ffi_guard!(SEC_E_INTERNAL_ERROR, {
         // SAFETY: caller pointers per the SSPI contract.
-        unsafe { query_context(phContext, ulAttribute, pBuffer) }
+        unsafe { query_context(phContext, ulAttribute, pBuffer, false) }
     })
 }
 
-/// QueryContextAttributesW: as the A function (no attribute we return holds a string pointer).
+/// QueryContextAttributesW: as the A function, with UTF-16 strings in NAMES and KEY_INFO.
 #[no_mangle]
 pub unsafe extern "C" fn QueryContextAttributesW(phContext: PCtxtHandle, ulAttribute: ULONG, pBuffer: *mut c_void) -> SECURITY_STATUS {
     ffi_guard!(SEC_E_INTERNAL_ERROR, {
         // SAFETY: caller pointers per the SSPI contract.
-        unsafe { query_context(phContext, ulAttribute, pBuffer) }
+        unsafe { query_context(phContext, ulAttribute, pBuffer, true) }
     })
 }
 

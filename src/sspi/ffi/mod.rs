@@ -2,6 +2,7 @@
 //! (with `crypto::rsa`'s aws-lc binding) allowed `unsafe`; each block says why it is sound.
 #![allow(non_camel_case_types, non_snake_case, clippy::missing_safety_doc)]
 
+pub mod attributes;
 pub mod boundary;
 pub mod buffers;
 pub mod capi;

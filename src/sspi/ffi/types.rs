@@ -322,3 +322,62 @@ pub struct SecPkgContext_IssuerListInfoEx {
     pub aIssuers: PCERT_NAME_BLOB,
     pub cIssuers: DWORD,
 }
+
+/// sspi.h `SEC_CHANNEL_BINDINGS`: addresses (unused by TLS) and the application data that
+/// carries the binding, at `dwApplicationDataOffset` from the structure's start.
+#[repr(C)]
+#[derive(Clone, Copy, Default)]
+pub struct SEC_CHANNEL_BINDINGS {
+    pub dwInitiatorAddrType: ULONG,
+    pub cbInitiatorLength: ULONG,
+    pub dwInitiatorOffset: ULONG,
+    pub dwAcceptorAddrType: ULONG,
+    pub cbAcceptorLength: ULONG,
+    pub dwAcceptorOffset: ULONG,
+    pub cbApplicationDataLength: ULONG,
+    pub dwApplicationDataOffset: ULONG,
+}
+
+/// sspi.h `SecPkgContext_Bindings` (`SECPKG_ATTR_UNIQUE_BINDINGS`, `ENDPOINT_BINDINGS`).
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct SecPkgContext_Bindings {
+    pub BindingsLength: ULONG,
+    pub Bindings: *mut SEC_CHANNEL_BINDINGS,
+}
+
+/// sspi.h `SecPkgContext_NamesA` (`SECPKG_ATTR_NAMES`).
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct SecPkgContext_NamesA {
+    pub sUserName: *mut SEC_CHAR,
+}
+
+/// sspi.h `SecPkgContext_NamesW`.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct SecPkgContext_NamesW {
+    pub sUserName: *mut SEC_WCHAR,
+}
+
+/// sspi.h `SecPkgContext_KeyInfoA` (`SECPKG_ATTR_KEY_INFO`).
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct SecPkgContext_KeyInfoA {
+    pub sSignatureAlgorithmName: *mut SEC_CHAR,
+    pub sEncryptAlgorithmName: *mut SEC_CHAR,
+    pub KeySize: ULONG,
+    pub SignatureAlgorithm: ULONG,
+    pub EncryptAlgorithm: ULONG,
+}
+
+/// sspi.h `SecPkgContext_KeyInfoW`.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct SecPkgContext_KeyInfoW {
+    pub sSignatureAlgorithmName: *mut SEC_WCHAR,
+    pub sEncryptAlgorithmName: *mut SEC_WCHAR,
+    pub KeySize: ULONG,
+    pub SignatureAlgorithm: ULONG,
+    pub EncryptAlgorithm: ULONG,
+}

@@ -1,0 +1,97 @@
+//! The context attributes that hand out provider memory: `SECPKG_ATTR_NAMES`, `KEY_INFO`,
+//! `UNIQUE_BINDINGS` and `ENDPOINT_BINDINGS`. Every pointer they return comes from
+//! [`provider_alloc`] and is freed by the caller with `FreeContextBuffer`.
+
+use core::ffi::c_void;
+
+use super::buffers::{provider_copy, provider_free};
+use super::consts::*;
+use super::types::*;
+use crate::sspi::context::Context;
+
+/// wincrypt.h ALG_IDs of the certificate key for `SignatureAlgorithm`.
+const CALG_RSA_SIGN: ULONG = 0x2400;
+const CALG_ECDSA: ULONG = 0x2203;
+
+/// A NUL-terminated copy of `s` in provider memory: bytes, or UTF-16 for the W functions.
+fn provider_string(s: &str, wide: bool) -> *mut c_void {
+    let bytes: Vec<u8> = if wide {
+        s.encode_utf16().chain(core::iter::once(0)).flat_map(u16::to_ne_bytes).collect()
+    } else {
+        s.bytes().chain(core::iter::once(0)).collect()
+    };
+    provider_copy(&bytes) as *mut c_void
+}
+
+/// `SECPKG_ATTR_UNIQUE_BINDINGS` ("tls-unique:") or `ENDPOINT_BINDINGS`
+/// ("tls-server-end-point:"), RFC 5929, in the `SEC_CHANNEL_BINDINGS` layout.
+pub fn bindings(c: &Context, endpoint: bool) -> Result<SecPkgContext_Bindings, SECURITY_STATUS> {
+    let (prefix, data): (&[u8], Vec<u8>) = if endpoint {
+        let cert = c.conn.server_certificate().ok_or(SEC_E_NO_CREDENTIALS)?;
+        (b"tls-server-end-point:", crate::x509::end_point_hash(&cert).map_err(|_| SEC_E_INTERNAL_ERROR)?)
+    } else {
+        (b"tls-unique:", c.conn.tls_unique().ok_or(SEC_E_INVALID_HANDLE)?)
+    };
+    let head = core::mem::size_of::<SEC_CHANNEL_BINDINGS>();
+    let app_len = prefix.len() + data.len();
+    let mut block = vec![0u8; head + app_len];
+    block[head..head + prefix.len()].copy_from_slice(prefix);
+    block[head + prefix.len()..].copy_from_slice(&data);
+    let hdr =
+        SEC_CHANNEL_BINDINGS { cbApplicationDataLength: app_len as ULONG, dwApplicationDataOffset: head as ULONG, ..Default::default() };
+    let fields = [
+        hdr.dwInitiatorAddrType,
+        hdr.cbInitiatorLength,
+        hdr.dwInitiatorOffset,
+        hdr.dwAcceptorAddrType,
+        hdr.cbAcceptorLength,
+        hdr.dwAcceptorOffset,
+        hdr.cbApplicationDataLength,
+        hdr.dwApplicationDataOffset,
+    ];
+    for (i, f) in fields.iter().enumerate() {
+        block[i * 4..i * 4 + 4].copy_from_slice(&f.to_ne_bytes());
+    }
+    let p = provider_copy(&block);
+    if p.is_null() {
+        return Err(SEC_E_INSUFFICIENT_MEMORY);
+    }
+    Ok(SecPkgContext_Bindings { BindingsLength: block.len() as ULONG, Bindings: p as *mut SEC_CHANNEL_BINDINGS })
+}
+
+/// `SECPKG_ATTR_NAMES`: the subject of the peer's certificate ("CN=..., O=...").
+pub fn names(c: &Context, wide: bool) -> Result<SecPkgContext_NamesA, SECURITY_STATUS> {
+    let leaf = c.conn.peer_certificates().first().ok_or(SEC_E_NO_CREDENTIALS)?;
+    let subject = crate::x509::subject_string(leaf).map_err(|_| SEC_E_INTERNAL_ERROR)?;
+    let p = provider_string(&subject, wide);
+    if p.is_null() {
+        return Err(SEC_E_INSUFFICIENT_MEMORY);
+    }
+    // NamesA and NamesW differ only in the pointee type of their one pointer.
+    Ok(SecPkgContext_NamesA { sUserName: p as *mut SEC_CHAR })
+}
+
+/// `SECPKG_ATTR_KEY_INFO`: the bulk cipher and the key type that authenticated the server.
+pub fn key_info(c: &Context, wide: bool) -> Result<SecPkgContext_KeyInfoA, SECURITY_STATUS> {
+    let info = c.conn.info().ok_or(SEC_E_INVALID_HANDLE)?;
+    let s = info.suite;
+    let ecdsa = s.kx.needs_ecdsa_key();
+    let sig = provider_string(if ecdsa { "ECDSA" } else { "RSA" }, wide);
+    let enc = provider_string(s.cng_cipher(), wide);
+    if sig.is_null() || enc.is_null() {
+        provider_free(sig);
+        provider_free(enc);
+        return Err(SEC_E_INSUFFICIENT_MEMORY);
+    }
+    // KeyInfoA and KeyInfoW differ only in the pointee type of their two pointers.
+    Ok(SecPkgContext_KeyInfoA {
+        sSignatureAlgorithmName: sig as *mut SEC_CHAR,
+        sEncryptAlgorithmName: enc as *mut SEC_CHAR,
+        KeySize: s.strength_bits(),
+        SignatureAlgorithm: if ecdsa { CALG_ECDSA } else { CALG_RSA_SIGN },
+        EncryptAlgorithm: s.calg_cipher(),
+    })
+}
+
+// SEC_CHANNEL_BINDINGS is eight 32-bit fields, as in sspi.h.
+const _: () = assert!(core::mem::size_of::<SEC_CHANNEL_BINDINGS>() == 32);
