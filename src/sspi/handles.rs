@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use parking_lot::Mutex;
+use parking_lot::{Mutex, RwLock};
 
 use super::ffi::types::SecHandle;
 
@@ -20,15 +20,22 @@ struct Slot<T> {
     value: Option<Arc<Mutex<T>>>,
 }
 
-/// A table of live objects of one kind.
+struct Slots<T> {
+    slots: Vec<Slot<T>>,
+    /// Indices of empty slots, reused before the table grows.
+    free: Vec<usize>,
+}
+
+/// A table of live objects of one kind. Lookups (every Encrypt/DecryptMessage) take a shared
+/// read lock, so threads working on different contexts do not serialise on the table.
 pub struct HandleTable<T> {
     kind: Kind,
-    slots: Mutex<Vec<Slot<T>>>,
+    inner: RwLock<Slots<T>>,
 }
 
 impl<T> HandleTable<T> {
     pub const fn new(kind: Kind) -> Self {
-        HandleTable { kind, slots: Mutex::new(Vec::new()) }
+        HandleTable { kind, inner: RwLock::new(Slots { slots: Vec::new(), free: Vec::new() }) }
     }
 
     fn encode(&self, index: usize, generation: u32) -> SecHandle {
@@ -37,15 +44,17 @@ impl<T> HandleTable<T> {
 
     /// Stores `value` and returns its new handle.
     pub fn insert(&self, value: T) -> SecHandle {
-        let mut slots = self.slots.lock();
+        let mut t = self.inner.write();
         let value = Some(Arc::new(Mutex::new(value)));
-        if let Some((i, s)) = slots.iter_mut().enumerate().find(|(_, s)| s.value.is_none()) {
+        if let Some(i) = t.free.pop() {
+            let s = &mut t.slots[i];
             s.generation = s.generation.wrapping_add(1) & 0x00ff_ffff;
             s.value = value;
-            return self.encode(i, s.generation);
+            let generation = s.generation;
+            return self.encode(i, generation);
         }
-        slots.push(Slot { generation: 1, value });
-        self.encode(slots.len() - 1, 1)
+        t.slots.push(Slot { generation: 1, value });
+        self.encode(t.slots.len() - 1, 1)
     }
 
     fn index(&self, h: &SecHandle, slots: &[Slot<T>]) -> Option<usize> {
@@ -60,17 +69,21 @@ impl<T> HandleTable<T> {
 
     /// The object behind `h`, if `h` is a live handle of this kind.
     pub fn get(&self, h: &SecHandle) -> Option<Arc<Mutex<T>>> {
-        let slots = self.slots.lock();
-        let i = self.index(h, &slots)?;
-        slots[i].value.clone()
+        let t = self.inner.read();
+        let i = self.index(h, &t.slots)?;
+        t.slots[i].value.clone()
     }
 
     /// Removes the object behind `h`; false if `h` was not live.
     pub fn remove(&self, h: &SecHandle) -> bool {
-        let mut slots = self.slots.lock();
-        match self.index(h, &slots) {
+        let mut t = self.inner.write();
+        match self.index(h, &t.slots) {
             Some(i) => {
-                slots[i].value = None;
+                // Dropped outside the lock: a context's destructor wipes its keys.
+                let old = t.slots[i].value.take();
+                t.free.push(i);
+                drop(t);
+                drop(old);
                 true
             }
             None => false,
