@@ -279,5 +279,60 @@ static void test_untrusted_client_certificate(void)
     h_pair_free(&p);
 }
 
-TEST_MAIN(test_certificate_from_the_credential, test_incomplete_credentials_then_supplied, test_incomplete_credentials_then_none,
+/*
+ * A certificate requested only on a renegotiation: the first handshake runs without
+ * ASC_REQ_MUTUAL_AUTH; the server then renegotiates (SCHANNEL_RENEGOTIATE) asking for one, and
+ * the client answers from its credential.
+ */
+static void test_certificate_requested_on_renegotiation(void)
+{
+    h_pair p;
+    SECURITY_STATUS sst;
+    if (!pair(&p, 0, 0, H_SERVER_PEM, H_SERVER_KEY)) {
+        h_pair_free(&p);
+        return;
+    }
+    p.sreq &= ~(ULONG)ASC_REQ_MUTUAL_AUTH;
+    if (drive(&p, NULL, &sst, NULL) == 0) {
+        PCCERT_CONTEXT remote = NULL;
+        CHECK_STATUS(QueryContextAttributesA(&p.sctx, SECPKG_ATTR_REMOTE_CERT_CONTEXT, (void *)&remote), SEC_E_NO_CREDENTIALS);
+        DWORD reneg = SCHANNEL_RENEGOTIATE;
+        SecBuffer cb = {sizeof reneg, SECBUFFER_TOKEN, &reneg};
+        SecBufferDesc cd = {SECBUFFER_VERSION, 1, &cb};
+        CHECK_STATUS(ApplyControlToken(&p.sctx, &cd), SEC_E_OK);
+        p.sreq |= ASC_REQ_MUTUAL_AUTH;
+        hbuf req = {0}, hello = {0}, to_c = {0}, to_s = {0};
+        CHECK_STATUS(h_call(&p, 1, NULL, 0, 1, &req, 0).st, SEC_E_OK); /* HelloRequest */
+        CHECK_STATUS(h_call(&p, 0, req.p, req.len, 0, &hello, 0).st, SEC_I_CONTINUE_NEEDED);
+        /* hello -> server, flights back and forth until both are done */
+        hbuf_put(&to_s, hello.p, hello.len);
+        int cdone = 0, sdone = 0;
+        for (int i = 0; i < 8 && !(cdone && sdone); i++) {
+            if (to_s.len) {
+                h_step r = h_call(&p, 1, to_s.p, to_s.len, 0, &to_c, 0);
+                hbuf_drop_front(&to_s, to_s.len);
+                sdone = r.st == SEC_E_OK;
+                if (r.st != SEC_E_OK && r.st != SEC_I_CONTINUE_NEEDED)
+                    break;
+            } else if (to_c.len) {
+                h_step r = h_call(&p, 0, to_c.p, to_c.len, 0, &to_s, 0);
+                hbuf_drop_front(&to_c, to_c.len);
+                cdone = r.st == SEC_E_OK;
+                if (r.st != SEC_E_OK && r.st != SEC_I_CONTINUE_NEEDED)
+                    break;
+            } else
+                break;
+        }
+        CHECK(cdone && sdone);
+        check_remote_is(&p, H_SERVER_PEM, H_SERVER_KEY);
+        roundtrip(&p);
+        hbuf_free(&req);
+        hbuf_free(&hello);
+        hbuf_free(&to_c);
+        hbuf_free(&to_s);
+    }
+    h_pair_free(&p);
+}
+
+TEST_MAIN(test_certificate_requested_on_renegotiation, test_certificate_from_the_credential, test_incomplete_credentials_then_supplied, test_incomplete_credentials_then_none,
           test_required_certificate_missing, test_untrusted_client_certificate)

@@ -394,7 +394,9 @@ fn resumable(hs: &HandshakeData, cfg: &Config, ch: &ClientHello, version: Protoc
         let ticket = ch.extension(ext::SESSION_TICKET).filter(|e| !e.body.is_empty())?;
         let s = cfg.tickets.as_ref()?.open(&ticket.body, now)?;
         // A ticket carries its own age: refuse it once the session's lifetime is over.
-        (s.created <= now && now - s.created < s.lifetime).then_some(Session { id: ch.session_id.clone(), ..s })
+        // The shorter of the lifetime sealed in the ticket and the credential's current one.
+        let lifetime = s.lifetime.min(cfg.session_lifetime);
+        (s.created <= now && now - s.created < lifetime).then_some(Session { id: ch.session_id.clone(), lifetime, ..s })
     };
     let s =
         from_ticket().or_else(|| cfg.cache.as_ref()?.get(&Key::Server { cred_id: cfg.cred_id, session_id: ch.session_id.clone() }, now))?;
