@@ -4,7 +4,7 @@
 # or with sudo. Installs only what is missing:
 #   apt:  gnutls-bin (gnutls-serv, gnutls-cli), openssl, libssl-dev, a C
 #         compiler and make, python3 with pip
-#   pip:  requirements-test.txt (pytest, nassl, cryptography)
+#   pip:  requirements-test.txt (pytest, nassl, cryptography, tlslite-ng)
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -77,7 +77,7 @@ fi
 
 # --- Python packages ------------------------------------------------------------
 # Probe by import so that an already-working environment is left alone.
-if ! python3 -c 'import pytest, nassl.legacy_ssl_client, cryptography' >/dev/null 2>&1; then
+if ! python3 -c 'import pytest, nassl.legacy_ssl_client, cryptography, tlslite' >/dev/null 2>&1; then
     say "installing Python packages from requirements-test.txt"
     # Debian's python3 is "externally managed" (PEP 668); CI machines are
     # throwaway, so install into it anyway. Older pips ignore the variable.

@@ -137,6 +137,7 @@ impl CipherSuite {
     }
 }
 
+const SSL3: ProtocolVersion = ProtocolVersion::SSL3_0;
 const TLS10: ProtocolVersion = ProtocolVersion::TLS1_0;
 const TLS12: ProtocolVersion = ProtocolVersion::TLS1_2;
 
@@ -181,11 +182,11 @@ pub static SUITES: &[CipherSuite] = &[
     row(0x009D, "TLS_RSA_WITH_AES_256_GCM_SHA384", Rsa, Aes256Gcm, Sha384, TLS12, Default),
     row(0x003C, "TLS_RSA_WITH_AES_128_CBC_SHA256", Rsa, Aes128Cbc, Sha256, TLS12, Default),
     row(0x003D, "TLS_RSA_WITH_AES_256_CBC_SHA256", Rsa, Aes256Cbc, Sha256, TLS12, Default),
-    row(0x002F, "TLS_RSA_WITH_AES_128_CBC_SHA", Rsa, Aes128Cbc, Sha1, TLS10, Default),
-    row(0x0035, "TLS_RSA_WITH_AES_256_CBC_SHA", Rsa, Aes256Cbc, Sha1, TLS10, Default),
-    row(0x000A, "TLS_RSA_WITH_3DES_EDE_CBC_SHA", Rsa, TripleDesCbc, Sha1, TLS10, Default),
-    row(0x0005, "TLS_RSA_WITH_RC4_128_SHA", Rsa, Rc4_128, Sha1, TLS10, ExplicitOnly),
-    row(0x0004, "TLS_RSA_WITH_RC4_128_MD5", Rsa, Rc4_128, Md5, TLS10, ExplicitOnly),
+    row(0x002F, "TLS_RSA_WITH_AES_128_CBC_SHA", Rsa, Aes128Cbc, Sha1, SSL3, Default),
+    row(0x0035, "TLS_RSA_WITH_AES_256_CBC_SHA", Rsa, Aes256Cbc, Sha1, SSL3, Default),
+    row(0x000A, "TLS_RSA_WITH_3DES_EDE_CBC_SHA", Rsa, TripleDesCbc, Sha1, SSL3, Default),
+    row(0x0005, "TLS_RSA_WITH_RC4_128_SHA", Rsa, Rc4_128, Sha1, SSL3, ExplicitOnly),
+    row(0x0004, "TLS_RSA_WITH_RC4_128_MD5", Rsa, Rc4_128, Md5, SSL3, ExplicitOnly),
 ];
 
 /// The signalling suite value of RFC 5746 §3.3; never negotiated.

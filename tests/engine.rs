@@ -32,18 +32,20 @@ fn aes256_sha() -> &'static CipherSuite {
     suites::by_id(0x0035).unwrap()
 }
 
-/// Client and server configurations with only `suite`, both at the suite's lowest version
-/// (TLS 1.0 for the suites of that era, TLS 1.2 for AEAD and SHA-2 suites).
+/// Client and server configurations with only `suite`, both at the suite's lowest TLS version
+/// (TLS 1.0 for the suites of that era, TLS 1.2 for AEAD and SHA-2 suites; SSL 3.0 has its own
+/// test).
 fn configs(suite: &'static CipherSuite) -> (Arc<Config>, Arc<Config>) {
     let mut trust = TrustStore::empty();
     trust.add_pem_or_der(&read("ca.pem")).unwrap();
     let trust = Arc::new(trust);
     let mut client = Config::new(trust.clone());
     client.suites = vec![suite];
-    client.versions = vec![suite.min_version];
+    let version = suite.min_version.max(ProtocolVersion::TLS1_0);
+    client.versions = vec![version];
     let mut server = Config::new(trust);
     server.suites = vec![suite];
-    server.versions = vec![suite.min_version];
+    server.versions = vec![version];
     server.identities = ["server", "server-ecdsa"]
         .iter()
         .map(|name| ServerIdentity {
@@ -408,4 +410,36 @@ fn encrypt_then_mac_is_negotiated_for_cbc_only_when_both_want_it() {
         assert_eq!(sizes, vec![cbc_len(suite, 17, true, etm)], "client {client_etm}, server {server_etm}");
         assert_eq!(transfer(&mut s, &mut c, &[5u8; 16384]), vec![5u8; 16384]);
     }
+}
+
+#[test]
+fn ssl3_every_suite_it_allows_with_its_own_mac_and_finished() {
+    use openschannel::msgs::enums::ProtocolVersion as V;
+    let ssl3_suites: Vec<_> = suites::SUITES.iter().filter(|s| s.min_version == V::SSL3_0).collect();
+    assert_eq!(ssl3_suites.len(), 5, "RSA with AES, 3DES and RC4");
+    for suite in ssl3_suites {
+        let (mut c, mut s) = handshake_versions(suite, &[V::SSL3_0], &[V::SSL3_0]).unwrap();
+        assert_eq!(c.info().unwrap().version, V::SSL3_0);
+        assert_eq!(s.info().unwrap().version, V::SSL3_0);
+        assert_eq!(transfer(&mut c, &mut s, b"over SSL 3.0"), b"over SSL 3.0");
+        assert_eq!(transfer(&mut s, &mut c, &[3u8; 16384]), vec![3u8; 16384]);
+        // A tampered record fails its SSL 3.0 MAC.
+        let mut rec = c.seal(b"x").unwrap();
+        let last = rec.len() - 1;
+        rec[last] ^= 0x80;
+        assert!(s.open(&mut rec).is_err(), "{}", suite.name);
+    }
+    // SSL 3.0 is never chosen unless enabled: a default server refuses an SSL 3.0-only client.
+    let suite = aes128_sha();
+    let (cc, sc) = configs(suite);
+    let mut cc = (*cc).clone();
+    cc.versions = vec![V::SSL3_0];
+    let mut sc = (*sc).clone();
+    sc.versions = openschannel::engine::config::DEFAULT_VERSIONS.to_vec();
+    let mut c = Connection::new_client(Arc::new(cc), Some("localhost".into()));
+    let mut s = Connection::new_server(Arc::new(sc));
+    c.start().unwrap();
+    assert_eq!(feed(&mut s, &c.take_output(), usize::MAX), Err(Error::ProtocolVersion));
+    // The server speaks TLS only: its protocol_version alert in a TLS 1.0 record.
+    assert_eq!(s.take_output(), [21, 3, 1, 0, 2, 2, 70]);
 }

@@ -16,5 +16,6 @@ pub mod random;
 pub mod rsa;
 pub mod sign;
 pub mod signature;
+pub mod ssl3;
 pub mod stitched;
 pub mod tdes;

@@ -12,10 +12,11 @@ use crate::suites::{self, CipherSuite};
 use crate::x509::TrustStore;
 
 /// Versions this build implements, highest first.
-pub const IMPLEMENTED_VERSIONS: &[ProtocolVersion] = &[ProtocolVersion::TLS1_2, ProtocolVersion::TLS1_1, ProtocolVersion::TLS1_0];
+pub const IMPLEMENTED_VERSIONS: &[ProtocolVersion] =
+    &[ProtocolVersion::TLS1_2, ProtocolVersion::TLS1_1, ProtocolVersion::TLS1_0, ProtocolVersion::SSL3_0];
 
 /// Versions enabled when the caller chooses none (`grbitEnabledProtocols = 0`): TLS 1.2 down
-/// to TLS 1.0, as Windows does for both roles.
+/// to TLS 1.0, as Windows does for both roles. SSL 3.0 (POODLE, RFC 7568) only when asked for.
 pub const DEFAULT_VERSIONS: &[ProtocolVersion] = &[ProtocolVersion::TLS1_2, ProtocolVersion::TLS1_1, ProtocolVersion::TLS1_0];
 
 /// A certificate chain and its private key: a server's identity, or a client's for client

@@ -154,7 +154,10 @@ impl Connection {
     /// Records `err`, queues its alert if it has one, and hands it back.
     fn fail(&mut self, err: Error) -> Error {
         if self.failed.is_none() {
-            if let Some(desc) = err.alert() {
+            if let Some(mut desc) = err.alert() {
+                if self.rl.version == Some(ProtocolVersion::SSL3_0) {
+                    desc = desc.for_ssl3();
+                }
                 // Best effort: a failure to seal the alert leaves only the status to report.
                 let _ = self.rl.send_alert(AlertLevel::Fatal, desc);
             }

@@ -57,6 +57,10 @@ pub fn start(hs: &mut HandshakeData, cfg: &Config, rl: &mut RecordLayer) -> Resu
     }
     hs.client_random = new_random();
     hs.client_version = version;
+    if version == ProtocolVersion::SSL3_0 && hs.previous_verify_data.is_none() {
+        // An SSL 3.0-only client says so in its record headers too.
+        rl.version = Some(version);
+    }
     let mut cipher_suites: Vec<u16> = offered.iter().map(|s| s.id).collect();
     if cfg.fallback_scsv && hs.previous_verify_data.is_none() {
         cipher_suites.push(TLS_FALLBACK_SCSV);
@@ -109,6 +113,11 @@ pub fn start(hs: &mut HandshakeData, cfg: &Config, rl: &mut RecordLayer) -> Resu
             session_id = s.id.clone();
             hs.offered = Some(s);
         }
+    }
+    if version == ProtocolVersion::SSL3_0 {
+        // An SSL 3.0 hello carries no TLS extensions (servers have mis-negotiated the extended
+        // master secret there); renegotiation_info, defined for SSL 3.0 too, stays.
+        extensions.retain(|e| e.typ == ext::RENEGOTIATION_INFO);
     }
     let hello = ClientHello { version, random: hs.client_random, session_id, cipher_suites, compression_methods: vec![0], extensions };
     let mut body = Vec::new();
@@ -318,6 +327,12 @@ fn server_hello(hs: &mut HandshakeData, cfg: &Config, rl: &mut RecordLayer, body
     rl.version = Some(sh.version);
     hs.server_random = sh.random;
     hs.suite = Some(suite);
+    if sh.version == ProtocolVersion::SSL3_0 {
+        // TLS-only extensions never apply to SSL 3.0.
+        hs.ems = false;
+        etm = false;
+        hs.ticket_agreed = false;
+    }
     hs.settle_etm(etm)?;
     let offered = hs.offered.take();
     if let Some(s) = offered.filter(|s| !sh.session_id.is_empty() && s.id == sh.session_id) {
@@ -370,6 +385,9 @@ fn certificate(hs: &mut HandshakeData, cfg: &Config, body: &[u8]) -> Result<(), 
 /// key type the server lists, a TLS 1.2 scheme it accepts, a chain from a CA it names.
 pub fn signing_scheme(hs: &HandshakeData, id: &ServerIdentity) -> Option<SignatureScheme> {
     let req = hs.cert_request.as_ref()?;
+    if hs.is_ssl3() {
+        return None; // SSL 3.0 CertificateVerify is not implemented: answer without a certificate
+    }
     let kind = if id.key.is_rsa() { cert_type::RSA_SIGN } else { cert_type::ECDSA_SIGN };
     if !req.certificate_types.contains(&kind) || !id.chain.iter().any(|c| x509::issued_by_any(c, &req.authorities)) {
         return None;
@@ -394,7 +412,10 @@ fn send_client_flight(
     client_cert: Option<Option<(ServerIdentity, SignatureScheme)>>,
 ) -> Result<(), Error> {
     let mut signer = None;
-    if let Some(cert) = client_cert {
+    if hs.is_ssl3() && matches!(client_cert, Some(None)) {
+        // SSL 3.0 says "no certificate" with a warning alert, not an empty list (RFC 6101 §5.6.4).
+        rl.send_alert(crate::msgs::enums::AlertLevel::Warning, crate::msgs::enums::AlertDescription::NoCertificate)?;
+    } else if let Some(cert) = client_cert {
         let mut body = Vec::new();
         match cert {
             Some((id, scheme)) => {
@@ -415,7 +436,11 @@ fn send_client_flight(
         let pubkey = x509::rsa_public_key_pkcs1(leaf).map_err(Error::Certificate)?;
         let encrypted = public_encrypt_pkcs1(&pubkey, &premaster[..]).ok_or(Error::Certificate(x509::CertError::UnsupportedKey))?;
         let mut body = Vec::new();
-        put_prefixed(&mut body, Prefix::U16, |o| o.extend_from_slice(&encrypted));
+        if hs.is_ssl3() {
+            body = encrypted; // no length prefix in SSL 3.0 (RFC 6101 §5.6.7.1)
+        } else {
+            put_prefixed(&mut body, Prefix::U16, |o| o.extend_from_slice(&encrypted));
+        }
         (body, premaster)
     };
     hs.send(rl, HandshakeType::ClientKeyExchange, &body)?;

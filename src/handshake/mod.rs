@@ -27,7 +27,7 @@ pub enum Side {
     Server,
 }
 
-/// Length of Finished.verify_data in TLS 1.0 (RFC 2246 §7.4.9).
+/// Length of Finished.verify_data in TLS (RFC 2246 §7.4.9); SSL 3.0's is 36 bytes.
 pub const VERIFY_DATA_LEN: usize = 12;
 
 /// What a handshake accumulates, shared by client and server states.
@@ -190,7 +190,13 @@ impl HandshakeData {
     /// session_hash) over the transcript through ClientKeyExchange (RFC 7627 §4).
     pub fn set_master_secret(&mut self, premaster: &[u8]) -> Result<(), Error> {
         let mut ms = Zeroizing::new([0u8; 48]);
-        if self.ems {
+        if self.is_ssl3() {
+            // RFC 6101 §6.1; SSL 3.0 has no extended master secret.
+            let mut seed = [0u8; 64];
+            seed[..32].copy_from_slice(&self.client_random);
+            seed[32..].copy_from_slice(&self.server_random);
+            crate::crypto::ssl3::derive(premaster, &seed, &mut ms[..]);
+        } else if self.ems {
             let session_hash = self.transcript_hash()?;
             self.prf(premaster, b"extended master secret", &session_hash, &mut ms[..])?;
         } else {
@@ -211,7 +217,11 @@ impl HandshakeData {
         seed[..32].copy_from_slice(&self.server_random);
         seed[32..].copy_from_slice(&self.client_random);
         let mut kb = Zeroizing::new(vec![0u8; 2 * (m + k + iv)]);
-        self.prf(&self.master_secret[..], b"key expansion", &seed, &mut kb)?;
+        if self.is_ssl3() {
+            crate::crypto::ssl3::derive(&self.master_secret[..], &seed, &mut kb);
+        } else {
+            self.prf(&self.master_secret[..], b"key expansion", &seed, &mut kb)?;
+        }
         let (c_mac, rest) = kb.split_at(m);
         let (s_mac, rest) = rest.split_at(m);
         let (c_key, rest) = rest.split_at(k);
@@ -220,8 +230,15 @@ impl HandshakeData {
         // TLS 1.1 (RFC 4346 §6.2.3.2) sends an explicit IV with each CBC record; the key block's
         // IVs then only seed a chain whose first block the receiver discards.
         let explicit_iv = self.version.is_some_and(|v| v >= ProtocolVersion::TLS1_1);
-        let state = |dir, key, iv, mac| {
-            DirectionState::new(suite.bulk, suite.mac, dir, key, iv, mac).with_explicit_iv(explicit_iv).with_encrypt_then_mac(self.etm)
+        let ssl3 = self.is_ssl3();
+        let state = |dir, key, iv, mac: &[u8]| {
+            let s =
+                DirectionState::new(suite.bulk, suite.mac, dir, key, iv, mac).with_explicit_iv(explicit_iv).with_encrypt_then_mac(self.etm);
+            if ssl3 {
+                s.with_ssl3_mac(mac)
+            } else {
+                s
+            }
         };
         let client_write = |dir| state(dir, c_key, c_iv, c_mac);
         let server_write = |dir| state(dir, s_key, s_iv, s_mac);
@@ -242,14 +259,23 @@ impl HandshakeData {
     }
 
     /// Finished.verify_data for the transcript so far (RFC 2246 §7.4.9, RFC 5246 §7.4.9).
-    pub fn verify_data(&self, sender: Side) -> Result<[u8; VERIFY_DATA_LEN], Error> {
+    pub fn verify_data(&self, sender: Side) -> Result<Vec<u8>, Error> {
+        if self.is_ssl3() {
+            let who = if sender == Side::Client { b"CLNT" } else { b"SRVR" };
+            return Ok(crate::crypto::ssl3::finished(&self.master_secret[..], &self.transcript, who).to_vec());
+        }
         let label: &[u8] = match sender {
             Side::Client => b"client finished",
             Side::Server => b"server finished",
         };
         let mut out = [0u8; VERIFY_DATA_LEN];
         self.prf(&self.master_secret[..], label, &self.transcript_hash()?, &mut out)?;
-        Ok(out)
+        Ok(out.to_vec())
+    }
+
+    /// SSL 3.0 was negotiated.
+    pub fn is_ssl3(&self) -> bool {
+        self.version == Some(ProtocolVersion::SSL3_0)
     }
 
     /// What ServerKeyExchange signs: client_random + server_random + params (RFC 5246 §7.4.3).
@@ -275,8 +301,8 @@ impl HandshakeData {
         rl.send_ccs_and_switch(write)?;
         let vd = self.verify_data(side)?;
         match side {
-            Side::Client => self.client_verify_data = vd.to_vec(),
-            Side::Server => self.server_verify_data = vd.to_vec(),
+            Side::Client => self.client_verify_data = vd.clone(),
+            Side::Server => self.server_verify_data = vd.clone(),
         }
         self.send(rl, HandshakeType::Finished, &vd)
     }
@@ -285,7 +311,7 @@ impl HandshakeData {
     pub fn check_peer_finished(&mut self, peer: Side, body: &[u8], raw: &[u8]) -> Result<(), Error> {
         use subtle::ConstantTimeEq;
         let expect = self.verify_data(peer)?;
-        if body.len() != VERIFY_DATA_LEN {
+        if body.len() != expect.len() {
             return Err(Error::Decode(crate::msgs::codec::InvalidMessage::IllegalValue));
         }
         if !bool::from(expect.ct_eq(body)) {

@@ -122,6 +122,11 @@ fn client_hello(hs: &mut HandshakeData, cfg: &Config, rl: &mut RecordLayer, body
         hs.server_random[24..].copy_from_slice(&DOWNGRADE_SENTINEL);
     }
     hs.version = Some(version);
+    if version == ProtocolVersion::SSL3_0 {
+        // Extensions defined for TLS only: SSL 3.0 keeps renegotiation_info and nothing else.
+        hs.ems = false;
+        hs.alpn = None;
+    }
     rl.version = Some(version);
     let mut extensions = Vec::new();
     if hs.secure_renegotiation {
@@ -141,12 +146,12 @@ fn client_hello(hs: &mut HandshakeData, cfg: &Config, rl: &mut RecordLayer, body
     }
     // RFC 5077 §3.2: an empty session_ticket promises a NewSessionTicket. Renegotiations get
     // one too: GnuTLS expects it again once tickets were agreed on the connection.
-    hs.ticket_agreed = cfg.tickets.is_some() && ch.extension(ext::SESSION_TICKET).is_some();
+    hs.ticket_agreed = cfg.tickets.is_some() && !hs.is_ssl3() && ch.extension(ext::SESSION_TICKET).is_some();
     if hs.ticket_agreed {
         extensions.push(Extension::empty(ext::SESSION_TICKET));
     }
 
-    let etm_asked = cfg.encrypt_then_mac && ch.extension(ext::ENCRYPT_THEN_MAC).is_some_and(|e| e.body.is_empty());
+    let etm_asked = cfg.encrypt_then_mac && !hs.is_ssl3() && ch.extension(ext::ENCRYPT_THEN_MAC).is_some_and(|e| e.body.is_empty());
     if let Some(session) = resumable(hs, cfg, &ch, version) {
         hs.session_id = session.id.clone();
         hs.suite = crate::suites::by_id(session.suite_id);
@@ -194,7 +199,9 @@ fn client_hello(hs: &mut HandshakeData, cfg: &Config, rl: &mut RecordLayer, body
         hs.send(rl, HandshakeType::ServerKeyExchange, &ske)?;
     }
     hs.identity = Some(choice.identity.clone());
-    if hs.request_client_cert || cfg.require_client_cert {
+    // Client authentication is implemented for TLS only (SSL 3.0's CertificateVerify hash is
+    // not): an SSL 3.0 client is not asked.
+    if (hs.request_client_cert || cfg.require_client_cert) && !hs.is_ssl3() {
         let mut body = Vec::new();
         certificate_request(cfg).encode(hs.is_tls12(), &mut body);
         hs.send(rl, HandshakeType::CertificateRequest, &body)?;
@@ -435,7 +442,8 @@ fn client_key_exchange(hs: &mut HandshakeData, rl: &mut RecordLayer, body: &[u8]
         let SigningKey::Rsa(key) = &*identity.key else {
             return Err(Error::Internal("RSA key exchange with a non-RSA key"));
         };
-        let encrypted = read_rsa_client_key_exchange(body)?;
+        // SSL 3.0 sends the encrypted premaster without TLS's length prefix (RFC 6101 §5.6.7.1).
+        let encrypted = if hs.is_ssl3() { body } else { read_rsa_client_key_exchange(body)? };
         // The fallback is drawn before decryption so that success and failure cost the same
         // (RFC 5246 §7.4.7.1); a bad premaster then fails at Finished like any wrong key.
         let mut fallback = random::array::<PREMASTER_LEN>();

@@ -162,4 +162,27 @@ impl AlertDescription {
     pub fn from_u8(v: u8) -> Option<Self> {
         Self::ALL.iter().copied().find(|d| *d as u8 == v)
     }
+
+    /// The nearest alert SSL 3.0 defines (RFC 6101 §5.4.2 has no TLS-only codes).
+    pub fn for_ssl3(self) -> Self {
+        use AlertDescription::*;
+        match self {
+            CloseNotify
+            | UnexpectedMessage
+            | BadRecordMac
+            | DecompressionFailure
+            | HandshakeFailure
+            | NoCertificate
+            | BadCertificate
+            | UnsupportedCertificate
+            | CertificateRevoked
+            | CertificateExpired
+            | CertificateUnknown
+            | IllegalParameter => self,
+            DecryptionFailed => BadRecordMac,
+            RecordOverflow | DecodeError | UnsupportedExtension => IllegalParameter,
+            UnknownCa | AccessDenied => CertificateUnknown,
+            _ => HandshakeFailure,
+        }
+    }
 }

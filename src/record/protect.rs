@@ -36,13 +36,34 @@ struct MacKeys {
     bulk: BulkAlg,
     mac: HashAlg,
     mac_key: HmacKey,
+    /// SSL 3.0: the pre-HMAC MAC (RFC 6101 §5.2.3.1) over this secret, and arbitrary padding.
+    ssl3: Option<zeroize::Zeroizing<Vec<u8>>>,
     /// AES-CBC + HMAC-SHA1 write states use aws-lc's stitched routine when the CPU allows.
     sealer: Option<AesCbcHmacSha1Sealer>,
 }
 
 impl MacKeys {
     fn mac_into(&self, seq: u64, typ: u8, version: ProtocolVersion, data: &[u8], out: &mut [u8]) {
-        self.mac_key.compute(&[&mac_header(seq, typ, version, data.len()), data], out);
+        match &self.ssl3 {
+            None => self.mac_key.compute(&[&mac_header(seq, typ, version, data.len()), data], out),
+            Some(secret) => {
+                // seq_num || type || length: SSL 3.0 does not MAC the version.
+                let h = mac_header(seq, typ, version, data.len());
+                let mut header = [0u8; 11];
+                header[..9].copy_from_slice(&h[..9]);
+                header[9..].copy_from_slice(&h[11..]);
+                crate::crypto::ssl3::mac(self.mac, secret, &header, data, out);
+            }
+        }
+    }
+
+    /// Bytes the MAC's inner hash consumes before the record data (for Lucky 13 padding of
+    /// the hash work): HMAC's key block + 13-byte header, or SSL 3.0's secret + pad + 11.
+    fn inner_prefix(&self) -> usize {
+        match &self.ssl3 {
+            None => self.mac.block_len() + 13,
+            Some(secret) => secret.len() + crate::crypto::ssl3::pad_len(self.mac) + 11,
+        }
     }
 }
 
@@ -101,6 +122,7 @@ impl DirectionState {
                 bulk,
                 mac,
                 mac_key: HmacKey::new(mac, mac_key),
+                ssl3: None,
                 sealer: match (bulk, mac, dir) {
                     (BulkAlg::Aes128Cbc | BulkAlg::Aes256Cbc, HashAlg::Sha1, Direction::Encrypt) => {
                         AesCbcHmacSha1Sealer::new(key, iv, mac_key)
@@ -121,6 +143,17 @@ impl DirectionState {
     pub fn with_explicit_iv(mut self, on: bool) -> Self {
         if let Some(Keys::Mac(k)) = self.keys.as_mut() {
             k.explicit_iv = on && k.bulk.block_len() > 0;
+        }
+        self
+    }
+
+    /// SSL 3.0 records: its MAC construction with `mac_key`, and padding whose bytes are
+    /// arbitrary (RFC 6101 §5.2.3.2).
+    pub fn with_ssl3_mac(mut self, mac_key: &[u8]) -> Self {
+        if let Some(Keys::Mac(k)) = self.keys.as_mut() {
+            k.ssl3 = Some(zeroize::Zeroizing::new(mac_key.to_vec()));
+            // The stitched routine computes TLS's HMAC only.
+            k.sealer = None;
         }
         self
     }
@@ -379,10 +412,16 @@ fn open_cbc_constant_time(k: &MacKeys, seq: u64, typ: u8, version: ProtocolVersi
     let pad = u32::from(payload[len - 1]);
     // pad + 1 + m <= len
     let mut good = !mask_lt(len as u32, pad + 1 + m as u32);
-    let max_check = 255.min(len - 1);
-    for i in 1..=max_check {
-        let in_padding = !mask_lt(pad, i as u32);
-        good &= !in_padding | mask_eq(u32::from(payload[len - 1 - i]), pad);
+    if k.ssl3.is_some() {
+        // SSL 3.0: the padding bytes are arbitrary, only the length is checked (< block size;
+        // that it cannot check more is POODLE, why SSL 3.0 stays off by default).
+        good &= mask_lt(pad, k.bulk.block_len() as u32);
+    } else {
+        let max_check = 255.min(len - 1);
+        for i in 1..=max_check {
+            let in_padding = !mask_lt(pad, i as u32);
+            good &= !in_padding | mask_eq(u32::from(payload[len - 1 - i]), pad);
+        }
     }
     let pad_eff = (pad & good) as usize;
     let data_len = len - m - 1 - pad_eff;
@@ -390,9 +429,10 @@ fn open_cbc_constant_time(k: &MacKeys, seq: u64, typ: u8, version: ProtocolVersi
     let mut expect = [0u8; MAX_OUTPUT_LEN];
     let expect = &mut expect[..m];
     k.mac_into(seq, typ, version, &payload[..data_len], expect);
-    // Inner hash: key block + 13-byte header + data + the final padding's length encoding.
-    let (hb, lp) = (k.mac.block_len(), k.mac.length_pad());
-    let blocks = |n: usize| (hb + 13 + n + lp).div_ceil(hb);
+    // Inner hash: key block + 13-byte header (or SSL 3.0's prefix) + data + the final
+    // padding's length encoding.
+    let (hb, lp, prefix) = (k.mac.block_len(), k.mac.length_pad(), k.inner_prefix());
+    let blocks = |n: usize| (prefix + n + lp).div_ceil(hb);
     dummy_compressions(k.mac, blocks(len - m - 1) - blocks(data_len));
 
     let lowest = (len - m - 1).saturating_sub(255);

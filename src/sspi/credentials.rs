@@ -60,6 +60,7 @@ pub struct Credential {
 
 /// (version, client bit, server bit) for every version this build implements.
 const VERSION_BITS: &[(ProtocolVersion, u32, u32)] = &[
+    (ProtocolVersion::SSL3_0, SP_PROT_SSL3_CLIENT, SP_PROT_SSL3_SERVER),
     (ProtocolVersion::TLS1_0, SP_PROT_TLS1_0_CLIENT, SP_PROT_TLS1_0_SERVER),
     (ProtocolVersion::TLS1_1, SP_PROT_TLS1_1_CLIENT, SP_PROT_TLS1_1_SERVER),
     (ProtocolVersion::TLS1_2, SP_PROT_TLS1_2_CLIENT, SP_PROT_TLS1_2_SERVER),

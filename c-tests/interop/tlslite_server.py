@@ -1,0 +1,83 @@
+"""A tlslite-ng server (pure Python) as an SSL 3.0 / TLS peer for the interop suite.
+
+    python3 tlslite_server.py --cert server.pem --key server.key --version ssl3
+                              [--cipher aes128|3des|rc4] [--mac sha|md5]
+
+Listens on 127.0.0.1 (ephemeral port), prints `listening: <port>`, serves one
+connection: handshake, then echoes each line back until the client closes;
+prints `version: <major>.<minor>` and `cipher: <tlslite name>` after the
+handshake. Exits after that connection or on any error (status 1).
+"""
+
+from __future__ import annotations
+
+import argparse
+import socket
+import sys
+
+from tlslite.api import HandshakeSettings, TLSConnection, X509CertChain, parsePEMKey
+
+VERSIONS = {"ssl3": (3, 0), "tls1.0": (3, 1), "tls1.1": (3, 2), "tls1.2": (3, 3)}
+CIPHERS = {"aes128": "aes128", "aes256": "aes256", "3des": "3des", "rc4": "rc4"}
+
+
+def say(line: str) -> None:
+    print(line, flush=True)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--cert", required=True)
+    ap.add_argument("--key", required=True)
+    ap.add_argument("--version", default="ssl3", choices=list(VERSIONS))
+    ap.add_argument("--cipher", default="aes128", choices=list(CIPHERS))
+    ap.add_argument("--mac", default="sha", choices=["sha", "md5"])
+    ap.add_argument("--timeout", type=float, default=20.0)
+    args = ap.parse_args()
+
+    chain = X509CertChain()
+    chain.parsePemList(open(args.cert).read())
+    key = parsePEMKey(open(args.key).read(), private=True)
+    settings = HandshakeSettings()
+    settings.minVersion = settings.maxVersion = VERSIONS[args.version]
+    settings.cipherNames = [CIPHERS[args.cipher]]
+    settings.macNames = [args.mac]
+    settings.keyExchangeNames = ["rsa"]
+
+    lsock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    lsock.bind(("127.0.0.1", 0))
+    lsock.listen(1)
+    lsock.settimeout(args.timeout)
+    say("listening: %d" % lsock.getsockname()[1])
+    conn, _ = lsock.accept()
+    conn.settimeout(args.timeout)
+    tls = TLSConnection(conn)
+    try:
+        tls.handshakeServer(certChain=chain, privateKey=key, settings=settings)
+        say("version: %d.%d" % tls.version)
+        say("cipher: %s" % tls.getCipherName())
+        buf = b""
+        while True:
+            data = tls.read()
+            if not data:
+                break
+            buf += data
+            while b"\n" in buf:
+                line, buf = buf.split(b"\n", 1)
+                tls.write(line + b"\n")
+        tls.close()
+    except Exception as exc:  # the test reads our output; any failure is reported there
+        import traceback
+        traceback.print_exc()
+        say("error: %r" % (exc,))
+        return 1
+    finally:
+        conn.close()
+        lsock.close()
+    say("done")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
