@@ -342,7 +342,7 @@ mod tests {
         hs.set_master_secret(&[3u8; 48]).unwrap();
         hs.transcript.extend_from_slice(b"client hello, server hello, ...");
         let good = hs.verify_data(Side::Server).unwrap();
-        let mut bad = good;
+        let mut bad = good.clone();
         bad[11] ^= 1;
         assert_eq!(hs.check_peer_finished(Side::Server, &bad, b"raw"), Err(Error::FinishedMismatch));
         assert!(hs.check_peer_finished(Side::Server, &good[..11], b"raw").is_err(), "short verify_data");
