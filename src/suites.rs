@@ -90,12 +90,28 @@ impl CipherSuite {
             _ => HashAlg::Sha256,
         }
     }
+    /// Highest protocol version the suite may be used with: single DES is forbidden in TLS 1.2
+    /// (RFC 5246 §1.2, Appendix A.5).
+    pub const fn max_version(&self) -> ProtocolVersion {
+        match self.bulk {
+            BulkAlg::DesCbc => ProtocolVersion::TLS1_1,
+            _ => ProtocolVersion::TLS1_2,
+        }
+    }
+
+    /// Usable at `version`.
+    pub fn allows(&self, version: ProtocolVersion) -> bool {
+        self.min_version <= version && version <= self.max_version()
+    }
+
     /// wincrypt.h ALG_ID for `aiCipher`.
     pub const fn calg_cipher(&self) -> u32 {
         match self.bulk {
             BulkAlg::Aes128Cbc | BulkAlg::Aes128Gcm => 0x660e, // CALG_AES_128
             BulkAlg::Aes256Cbc | BulkAlg::Aes256Gcm => 0x6610, // CALG_AES_256
             BulkAlg::TripleDesCbc => 0x6603,                   // CALG_3DES
+            BulkAlg::DesCbc => 0x6601,                         // CALG_DES
+            BulkAlg::Null => 0x6000,                           // CALG_NULLCIPHER
             BulkAlg::Rc4_128 => 0x6801,                        // CALG_RC4
             BulkAlg::ChaCha20Poly1305 => 0,                    // wincrypt.h has no ChaCha20 id
         }
@@ -115,6 +131,8 @@ impl CipherSuite {
             BulkAlg::Aes128Cbc | BulkAlg::Aes128Gcm | BulkAlg::Rc4_128 => 128,
             BulkAlg::Aes256Cbc | BulkAlg::Aes256Gcm | BulkAlg::ChaCha20Poly1305 => 256,
             BulkAlg::TripleDesCbc => 168,
+            BulkAlg::DesCbc => 56,
+            BulkAlg::Null => 0,
         }
     }
     /// Cipher name for `SecPkgContext_CipherInfo.szCipher` (CNG algorithm id).
@@ -122,6 +140,8 @@ impl CipherSuite {
         match self.bulk {
             BulkAlg::Aes128Cbc | BulkAlg::Aes256Cbc | BulkAlg::Aes128Gcm | BulkAlg::Aes256Gcm => "AES",
             BulkAlg::TripleDesCbc => "3DES",
+            BulkAlg::DesCbc => "DES",
+            BulkAlg::Null => "NULL",
             BulkAlg::Rc4_128 => "RC4",
             BulkAlg::ChaCha20Poly1305 => "CHACHA20_POLY1305",
         }
@@ -153,7 +173,7 @@ const fn row(
     CipherSuite { id, name, kx, bulk, mac, min_version, policy }
 }
 
-use BulkAlg::{Aes128Cbc, Aes128Gcm, Aes256Cbc, Aes256Gcm, ChaCha20Poly1305, Rc4_128, TripleDesCbc};
+use BulkAlg::{Aes128Cbc, Aes128Gcm, Aes256Cbc, Aes256Gcm, ChaCha20Poly1305, DesCbc, Null, Rc4_128, TripleDesCbc};
 use HashAlg::{Md5, Sha1, Sha256, Sha384};
 use KeyExchange::{DheRsa, EcdheEcdsa, EcdheRsa, Rsa};
 use Policy::{Default, ExplicitOnly};
@@ -187,6 +207,9 @@ pub static SUITES: &[CipherSuite] = &[
     row(0x000A, "TLS_RSA_WITH_3DES_EDE_CBC_SHA", Rsa, TripleDesCbc, Sha1, SSL3, Default),
     row(0x0005, "TLS_RSA_WITH_RC4_128_SHA", Rsa, Rc4_128, Sha1, SSL3, ExplicitOnly),
     row(0x0004, "TLS_RSA_WITH_RC4_128_MD5", Rsa, Rc4_128, Md5, SSL3, ExplicitOnly),
+    row(0x0009, "TLS_RSA_WITH_DES_CBC_SHA", Rsa, DesCbc, Sha1, SSL3, ExplicitOnly),
+    row(0x0002, "TLS_RSA_WITH_NULL_SHA", Rsa, Null, Sha1, SSL3, ExplicitOnly),
+    row(0x0001, "TLS_RSA_WITH_NULL_MD5", Rsa, Null, Md5, SSL3, ExplicitOnly),
 ];
 
 /// The signalling suite value of RFC 5746 §3.3; never negotiated.
@@ -214,7 +237,7 @@ pub fn defaults() -> Vec<&'static CipherSuite> {
 /// stays when its cipher, hash or exchange id is named and none of its parts is absent from a
 /// list that names ids of that kind. Naming `CALG_RC4` is how Windows callers enable RC4.
 pub fn by_alg_ids(algs: &[u32]) -> Vec<&'static CipherSuite> {
-    let ciphers = [0x660e, 0x6610, 0x6603, 0x6801, 0x6611];
+    let ciphers = [0x660e, 0x6610, 0x6603, 0x6801, 0x6611, 0x6601];
     let hashes = [0x8003, 0x8004, 0x800c, 0x800d];
     let names_cipher = algs.iter().any(|a| ciphers.contains(a));
     let names_hash = algs.iter().any(|a| hashes.contains(a));

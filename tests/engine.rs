@@ -350,7 +350,7 @@ fn handshake_versions(
 fn tls11_and_tls12_every_suite_with_explicit_ivs_and_no_split() {
     use openschannel::msgs::enums::ProtocolVersion as V;
     for version in [V::TLS1_1, V::TLS1_2] {
-        for suite in suites::SUITES.iter().filter(|s| s.min_version <= version) {
+        for suite in suites::SUITES.iter().filter(|s| s.allows(version)) {
             let (mut c, mut s) = handshake_versions(suite, &[version, V::TLS1_0], &[version, V::TLS1_0]).unwrap();
             assert_eq!(c.info().unwrap().version, version);
             assert!(!c.splits_records(), "no 1/n-1 split after TLS 1.0");
@@ -416,14 +416,14 @@ fn encrypt_then_mac_is_negotiated_for_cbc_only_when_both_want_it() {
 fn ssl3_every_suite_it_allows_with_its_own_mac_and_finished() {
     use openschannel::msgs::enums::ProtocolVersion as V;
     let ssl3_suites: Vec<_> = suites::SUITES.iter().filter(|s| s.min_version == V::SSL3_0).collect();
-    assert_eq!(ssl3_suites.len(), 5, "RSA with AES, 3DES and RC4");
+    assert_eq!(ssl3_suites.len(), 8, "RSA with AES, 3DES, RC4, DES and NULL");
     for suite in ssl3_suites {
         let (mut c, mut s) = handshake_versions(suite, &[V::SSL3_0], &[V::SSL3_0]).unwrap();
         assert_eq!(c.info().unwrap().version, V::SSL3_0);
         assert_eq!(s.info().unwrap().version, V::SSL3_0);
         assert_eq!(transfer(&mut c, &mut s, b"over SSL 3.0"), b"over SSL 3.0");
         assert_eq!(transfer(&mut s, &mut c, &[3u8; 16384]), vec![3u8; 16384]);
-        // A tampered record fails its SSL 3.0 MAC.
+        // A tampered record fails its SSL 3.0 MAC (NULL suites: the MAC is all there is).
         let mut rec = c.seal(b"x").unwrap();
         let last = rec.len() - 1;
         rec[last] ^= 0x80;
@@ -442,4 +442,14 @@ fn ssl3_every_suite_it_allows_with_its_own_mac_and_finished() {
     assert_eq!(feed(&mut s, &c.take_output(), usize::MAX), Err(Error::ProtocolVersion));
     // The server speaks TLS only: its protocol_version alert in a TLS 1.0 record.
     assert_eq!(s.take_output(), [21, 3, 1, 0, 2, 2, 70]);
+}
+
+#[test]
+fn des_is_never_negotiated_at_tls12() {
+    use openschannel::msgs::enums::ProtocolVersion as V;
+    let des = suites::by_id(0x0009).unwrap();
+    // The server settles the version first (TLS 1.2) and then finds no suite it may use there.
+    assert_eq!(handshake_versions(des, &[V::TLS1_2], &[V::TLS1_2]).err(), Some(Error::HandshakeFailure("no cipher suite in common")));
+    let (c, _) = handshake_versions(des, &[V::TLS1_1, V::TLS1_0], &[V::TLS1_1]).unwrap();
+    assert_eq!(c.info().unwrap().version, V::TLS1_1);
 }

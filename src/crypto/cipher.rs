@@ -12,7 +12,11 @@ pub enum BulkAlg {
     Aes128Cbc,
     Aes256Cbc,
     TripleDesCbc,
+    /// Single DES (56-bit key): legacy, off unless named, never at TLS 1.2 (RFC 5246 §1.2).
+    DesCbc,
     Rc4_128,
+    /// No encryption (NULL suites): integrity only, off unless named.
+    Null,
     /// AEAD suites (TLS 1.2): protected by [`super::aead::AeadKey`], not by a [`RecordCipher`].
     Aes128Gcm,
     Aes256Gcm,
@@ -26,6 +30,8 @@ impl BulkAlg {
             BulkAlg::Aes128Cbc | BulkAlg::Rc4_128 | BulkAlg::Aes128Gcm => 16,
             BulkAlg::Aes256Cbc | BulkAlg::Aes256Gcm | BulkAlg::ChaCha20Poly1305 => 32,
             BulkAlg::TripleDesCbc => 24,
+            BulkAlg::DesCbc => 8,
+            BulkAlg::Null => 0,
         }
     }
     /// IV length taken from the key block: the CBC IV, GCM's 4-byte salt (RFC 5288 §3), or
@@ -52,8 +58,8 @@ impl BulkAlg {
     pub const fn block_len(self) -> usize {
         match self {
             BulkAlg::Aes128Cbc | BulkAlg::Aes256Cbc => 16,
-            BulkAlg::TripleDesCbc => 8,
-            BulkAlg::Rc4_128 | BulkAlg::Aes128Gcm | BulkAlg::Aes256Gcm | BulkAlg::ChaCha20Poly1305 => 0,
+            BulkAlg::TripleDesCbc | BulkAlg::DesCbc => 8,
+            BulkAlg::Rc4_128 | BulkAlg::Null | BulkAlg::Aes128Gcm | BulkAlg::Aes256Gcm | BulkAlg::ChaCha20Poly1305 => 0,
         }
     }
 }
@@ -66,6 +72,8 @@ pub enum RecordCipher {
     Aes256Dec(cbc::Decryptor<aes::Aes256>),
     Tdes(Box<super::tdes::TripleDesCbc>),
     Rc4(Box<rc4::Rc4>),
+    /// NULL suites: the record is only MAC'd.
+    Null,
 }
 
 /// Whether a cipher state encrypts (write side) or decrypts (read side).
@@ -85,7 +93,8 @@ impl RecordCipher {
             (BulkAlg::Aes128Cbc, Decrypt) => Self::Aes128Dec(KeyIvInit::new_from_slices(key, iv).expect(MSG)),
             (BulkAlg::Aes256Cbc, Encrypt) => Self::Aes256Enc(KeyIvInit::new_from_slices(key, iv).expect(MSG)),
             (BulkAlg::Aes256Cbc, Decrypt) => Self::Aes256Dec(KeyIvInit::new_from_slices(key, iv).expect(MSG)),
-            (BulkAlg::TripleDesCbc, dir) => Self::Tdes(Box::new(super::tdes::TripleDesCbc::new(key, iv, dir == Encrypt))),
+            (BulkAlg::TripleDesCbc | BulkAlg::DesCbc, dir) => Self::Tdes(Box::new(super::tdes::TripleDesCbc::new(key, iv, dir == Encrypt))),
+            (BulkAlg::Null, _) => Self::Null,
             (BulkAlg::Rc4_128, _) => Self::Rc4(Box::new(rc4::Rc4::new_from_slice(key).expect(MSG))),
             (BulkAlg::Aes128Gcm | BulkAlg::Aes256Gcm | BulkAlg::ChaCha20Poly1305, _) => return None,
         })
@@ -101,6 +110,7 @@ impl RecordCipher {
             Self::Aes256Dec(c) => c.decrypt_blocks(blocks(buf)),
             Self::Tdes(c) => c.apply(buf),
             Self::Rc4(c) => c.apply_keystream(buf),
+            Self::Null => {}
         }
     }
 }
@@ -153,8 +163,19 @@ mod tests {
     }
 
     #[test]
+    fn single_des_matches_fips81_cbc_example() {
+        // FIPS 81 Appendix C, CBC mode: key 0123456789abcdef, IV 1234567890abcdef.
+        let key = [0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef];
+        let iv = [0x12, 0x34, 0x56, 0x78, 0x90, 0xab, 0xcd, 0xef];
+        let mut buf = *b"Now is the time for all ";
+        RecordCipher::new(BulkAlg::DesCbc, Direction::Encrypt, &key, &iv).unwrap().apply(&mut buf);
+        let hex: String = buf.iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(hex, "e5c7cdde872bf27c43e934008c389c0f683788499a7c05f6");
+    }
+
+    #[test]
     fn every_alg_round_trips() {
-        for alg in [BulkAlg::Aes128Cbc, BulkAlg::Aes256Cbc, BulkAlg::TripleDesCbc, BulkAlg::Rc4_128] {
+        for alg in [BulkAlg::Aes128Cbc, BulkAlg::Aes256Cbc, BulkAlg::TripleDesCbc, BulkAlg::DesCbc, BulkAlg::Rc4_128] {
             let key = vec![3u8; alg.key_len()];
             let iv = vec![4u8; alg.iv_len()];
             let mut buf = vec![0x5au8; 48];

@@ -269,7 +269,7 @@ fn server_hello(hs: &mut HandshakeData, cfg: &Config, rl: &mut RecordLayer, body
         return Err(Error::Downgrade);
     }
     let suite = suites::by_id(sh.cipher_suite)
-        .filter(|s| s.min_version <= sh.version && s.min_version <= hs.client_version && cfg.suites.iter().any(|c| c.id == s.id))
+        .filter(|s| s.allows(sh.version) && s.min_version <= hs.client_version && cfg.suites.iter().any(|c| c.id == s.id))
         .ok_or(Error::IllegalParameter("server chose a suite we did not offer"))?;
     if sh.compression_method != 0 {
         return Err(Error::IllegalParameter("server chose compression we did not offer"));

@@ -315,7 +315,7 @@ fn choose<'a>(hs: &HandshakeData, cfg: &'a Config, ch: &ClientHello, version: Pr
     let candidates: Vec<&ServerIdentity> = if named.is_empty() { cfg.identities.iter().collect() } else { named };
     let group = key_exchange::choose_group(&hs.peer_groups);
     let tls12 = version >= ProtocolVersion::TLS1_2;
-    for suite in cfg.suites.iter().copied().filter(|s| s.min_version <= version && ch.cipher_suites.contains(&s.id)) {
+    for suite in cfg.suites.iter().copied().filter(|s| s.allows(version) && ch.cipher_suites.contains(&s.id)) {
         let group = match suite.kx {
             KeyExchange::EcdheRsa | KeyExchange::EcdheEcdsa => match group {
                 Some(g) => Some(g),
