@@ -215,7 +215,11 @@ SECURITY_STATUS handshake_loop(struct tls_conn *c, int need_read, sspi_step_fn s
             return SEC_E_OK;
         }
         if (st == SEC_I_INCOMPLETE_CREDENTIALS && retry_without_cert) {
+            /* The server asked for a certificate and the credential has
+             * none: the same input again continues without one (a program
+             * could pass a new credential with a certificate instead). */
             retry_without_cert = 0;
+            c->continued_without_cert = 1;
             flush_token(c, &out_buf);
             need_read = 0;
             continue;
@@ -607,6 +611,14 @@ int parse_argv(const char *prog, int server, void (*usage)(void), const struct o
             tls->allow_insecure_renegotiation = 1;
             continue;
         }
+        if (strcmp(a, "--ignore-no-revocation-check") == 0) {
+            tls->revocation_flags |= SCH_CRED_IGNORE_NO_REVOCATION_CHECK;
+            continue;
+        }
+        if (strcmp(a, "--ignore-revocation-offline") == 0) {
+            tls->revocation_flags |= SCH_CRED_IGNORE_REVOCATION_OFFLINE;
+            continue;
+        }
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             usage();
             exit(0);
@@ -630,6 +642,22 @@ int parse_argv(const char *prog, int server, void (*usage)(void), const struct o
                 fprintf(stderr, "%s: bad --alpn list %s (comma-separated names of 1..255 bytes)\n", prog, v);
                 return -1;
             }
+        } else if (strcmp(a, "--crl") == 0) {
+            if (tls->n_crls == MAX_CRLS) {
+                fprintf(stderr, "%s: too many --crl options\n", prog);
+                return -1;
+            }
+            tls->crls[tls->n_crls++] = v;
+        } else if (strcmp(a, "--revocation") == 0) {
+            DWORD mode = strcmp(v, "end") == 0                  ? SCH_CRED_REVOCATION_CHECK_END_CERT
+                         : strcmp(v, "chain") == 0              ? SCH_CRED_REVOCATION_CHECK_CHAIN
+                         : strcmp(v, "chain-exclude-root") == 0 ? SCH_CRED_REVOCATION_CHECK_CHAIN_EXCLUDE_ROOT
+                                                                : 0;
+            if (mode == 0) {
+                fprintf(stderr, "%s: --revocation takes end, chain or chain-exclude-root\n", prog);
+                return -1;
+            }
+            tls->revocation_flags |= mode;
         } else if (strcmp(a, "--cipher") == 0) {
             uint16_t id = OpenSchannelCipherSuiteFromName(v);
             if (id == 0) {
@@ -669,6 +697,7 @@ long parse_count(const char *text)
 int acquire_credentials(ULONG use, SCHANNEL_CRED *sc, const struct tls_options *tls, CredHandle *cred)
 {
     TimeStamp expiry;
+    sc->dwFlags |= tls->revocation_flags;
     SECURITY_STATUS st = AcquireCredentialsHandleA(NULL, UNISP_NAME_A, use, NULL, sc, NULL, NULL, cred, &expiry);
     if (st != SEC_E_OK) {
         print_status_error(st);
@@ -686,6 +715,16 @@ int acquire_credentials(ULONG use, SCHANNEL_CRED *sc, const struct tls_options *
         print_status_error(st);
         FreeCredentialsHandle(cred);
         return -1;
+    }
+    /* CRLs for the revocation checks the flags ask for (a file of one or
+     * more CRLs, or a directory of them). */
+    for (unsigned i = 0; i < tls->n_crls; i++) {
+        if (OpenSchannelAddCrlFile(cred, tls->crls[i]) != SEC_E_OK) {
+            printf("error: cannot load CRL %s\n", tls->crls[i]);
+            fflush(stdout);
+            FreeCredentialsHandle(cred);
+            return -1;
+        }
     }
     return 0;
 }

@@ -17,6 +17,7 @@
 #define IO_BUFFER_SIZE (1u << 17)  /* room for a whole handshake flight */
 #define HANDSHAKE_TIMEOUT_MS 10000 /* per read while handshaking */
 #define MAX_CIPHERS 64
+#define MAX_CRLS 16
 
 /* Set from a signal handler (tls-server) to make pending reads give up. */
 extern volatile sig_atomic_t stop_requested;
@@ -63,6 +64,10 @@ struct tls_conn {
     const unsigned char *alpn;
     ULONG alpn_len;
     int alpn_in_loop;
+    /* Set by handshake_loop when the client got SEC_I_INCOMPLETE_CREDENTIALS
+     * (the server asked for a certificate the credential does not have) and
+     * went on without one. */
+    int continued_without_cert;
 };
 
 /* "error: SEC_E_NAME (0x%08x)" / "error: <what>" on stdout, flushed. */
@@ -162,7 +167,8 @@ void send_close_notify(struct tls_conn *c, sspi_step_fn step);
 unsigned char *build_alpn_buffer(const char *list, ULONG *len);
 
 /* Options accepted by both programs: --protocol, --cipher, --no-record-split,
- * --refuse-renegotiation, --allow-insecure-renegotiation, --alpn. */
+ * --refuse-renegotiation, --allow-insecure-renegotiation, --alpn, --crl,
+ * --revocation, --ignore-no-revocation-check, --ignore-revocation-offline. */
 struct tls_options {
     DWORD protocols; /* grbitEnabledProtocols */
     uint16_t ciphers[MAX_CIPHERS];
@@ -172,6 +178,12 @@ struct tls_options {
     int allow_insecure_renegotiation; /* OPENSCHANNEL_RENEGOTIATION_ALLOW_INSECURE */
     unsigned char *alpn;              /* --alpn LIST as SEC_APPLICATION_PROTOCOLS, or NULL */
     ULONG alpn_len;
+    const char *crls[MAX_CRLS];       /* --crl PATH (repeatable): OpenSchannelAddCrlFile */
+    unsigned n_crls;
+    /* --revocation end|chain|chain-exclude-root: SCH_CRED_REVOCATION_CHECK_*;
+     * --ignore-no-revocation-check, --ignore-revocation-offline: SCH_CRED_IGNORE_*.
+     * OR-ed into SCHANNEL_CRED.dwFlags by acquire_credentials. */
+    DWORD revocation_flags;
 };
 
 /* A program's own option: a flag (sets *flag to 1) or one taking a value
@@ -188,19 +200,22 @@ long parse_count(const char *text);
 /*
  * Parses argv: the options in defs, --help / -h (usage(), exit 0), and
  * --protocol / --cipher / --no-record-split / --refuse-renegotiation /
- * --allow-insecure-renegotiation / --alpn into *tls (SP_PROT_*_SERVER bits when
+ * --allow-insecure-renegotiation / --alpn / --crl / --revocation /
+ * --ignore-no-revocation-check / --ignore-revocation-offline into *tls (SP_PROT_*_SERVER bits when
  * `server`, else *_CLIENT). Messages name `prog`. An unknown cipher prints
  * "error: unknown cipher S" and exits 2. Returns 0, or -1 on a bad command
- * line (message on stderr; also for both renegotiation options at once and
- * for a bad --alpn list).
+ * line (message on stderr; also for both renegotiation options at once,
+ * a bad --alpn list, an unknown --revocation mode and too many --crl).
  */
 int parse_argv(const char *prog, int server, void (*usage)(void), const struct option_def *defs, size_t n_defs,
                int argc, char **argv, struct tls_options *tls);
 
-/* AcquireCredentialsHandle(UNISP_NAME) with sc, then the --cipher list if
- * any, OpenSchannelSetRecordSplitting(&cred, 0) for --no-record-split and
- * OpenSchannelSetRenegotiation for the renegotiation options. Returns 0, or
- * -1 (printed; no handle left to free). */
+/* AcquireCredentialsHandle(UNISP_NAME) with sc (its dwFlags gain the
+ * revocation flags), then the --cipher list if any,
+ * OpenSchannelSetRecordSplitting(&cred, 0) for --no-record-split,
+ * OpenSchannelSetRenegotiation for the renegotiation options and
+ * OpenSchannelAddCrlFile for each --crl ("error: cannot load CRL PATH" when
+ * it fails). Returns 0, or -1 (printed; no handle left to free). */
 int acquire_credentials(ULONG use, SCHANNEL_CRED *sc, const struct tls_options *tls, CredHandle *cred);
 
 #endif

@@ -10,6 +10,9 @@
  *              [--renegotiate-after N] [--no-record-split]
  *              [--refuse-renegotiation | --allow-insecure-renegotiation]
  *              [--alpn LIST] [--fallback-scsv]
+ *              [--cert F --key F | --pfx F [--pfx-password P]]
+ *              [--crl PATH]... [--revocation end|chain|chain-exclude-root]
+ *              [--ignore-no-revocation-check] [--ignore-revocation-offline]
  *
  * Output (stdout, one flushed line each): "protocol: TLSv1.0", "cipher:
  * TLS_RSA_WITH_AES_128_CBC_SHA", then whatever the server sends back, raw.
@@ -34,6 +37,21 @@
  * --fallback-scsv: OpenSchannelSetFallbackScsv(&cred, TRUE), the ClientHello
  * carries TLS_FALLBACK_SCSV (a server supporting more than we offer answers
  * inappropriate_fallback: "error: SEC_E_DOWNGRADE_DETECTED (0x80090350)").
+ *
+ * Client authentication: --cert F --key F (PEM/DER, OpenSchannelLoadCertificateFiles) or
+ * --pfx F [--pfx-password P] (PFXImportCertStore, then the first certificate that has a
+ * private key, as Windows programs look one up) goes into SCHANNEL_CRED.paCred and answers a
+ * server's CertificateRequest. Without one, a server that asks makes
+ * InitializeSecurityContext return SEC_I_INCOMPLETE_CREDENTIALS; we call it again with the
+ * same input, which goes on without a certificate, and print "client-auth: none" after the
+ * cipher (and reused / alpn) lines.
+ *
+ * Revocation: --revocation end|chain|chain-exclude-root sets
+ * SCH_CRED_REVOCATION_CHECK_END_CERT / _CHAIN / _CHAIN_EXCLUDE_ROOT, checked against the CRLs
+ * of --crl PATH (a file or a directory; repeatable; OpenSchannelAddCrlFile).
+ * --ignore-no-revocation-check and --ignore-revocation-offline set
+ * SCH_CRED_IGNORE_NO_REVOCATION_CHECK / SCH_CRED_IGNORE_REVOCATION_OFFLINE. A revoked
+ * certificate fails with "error: CRYPT_E_REVOKED (0x80092010)" and "alert: 44".
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -63,6 +81,10 @@ struct options {
     const char *send_text;
     const char *reconnect_text;
     const char *renegotiate_text;
+    const char *cert;         /* --cert / --key: client certificate files */
+    const char *key;
+    const char *pfx;          /* --pfx: PKCS#12 file with the client certificate */
+    const char *pfx_password; /* --pfx-password (UTF-8) */
     long reconnect;         /* -1: not given */
     long renegotiate_after; /* -1: not given */
     int insecure;
@@ -78,7 +100,10 @@ static void usage(void)
             "                  [--cipher IANA_NAME]... [--send TEXT] [--reconnect N]\n"
             "                  [--renegotiate-after N] [--no-record-split]\n"
             "                  [--refuse-renegotiation | --allow-insecure-renegotiation]\n"
-            "                  [--alpn LIST] [--fallback-scsv]\n");
+            "                  [--alpn LIST] [--fallback-scsv]\n"
+            "                  [--cert F --key F | --pfx F [--pfx-password P]]\n"
+            "                  [--crl PATH]... [--revocation end|chain|chain-exclude-root]\n"
+            "                  [--ignore-no-revocation-check] [--ignore-revocation-offline]\n");
 }
 
 /* One InitializeSecurityContext call on the existing context: a handshake
@@ -169,6 +194,135 @@ static int tcp_connect(const char *host, const char *port)
     return fd;
 }
 
+/* A whole file in memory (PKCS#12 blobs are small); NULL on failure. */
+static unsigned char *read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    size_t cap = 4096, n = 0;
+    unsigned char *buf = malloc(cap);
+    while (buf) {
+        n += fread(buf + n, 1, cap - n, f);
+        if (n < cap)
+            break;
+        unsigned char *bigger = cap < (64u << 20) ? realloc(buf, cap * 2) : NULL;
+        if (!bigger) {
+            free(buf);
+            buf = NULL;
+            break;
+        }
+        buf = bigger;
+        cap *= 2;
+    }
+    if (buf && ferror(f)) {
+        free(buf);
+        buf = NULL;
+    }
+    fclose(f);
+    *len = n;
+    return buf;
+}
+
+/* UTF-8 -> NUL-terminated UTF-16, as PFXImportCertStore takes its password;
+ * NULL for malformed UTF-8 or no memory. */
+static WCHAR *utf8_to_utf16(const char *s)
+{
+    size_t n = strlen(s);
+    WCHAR *w = malloc((n + 1) * sizeof *w * 2);
+    size_t k = 0;
+    int bad = 0;
+    const unsigned char *p = (const unsigned char *)s;
+    while (w && *p && !bad) {
+        unsigned long cp;
+        int more;
+        if (*p < 0x80) {
+            cp = *p;
+            more = 0;
+        } else if ((*p & 0xE0) == 0xC0) {
+            cp = *p & 0x1F;
+            more = 1;
+        } else if ((*p & 0xF0) == 0xE0) {
+            cp = *p & 0x0F;
+            more = 2;
+        } else if ((*p & 0xF8) == 0xF0) {
+            cp = *p & 0x07;
+            more = 3;
+        } else {
+            bad = 1;
+            break;
+        }
+        p++;
+        for (; more > 0 && (*p & 0xC0) == 0x80; more--)
+            cp = (cp << 6) | (*p++ & 0x3F);
+        if (more > 0 || cp > 0x10FFFF) {
+            bad = 1;
+            break;
+        }
+        if (cp >= 0x10000) {
+            cp -= 0x10000;
+            w[k++] = (WCHAR)(0xD800 + (cp >> 10));
+            w[k++] = (WCHAR)(0xDC00 + (cp & 0x3FF));
+        } else {
+            w[k++] = (WCHAR)cp;
+        }
+    }
+    if (w && bad) {
+        free(w);
+        return NULL;
+    }
+    if (w)
+        w[k] = 0;
+    return w;
+}
+
+/*
+ * --pfx: PFXImportCertStore on the file's bytes, then the first certificate
+ * that has a private key (CERT_KEY_PROV_INFO_PROP_ID present), found with
+ * CertFindCertificateInStore(CERT_FIND_ANY) as Windows programs do. Returns a
+ * context the caller frees (the store stays open in *store until then), or
+ * NULL (printed).
+ */
+static PCCERT_CONTEXT load_pfx(const char *path, const char *password, HCERTSTORE *store)
+{
+    size_t len = 0;
+    unsigned char *bytes = read_file(path, &len);
+    if (!bytes) {
+        printf("error: cannot read PKCS#12 file %s\n", path);
+        fflush(stdout);
+        return NULL;
+    }
+    WCHAR *wpass = password ? utf8_to_utf16(password) : NULL;
+    if (password && !wpass) {
+        free(bytes);
+        printf("error: --pfx-password is not valid UTF-8\n");
+        fflush(stdout);
+        return NULL;
+    }
+    CRYPT_DATA_BLOB blob = {(DWORD)len, bytes};
+    *store = PFXImportCertStore(&blob, wpass, 0);
+    DWORD err = GetLastError();
+    free(wpass);
+    free(bytes);
+    if (!*store) {
+        printf("error: cannot import PKCS#12 file %s (0x%08x)\n", path, (unsigned)err);
+        fflush(stdout);
+        return NULL;
+    }
+    PCCERT_CONTEXT cert = NULL;
+    while ((cert = CertFindCertificateInStore(*store, X509_ASN_ENCODING | PKCS_7_ASN_ENCODING, 0, CERT_FIND_ANY,
+                                              NULL, cert)) != NULL) {
+        DWORD size = 0;
+        if (CertGetCertificateContextProperty(cert, CERT_KEY_PROV_INFO_PROP_ID, NULL, &size))
+            return cert;
+    }
+    printf("error: no certificate with a private key in %s\n", path);
+    fflush(stdout);
+    CertCloseStore(*store, 0);
+    *store = NULL;
+    return NULL;
+}
+
 static int parse_args(int argc, char **argv, struct options *o)
 {
     memset(o, 0, sizeof *o);
@@ -178,11 +332,25 @@ static int parse_args(int argc, char **argv, struct options *o)
         {"--port", NULL, &o->port},             {"--cafile", NULL, &o->cafile},
         {"--servername", NULL, &o->servername}, {"--send", NULL, &o->send_text},
         {"--reconnect", NULL, &o->reconnect_text}, {"--renegotiate-after", NULL, &o->renegotiate_text},
+        {"--cert", NULL, &o->cert},             {"--key", NULL, &o->key},
+        {"--pfx", NULL, &o->pfx},               {"--pfx-password", NULL, &o->pfx_password},
     };
     if (parse_argv("tls-client", 0, usage, defs, sizeof defs / sizeof defs[0], argc, argv, &o->tls) != 0)
         return -1;
     if (!o->host || !o->port) {
         fprintf(stderr, "tls-client: --host and --port are required\n");
+        return -1;
+    }
+    if (!o->cert != !o->key) {
+        fprintf(stderr, "tls-client: --cert and --key go together\n");
+        return -1;
+    }
+    if (o->pfx && o->cert) {
+        fprintf(stderr, "tls-client: --pfx and --cert exclude each other\n");
+        return -1;
+    }
+    if (o->pfx_password && !o->pfx) {
+        fprintf(stderr, "tls-client: --pfx-password needs --pfx\n");
         return -1;
     }
     o->reconnect = o->reconnect_text ? parse_count(o->reconnect_text) : -1;
@@ -211,6 +379,10 @@ static int run_connection(const struct options *opt, struct tls_conn *c)
     if (report_connection(c) != 0 || (opt->reconnect >= 0 && report_reused(c) != 0) ||
         (opt->tls.alpn && report_alpn(c) != 0) || setup_stream(c) != 0)
         goto out;
+    if (c->continued_without_cert) {
+        printf("client-auth: none\n");
+        fflush(stdout);
+    }
     if (opt->renegotiate_after == 0 && start_renegotiation(c) != 0)
         goto out;
 
@@ -247,6 +419,7 @@ out:
     c->used = 0;
     c->renegotiation_started = 0;
     c->data_records = 0;
+    c->continued_without_cert = 0;
     free(c->out);
     c->out = NULL;
     return ok ? 0 : -1;
@@ -294,10 +467,31 @@ int main(int argc, char **argv)
         }
     }
 
+    /* The client certificate, if any: the credential keeps what it needs,
+     * so the context (and PFX store) are released after acquiring it. */
+    PCCERT_CONTEXT client_cert = NULL;
+    HCERTSTORE pfx_store = NULL;
+    if (opt.cert) {
+        client_cert = OpenSchannelLoadCertificateFiles(opt.cert, opt.key, NULL);
+        if (!client_cert) {
+            printf("error: cannot load certificate %s with key %s\n", opt.cert, opt.key);
+            fflush(stdout);
+            goto out_store;
+        }
+    } else if (opt.pfx) {
+        client_cert = load_pfx(opt.pfx, opt.pfx_password, &pfx_store);
+        if (!client_cert)
+            goto out_store;
+    }
+
     SCHANNEL_CRED sc;
     memset(&sc, 0, sizeof sc);
     sc.dwVersion = SCHANNEL_CRED_VERSION;
     sc.hRootStore = roots;
+    if (client_cert) {
+        sc.cCreds = 1;
+        sc.paCred = &client_cert;
+    }
     sc.grbitEnabledProtocols = opt.tls.protocols;
     sc.dwFlags = SCH_CRED_NO_DEFAULT_CREDS | (opt.insecure ? SCH_CRED_MANUAL_CRED_VALIDATION : 0);
 
@@ -320,6 +514,10 @@ int main(int argc, char **argv)
 
     FreeCredentialsHandle(&cred);
 out_store:
+    if (client_cert)
+        CertFreeCertificateContext(client_cert);
+    if (pfx_store)
+        CertCloseStore(pfx_store, 0);
     if (roots)
         CertCloseStore(roots, 0);
     free(c.in);

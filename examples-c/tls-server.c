@@ -9,7 +9,9 @@
  *              [--cipher IANA_NAME]... [--echo] [--once]
  *              [--renegotiate-after N] [--no-record-split]
  *              [--refuse-renegotiation | --allow-insecure-renegotiation]
- *              [--alpn LIST]
+ *              [--alpn LIST] [--verify-client CAFILE]
+ *              [--crl PATH]... [--revocation end|chain|chain-exclude-root]
+ *              [--ignore-no-revocation-check] [--ignore-revocation-offline]
  *
  * Listens on 127.0.0.1:P (P = 0 picks a free port) and prints
  * "listening: <port>" once ready. For each connection it prints
@@ -38,6 +40,17 @@
  * ("error: SEC_E_APPLICATION_PROTOCOL_MISMATCH (0x80090367)", "alert: 120").
  *
  * --cert / --key take an RSA or ECDSA (P-256, P-384) certificate and key.
+ *
+ * --verify-client CAFILE: client authentication. SCHANNEL_CRED.hRootStore =
+ * the CAs of CAFILE (named in the CertificateRequest, and the anchors the
+ * client's chain must reach, with the clientAuth purpose), ASC_REQ_MUTUAL_AUTH
+ * on every AcceptSecurityContext call and
+ * OpenSchannelRequireClientCertificate(&cred, TRUE): a client without a
+ * certificate fails the handshake (handshake_failure). After the handshake it
+ * prints "client: <subject DN>" (SECPKG_ATTR_REMOTE_CERT_CONTEXT,
+ * CertGetNameStringA with CERT_NAME_RDN_TYPE / CERT_X500_NAME_STR) after the
+ * "reused:" (and "alpn:") line. --crl / --revocation / --ignore-* apply the
+ * revocation checks to the client's chain, as for tls-client.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -71,7 +84,8 @@ struct options {
     const char *key;
     const char *chain;
     const char *renegotiate_text;
-    long renegotiate_after; /* -1: not given */
+    const char *verify_client; /* --verify-client CAFILE */
+    long renegotiate_after;    /* -1: not given */
     struct tls_options tls;
     int echo;
     int once;
@@ -91,8 +105,13 @@ static void usage(void)
             "                  [--cipher IANA_NAME]... [--echo] [--once]\n"
             "                  [--renegotiate-after N] [--no-record-split]\n"
             "                  [--refuse-renegotiation | --allow-insecure-renegotiation]\n"
-            "                  [--alpn LIST]\n");
+            "                  [--alpn LIST] [--verify-client CAFILE]\n"
+            "                  [--crl PATH]... [--revocation end|chain|chain-exclude-root]\n"
+            "                  [--ignore-no-revocation-check] [--ignore-revocation-offline]\n");
 }
+
+/* ASC_FLAGS, plus ASC_REQ_MUTUAL_AUTH with --verify-client. */
+static ULONG asc_req = ASC_FLAGS;
 
 /* One AcceptSecurityContext call. First call: no context in, new context
  * out; later (and for close_notify, without input): the reverse. */
@@ -100,7 +119,7 @@ static SECURITY_STATUS asc_step(struct tls_conn *c, SecBufferDesc *in, SecBuffer
 {
     ULONG attrs = 0;
     TimeStamp expiry;
-    return AcceptSecurityContext(c->cred, c->have_ctx ? &c->ctx : NULL, in, ASC_FLAGS, SECURITY_NATIVE_DREP,
+    return AcceptSecurityContext(c->cred, c->have_ctx ? &c->ctx : NULL, in, asc_req, SECURITY_NATIVE_DREP,
                                  c->have_ctx ? NULL : &c->ctx, out, &attrs, &expiry);
 }
 
@@ -214,6 +233,41 @@ static int answer_http(struct tls_conn *c, const unsigned char *data, size_t len
     }
 }
 
+/* --verify-client: "client: <subject DN>" from the client's certificate
+ * (SECPKG_ATTR_REMOTE_CERT_CONTEXT), or "client: none" when it sent none.
+ * Returns 0, or -1 (printed). */
+static int report_client(struct tls_conn *c)
+{
+    PCCERT_CONTEXT remote = NULL;
+    SECURITY_STATUS st = QueryContextAttributesA(&c->ctx, SECPKG_ATTR_REMOTE_CERT_CONTEXT, (void *)&remote);
+    if (st == SEC_E_NO_CREDENTIALS) {
+        printf("client: none\n");
+        fflush(stdout);
+        return 0;
+    }
+    if (st != SEC_E_OK) {
+        print_status_error(st);
+        return -1;
+    }
+    /* The subject as an X.500 string in certificate order ("O=..., CN=..."),
+     * with the two-call size protocol. */
+    DWORD str_type = CERT_X500_NAME_STR;
+    DWORD n = CertGetNameStringA(remote, CERT_NAME_RDN_TYPE, 0, &str_type, NULL, 0);
+    char *name = malloc(n ? n : 1);
+    if (!name) {
+        CertFreeCertificateContext(remote);
+        print_error("out of memory");
+        return -1;
+    }
+    name[0] = '\0';
+    CertGetNameStringA(remote, CERT_NAME_RDN_TYPE, 0, &str_type, name, n);
+    printf("client: %s\n", name);
+    fflush(stdout);
+    free(name);
+    CertFreeCertificateContext(remote);
+    return 0;
+}
+
 /* Serves one accepted connection; returns 0 when it went well. */
 static int serve_connection(CredHandle *cred, int fd, unsigned char *in, const struct options *opt)
 {
@@ -235,7 +289,7 @@ static int serve_connection(CredHandle *cred, int fd, unsigned char *in, const s
     if (server_handshake(&c) != SEC_E_OK)
         goto out;
     if (report_connection(&c) != 0 || report_reused(&c) != 0 || (opt->tls.alpn && report_alpn(&c) != 0) ||
-        setup_stream(&c) != 0)
+        (opt->verify_client && report_client(&c) != 0) || setup_stream(&c) != 0)
         goto out;
     if (opt->renegotiate_after == 0 && start_renegotiation(&c) != 0)
         goto out;
@@ -295,7 +349,7 @@ static int parse_args(int argc, char **argv, struct options *o)
     const struct option_def defs[] = {
         {"--echo", &o->echo, NULL}, {"--once", &o->once, NULL}, {"--port", NULL, &o->port},
         {"--cert", NULL, &o->cert}, {"--key", NULL, &o->key},   {"--chain", NULL, &o->chain},
-        {"--renegotiate-after", NULL, &o->renegotiate_text},
+        {"--renegotiate-after", NULL, &o->renegotiate_text}, {"--verify-client", NULL, &o->verify_client},
     };
     if (parse_argv("tls-server", 1, usage, defs, sizeof defs / sizeof defs[0], argc, argv, &o->tls) != 0)
         return -1;
@@ -344,16 +398,36 @@ int main(int argc, char **argv)
         return 1;
     }
 
+    /* --verify-client: the CAs client certificates must chain to. */
+    HCERTSTORE client_roots = NULL;
+    if (opt.verify_client) {
+        client_roots = OpenSchannelOpenCaFile(opt.verify_client);
+        if (!client_roots) {
+            printf("error: cannot load CA file %s\n", opt.verify_client);
+            fflush(stdout);
+            goto out_cert;
+        }
+        asc_req |= ASC_REQ_MUTUAL_AUTH;
+    }
+
     SCHANNEL_CRED sc;
     memset(&sc, 0, sizeof sc);
     sc.dwVersion = SCHANNEL_CRED_VERSION;
     sc.cCreds = 1;
     sc.paCred = &cert;
+    sc.hRootStore = client_roots;
     sc.grbitEnabledProtocols = opt.tls.protocols;
 
     CredHandle cred;
     if (acquire_credentials(SECPKG_CRED_INBOUND, &sc, &opt.tls, &cred) != 0)
         goto out_cert;
+    if (opt.verify_client) {
+        SECURITY_STATUS st = OpenSchannelRequireClientCertificate(&cred, TRUE);
+        if (st != SEC_E_OK) {
+            print_status_error(st);
+            goto out_cred;
+        }
+    }
 
     unsigned port;
     int lfd = listen_loopback(opt.port, &port);
@@ -383,6 +457,8 @@ int main(int argc, char **argv)
 out_cred:
     FreeCredentialsHandle(&cred);
 out_cert:
+    if (client_roots)
+        CertCloseStore(client_roots, 0);
     CertFreeCertificateContext(cert);
     free(in);
     free(opt.tls.alpn);

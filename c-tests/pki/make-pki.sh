@@ -14,7 +14,31 @@
 #   other-ca.pem / other-ca.key the second, untrusted root
 #   server-ecdsa.pem / server-ecdsa.key  ECDSA P-256 leaf (own key, SEC1 PEM), CN=localhost,
 #                               SAN DNS:localhost + IP:127.0.0.1, signed by ca, 10 years
-# Every RSA leaf uses server.key.
+# Every RSA server leaf uses server.key.
+#
+# Client authentication (issue 5):
+#   client.pem / client.key     CN=openschannel test client, EKU clientAuth only, signed by ca
+#                               (own RSA key)
+#   client.p12                  client.pem + client.key + ca.pem, PKCS#12, password "test"
+#   client-untrusted.pem        the same client identity (client.key) signed by other-ca
+# More bad server leaves (all CN=localhost with the SAN of server.pem, key server.key):
+#   notyetvalid.pem             signed by ca, validity entirely in the future (2045..2046)
+#   wrongusage.pem              signed by ca, EKU clientAuth only (no serverAuth)
+#   md5.pem                     signed by ca with md5WithRSAEncryption
+#   subca.pem                   a CA (no pathlen) signed by int, whose pathlen:0 forbids it
+#   toolong.pem                 leaf signed by subca
+#   toolong-chain.pem           toolong.pem, subca.pem, int.pem (path length exceeded)
+# Revocation (CRLs made with `openssl ca -gencrl`, no clock faking):
+#   revoked.pem                 signed by ca, its serial listed in ca.crl
+#   int-revoked.pem             a CA (pathlen:0) signed by ca, its serial listed in ca.crl
+#   server-intrev.pem           leaf signed by int-revoked
+#   chain-intrev.pem            server-intrev.pem followed by int-revoked.pem
+#   ca.crl                      ca's CRL (PEM), valid 2015..+10 years, lists revoked.pem and
+#                               int-revoked.pem
+#   ca-stale.crl                ca's CRL listing nothing, lastUpdate 2015-01-01, nextUpdate
+#                               2016-01-01 (stale: `-crl_lastupdate`/`-crl_nextupdate`)
+#   int.crl                     int's CRL, fresh, lists nothing (covers server-int.pem)
+#   int-revoked.crl             int-revoked's CRL, fresh, lists nothing (covers server-intrev.pem)
 #
 # Idempotent: when OUTDIR already holds every file, nothing is done.
 set -eu
@@ -27,7 +51,11 @@ out=$1
 
 files="ca.pem ca.key server.pem server.key int.pem int.key server-int.pem chain.pem
        expired.pem wrongname.pem untrusted.pem other-ca.pem other-ca.key
-       server-ecdsa.pem server-ecdsa.key"
+       server-ecdsa.pem server-ecdsa.key
+       client.pem client.key client.p12 client-untrusted.pem
+       notyetvalid.pem wrongusage.pem md5.pem subca.pem toolong.pem toolong-chain.pem
+       revoked.pem int-revoked.pem server-intrev.pem chain-intrev.pem
+       ca.crl ca-stale.crl int.crl int-revoked.crl"
 
 complete=1
 for f in $files; do
@@ -93,6 +121,27 @@ extendedKeyUsage = serverAuth
 subjectAltName = DNS:wrong.example
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid, issuer
+
+[client_ext]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature, keyEncipherment
+extendedKeyUsage = clientAuth
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid, issuer
+
+[wrongusage_ext]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature, keyEncipherment
+extendedKeyUsage = clientAuth
+subjectAltName = DNS:localhost, IP:127.0.0.1
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid, issuer
+
+[subca_ext]
+basicConstraints = critical, CA:TRUE
+keyUsage = critical, keyCertSign, cRLSign
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid:always
 CNF
 
 # Self-signed roots.
@@ -161,6 +210,99 @@ CNF
 run openssl ca -batch -notext -config ca.cnf -in server.csr -out expired.pem \
     -startdate 20150101000000Z -enddate 20160101000000Z \
     -extfile ext.cnf -extensions server_ext
+
+# --- issue 5: client certificates, more bad leaves, revocation -------------------
+
+# Client identity: own key, clientAuth only; PKCS#12 with the root as its chain.
+newkey client.key
+run openssl req -new -key client.key -subj "/O=openschannel tests/CN=openschannel test client" -out client.csr
+sign ca client.csr client.pem client_ext -days 3650
+sign other-ca client.csr client-untrusted.pem client_ext -days 3650
+run openssl pkcs12 -export -in client.pem -inkey client.key -certfile ca.pem \
+    -name "openschannel test client" -passout pass:test -out client.p12
+
+# Wrong purpose and an MD5 signature (OpenSSL 3 still signs with MD5 from the
+# CLI; only TLS peers refuse to use such a certificate below @SECLEVEL=0).
+sign ca server.csr wrongusage.pem wrongusage_ext -days 3650
+run openssl x509 -req -md5 -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial \
+    -extfile ext.cnf -extensions server_ext -out md5.pem -days 3650
+
+# Path too long: int (pathlen:0) -> subca -> leaf.
+newkey subca.key
+run openssl req -new -key subca.key -subj "/O=openschannel tests/CN=openschannel test sub CA" -out subca.csr
+sign int subca.csr subca.pem subca_ext -days 3650
+sign subca server.csr toolong.pem server_ext -days 3650
+cat toolong.pem subca.pem int.pem >toolong-chain.pem
+
+# Not yet valid: `openssl ca` takes fixed dates (see expired.pem above).
+run openssl ca -batch -notext -config ca.cnf -in server.csr -out notyetvalid.pem \
+    -startdate 20450101000000Z -enddate 20460101000000Z \
+    -extfile ext.cnf -extensions server_ext
+
+# mkca NAME CERT KEY: an `openssl ca` database and NAME.cnf for another issuer
+# (CRLs need the database: `-gencrl` lists what `-revoke` marked).
+mkca() {
+    mkdir -p "$1.db/new"
+    : >"$1.db/index.txt"
+    echo 2000 >"$1.db/serial"
+    echo 01 >"$1.db/crlnumber"
+    cat >"$1.cnf" <<CNF
+[ca]
+default_ca = test_ca
+[test_ca]
+dir = $work/$1.db
+database = \$dir/index.txt
+new_certs_dir = \$dir/new
+serial = \$dir/serial
+crlnumber = \$dir/crlnumber
+certificate = $work/$2
+private_key = $work/$3
+default_md = sha256
+policy = policy_any
+unique_subject = no
+copy_extensions = none
+crl_extensions = crl_ext
+[policy_any]
+organizationName = optional
+commonName = supplied
+[crl_ext]
+authorityKeyIdentifier = keyid:always
+CNF
+}
+# The root's database for revocation is its own (ca.cnf above keeps no
+# crlnumber, and expired.pem's entry stays as it was).
+mkca root ca.pem ca.key
+mkca int int.pem int.key
+
+# gencrl CNF OUT [dates]: a CRL (PEM, v2 with authorityKeyIdentifier and a
+# CRL number); fresh ones start 2015-01-01 so that a skewed clock still
+# accepts them.
+gencrl() {
+    cnf=$1 outf=$2
+    shift 2
+    run openssl ca -batch -gencrl -config "$cnf" -out "$outf" "$@"
+}
+
+# The stale CRL first, while nothing is revoked: its window ended in 2016.
+gencrl root.cnf ca-stale.crl -crl_lastupdate 20150101000000Z -crl_nextupdate 20160101000000Z
+
+# Revoked leaf and revoked intermediate (with a leaf of its own).
+run openssl ca -batch -notext -config root.cnf -in server.csr -out revoked.pem -days 3650 \
+    -extfile ext.cnf -extensions server_ext
+newkey int-revoked.key
+run openssl req -new -key int-revoked.key -subj "/O=openschannel tests/CN=openschannel revoked intermediate CA" \
+    -out int-revoked.csr
+run openssl ca -batch -notext -config root.cnf -in int-revoked.csr -out int-revoked.pem -days 3650 \
+    -extfile ext.cnf -extensions int_ext
+run openssl ca -batch -config root.cnf -revoke revoked.pem -crl_reason keyCompromise
+run openssl ca -batch -config root.cnf -revoke int-revoked.pem -crl_reason cACompromise
+gencrl root.cnf ca.crl -crl_lastupdate 20150101000000Z -crldays 3650
+
+mkca intrev int-revoked.pem int-revoked.key
+sign int-revoked server.csr server-intrev.pem server_ext -days 3650
+cat server-intrev.pem int-revoked.pem >chain-intrev.pem
+gencrl intrev.cnf int-revoked.crl -crl_lastupdate 20150101000000Z -crldays 3650
+gencrl int.cnf int.crl -crl_lastupdate 20150101000000Z -crldays 3650
 
 for f in $files; do
     [ -s "$f" ] || { echo "make-pki.sh: $f was not produced" >&2; exit 1; }

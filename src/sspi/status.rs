@@ -101,6 +101,10 @@ pub const NAMES: &[(SECURITY_STATUS, &str)] = &[
     (SEC_E_INVALID_PARAMETER, "SEC_E_INVALID_PARAMETER"),
     (SEC_E_APPLICATION_PROTOCOL_MISMATCH, "SEC_E_APPLICATION_PROTOCOL_MISMATCH"),
     (SEC_E_INSUFFICIENT_BUFFERS, "SEC_E_INSUFFICIENT_BUFFERS"),
+    // Revocation failures: Schannel returns the CryptoAPI codes as they are.
+    (CRYPT_E_REVOKED, "CRYPT_E_REVOKED"),
+    (CRYPT_E_NO_REVOCATION_CHECK, "CRYPT_E_NO_REVOCATION_CHECK"),
+    (CRYPT_E_REVOCATION_OFFLINE, "CRYPT_E_REVOCATION_OFFLINE"),
 ];
 
 /// The winerror.h name of a status, or "UNKNOWN_STATUS".
@@ -120,6 +124,35 @@ mod tests {
             assert!(s < 0, "{d:?} must be an error");
             assert_ne!(name(s), "UNKNOWN_STATUS");
         }
+    }
+
+    #[test]
+    fn every_certificate_error_maps_to_a_named_status() {
+        let all = [
+            CertError::Malformed,
+            CertError::Empty,
+            CertError::UnknownIssuer,
+            CertError::BadSignature,
+            CertError::UnsupportedSignatureAlgorithm,
+            CertError::Expired,
+            CertError::NotYetValid,
+            CertError::NameMismatch,
+            CertError::NotCa,
+            CertError::UnsupportedKey,
+            CertError::PathTooLong,
+            CertError::WrongUsage,
+            CertError::UnknownCriticalExtension,
+            CertError::Revoked,
+            CertError::RevocationUnknown,
+            CertError::RevocationOffline,
+        ];
+        for c in all {
+            let s = from_error(&Error::Certificate(c));
+            assert_ne!(name(s), "UNKNOWN_STATUS", "{c:?}");
+        }
+        assert_eq!(name(CRYPT_E_REVOKED), "CRYPT_E_REVOKED");
+        assert_eq!(name(CRYPT_E_NO_REVOCATION_CHECK), "CRYPT_E_NO_REVOCATION_CHECK");
+        assert_eq!(name(CRYPT_E_REVOCATION_OFFLINE), "CRYPT_E_REVOCATION_OFFLINE");
     }
 
     #[test]
