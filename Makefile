@@ -4,7 +4,7 @@
 CARGO ?= cargo
 PYTHON ?= python3
 
-.PHONY: all build deps demo test lint test-rust test-c test-interop bench header clean
+.PHONY: all build deps demo test lint test-rust test-c test-interop test-asan bench header clean
 
 all: build
 
@@ -36,6 +36,10 @@ test-c: build
 test-interop: build
 	cd c-tests/interop && $(PYTHON) -m pytest -q
 
+## The C harness with ASan+UBSan (LeakSanitizer on) against the release library (issue 8).
+test-asan: build
+	sh scripts/test-asan.sh
+
 ## Our engine and OpenSSL side by side in one process run; prints ratios (see bench/README.md).
 bench: deps build
 	$(MAKE) -C bench run
@@ -47,4 +51,4 @@ header:
 clean:
 	$(CARGO) clean
 	$(MAKE) -C examples-c clean
-	rm -rf c-tests/build
+	rm -rf c-tests/build c-tests/build-asan c-tests/build-vg
