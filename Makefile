@@ -4,7 +4,7 @@
 CARGO ?= cargo
 PYTHON ?= python3
 
-.PHONY: all build deps demo test lint test-rust test-c test-interop test-asan bench header clean
+.PHONY: all build deps demo test lint test-rust test-c test-interop test-asan test-valgrind bench header clean
 
 all: build
 
@@ -39,6 +39,10 @@ test-interop: build
 ## The C harness with ASan+UBSan (LeakSanitizer on) against the release library (issue 8).
 test-asan: build
 	sh scripts/test-asan.sh
+
+## Every C harness binary under valgrind memcheck: errors, leaks, objects never released.
+test-valgrind: build
+	sh scripts/test-valgrind.sh
 
 ## Our engine and OpenSSL side by side in one process run; prints ratios (see bench/README.md).
 bench: deps build

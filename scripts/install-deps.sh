@@ -3,7 +3,8 @@
 # interop suite, on Debian 12. Idempotent and non-interactive; run as root (CI)
 # or with sudo. Installs only what is missing:
 #   apt:  gnutls-bin (gnutls-serv, gnutls-cli), openssl, libssl-dev, a C
-#         compiler and make, python3 with pip
+#         compiler (gcc brings the ASan/UBSan runtimes for `make test-asan`) and
+#         make, python3 with pip, valgrind (`make test-valgrind`)
 #   pip:  requirements-test.txt (pytest, nassl)
 set -eu
 
@@ -37,6 +38,7 @@ probe make make
 probe python3 python3
 probe coreutils stdbuf
 probe curl curl
+probe valgrind valgrind
 # pip itself: needed when python3 is absent or has no pip module.
 if ! command -v python3 >/dev/null 2>&1 || ! python3 -m pip --version >/dev/null 2>&1; then
     need_pkgs="$need_pkgs python3-pip"
@@ -72,6 +74,7 @@ if [ -n "$need_pkgs" ]; then
     probe openssl openssl
     probe gcc cc
     probe python3-pip python3
+    probe valgrind valgrind
     [ -z "$need_pkgs" ] || die "still missing after apt-get:$need_pkgs"
 fi
 
