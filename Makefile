@@ -4,7 +4,7 @@
 CARGO ?= cargo
 PYTHON ?= python3
 
-.PHONY: all build deps demo test lint test-rust test-c test-interop test-asan test-valgrind bench header clean
+.PHONY: all build deps demo test lint test-rust test-c test-interop test-asan test-valgrind fuzz-smoke fuzz-replay bench header clean
 
 all: build
 
@@ -43,6 +43,14 @@ test-asan: build
 ## Every C harness binary under valgrind memcheck: errors, leaks, objects never released.
 test-valgrind: build
 	sh scripts/test-valgrind.sh
+
+## Each cargo-fuzz target ~20 s (FUZZ_SECONDS) from the seed corpus, ASan on; see fuzz/README.md.
+fuzz-smoke: deps
+	sh scripts/fuzz-smoke.sh
+
+## The seed corpus and deterministic mutants of it through every target, without libFuzzer.
+fuzz-replay:
+	cd fuzz && $(CARGO) run --release --example replay -- --mutate $${FUZZ_MUTANTS:-200}
 
 ## Our engine and OpenSSL side by side in one process run; prints ratios (see bench/README.md).
 bench: deps build

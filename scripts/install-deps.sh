@@ -6,6 +6,7 @@
 #         compiler (gcc brings the ASan/UBSan runtimes for `make test-asan`) and
 #         make, python3 with pip, valgrind (`make test-valgrind`)
 #   pip:  requirements-test.txt (pytest, nassl)
+#   cargo: cargo-fuzz (`make fuzz-smoke`), from crates.io with its lock file
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -90,6 +91,13 @@ if ! python3 -c 'import pytest, nassl.legacy_ssl_client' >/dev/null 2>&1; then
     fi
     python3 -c 'import pytest, nassl.legacy_ssl_client' >/dev/null 2>&1 \
         || die "pytest / nassl still not importable after pip install"
+fi
+
+# --- Rust tools -----------------------------------------------------------------
+if ! command -v cargo-fuzz >/dev/null 2>&1; then
+    command -v cargo >/dev/null 2>&1 || die "cargo not found (install Rust first)"
+    say "installing cargo-fuzz"
+    cargo install --quiet --locked cargo-fuzz || die "cargo install cargo-fuzz failed"
 fi
 
 say "ok"
