@@ -2,8 +2,8 @@
 # fuzz-smoke.sh: every cargo-fuzz target for FUZZ_SECONDS (default 20) from the committed seed
 # corpus, with AddressSanitizer on the Rust side (`make fuzz-smoke`). New corpus entries go to
 # a temporary directory, so the committed corpus never changes; a crash leaves its input in
-# fuzz/artifacts/<target>/ and fails the run. Then examples/replay.rs runs every seed and
-# 200 deterministic mutants of each without libFuzzer.
+# fuzz/artifacts/<target>/ and fails the run. libFuzzer runs every seed first, so a seed that
+# stopped working fails here too. (`make fuzz-replay` does the same without libFuzzer.)
 #
 # Toolchain: cargo-fuzz needs nightly-only rustc flags (-Zsanitizer=address, and cargo-fuzz's
 # own -Z options). The only toolchain here is stable, so this sets RUSTC_BOOTSTRAP=1, which
@@ -33,4 +33,3 @@ for t in $targets; do
     fi
     echo "fuzz-smoke: $t ok: $(grep -E '^#[0-9]+' "$log" | tail -n 1)"
 done
-cargo run -q --release --example replay -- --mutate 200
