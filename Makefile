@@ -19,8 +19,9 @@ deps:
 demo: deps build
 	./examples-c/demo.sh
 
-## Every test: Rust unit/integration tests (header freshness included), the C harness, interop.
-test: deps build lint test-rust test-c test-interop
+## Every test: Rust unit/integration tests (header freshness included), the C harness, the C
+## harness under ASan and under valgrind, interop, and each fuzz target briefly (issue 8).
+test: deps build lint test-rust test-c test-asan test-valgrind test-interop fuzz-smoke
 
 ## Formatting and lints are part of the test command.
 lint:
