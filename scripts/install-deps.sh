@@ -3,8 +3,10 @@
 # interop suite, on Debian 12. Idempotent and non-interactive; run as root (CI)
 # or with sudo. Installs only what is missing:
 #   apt:  gnutls-bin (gnutls-serv, gnutls-cli), openssl, libssl-dev, a C
-#         compiler and make, python3 with pip
+#         compiler (gcc brings the ASan/UBSan runtimes for `make test-asan`) and
+#         make, python3 with pip, valgrind (`make test-valgrind`)
 #   pip:  requirements-test.txt (pytest, nassl, cryptography, tlslite-ng)
+#   cargo: cargo-fuzz (`make fuzz-smoke`), from crates.io with its lock file
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -37,6 +39,7 @@ probe make make
 probe python3 python3
 probe coreutils stdbuf
 probe curl curl
+probe valgrind valgrind
 # pip itself: needed when python3 is absent or has no pip module.
 if ! command -v python3 >/dev/null 2>&1 || ! python3 -m pip --version >/dev/null 2>&1; then
     need_pkgs="$need_pkgs python3-pip"
@@ -72,6 +75,7 @@ if [ -n "$need_pkgs" ]; then
     probe openssl openssl
     probe gcc cc
     probe python3-pip python3
+    probe valgrind valgrind
     [ -z "$need_pkgs" ] || die "still missing after apt-get:$need_pkgs"
 fi
 
@@ -87,6 +91,13 @@ if ! python3 -c 'import pytest, nassl.legacy_ssl_client, cryptography, tlslite' 
     fi
     python3 -c 'import pytest, nassl.legacy_ssl_client' >/dev/null 2>&1 \
         || die "pytest / nassl still not importable after pip install"
+fi
+
+# --- Rust tools -----------------------------------------------------------------
+if ! command -v cargo-fuzz >/dev/null 2>&1; then
+    command -v cargo >/dev/null 2>&1 || die "cargo not found (install Rust first)"
+    say "installing cargo-fuzz"
+    cargo install --quiet --locked cargo-fuzz || die "cargo install cargo-fuzz failed"
 fi
 
 say "ok"

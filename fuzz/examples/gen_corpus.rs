@@ -1,0 +1,318 @@
+//! Writes the seed corpus fuzz/corpus/<target>/ from real handshakes of our own client and
+//! server (TLS 1.0, 1.1 and 1.2; RSA, ECDHE-RSA, ECDHE-ECDSA and DHE-RSA key exchange; CBC,
+//! RC4, 3DES, GCM and ChaCha20-Poly1305), renegotiations, application data and close_notify,
+//! plus the test PKI. Randoms differ on every run, so re-running rewrites the engine seeds;
+//! they are committed as generated once.
+//!
+//!   cd fuzz && cargo run --release --example gen_corpus
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use openschannel::crypto::cipher::Direction;
+use openschannel::engine::config::Config;
+use openschannel::engine::{Connection, Opened, Step};
+use openschannel::msgs::enums::ProtocolVersion;
+use openschannel::msgs::handshake::ClientHello;
+use openschannel::suites::{self, KeyExchange, SUITES};
+use openschannel_fuzz::*;
+
+fn out_dir(target: &str) -> PathBuf {
+    let d = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus").join(target);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn write(target: &str, name: &str, bytes: &[u8]) {
+    std::fs::write(out_dir(target).join(name), bytes).unwrap();
+}
+
+/// Feeds `bytes` to `conn`'s handshake; returns false on error.
+fn feed(conn: &mut Connection, mut bytes: &[u8]) -> bool {
+    while !bytes.is_empty() {
+        match conn.process_handshake(bytes) {
+            Ok(Step::Continue { consumed } | Step::Done { consumed } | Step::Declined { consumed }) if consumed > 0 => {
+                bytes = &bytes[consumed..]
+            }
+            Ok(_) => return true,
+            Err(e) => {
+                eprintln!("handshake error: {e:?}");
+                return false;
+            }
+        }
+    }
+    true
+}
+
+/// One recorded conversation: the client's and the server's reads, in order.
+#[derive(Default)]
+struct Transcript {
+    client_flights: Vec<Vec<u8>>,
+    server_flights: Vec<Vec<u8>>,
+}
+
+/// Runs a handshake between `client` and `server`, both started; records every flight.
+fn handshake(client: &mut Connection, server: &mut Connection, t: &mut Transcript, first: Vec<u8>) -> bool {
+    let mut to_server = first;
+    for _ in 0..8 {
+        if !to_server.is_empty() {
+            t.client_flights.push(to_server.clone());
+            if !feed(server, &to_server) {
+                return false;
+            }
+        }
+        let to_client = server.take_output();
+        if !to_client.is_empty() {
+            t.server_flights.push(to_client.clone());
+            if !feed(client, &to_client) {
+                return false;
+            }
+        }
+        to_server = client.take_output();
+        if client.is_established() && server.is_established() && !client.renegotiating() && !server.renegotiating() && to_server.is_empty()
+        {
+            return true;
+        }
+    }
+    false
+}
+
+/// Opens every record of `wire` on `conn` (checks the data path of the recording works).
+fn open_all(conn: &mut Connection, wire: &[u8]) {
+    let mut buf = wire.to_vec();
+    while !buf.is_empty() {
+        match conn.open(&mut buf) {
+            Ok(Opened::Data { record_len, .. } | Opened::Closed { record_len }) => {
+                buf.drain(..record_len);
+            }
+            other => panic!("recorded data does not open: {:?}", other.map(|_| ())),
+        }
+    }
+}
+
+fn conversation(suite: &'static suites::CipherSuite, version: ProtocolVersion, renegotiate: bool) -> Option<Transcript> {
+    let (cc, sc) = engine_configs();
+    let mut ccfg: Config = Config::clone(cc);
+    ccfg.suites = vec![suite];
+    ccfg.versions = vec![version];
+    let mut client = Connection::new_client(Arc::new(ccfg), Some("localhost".into()));
+    let mut server = Connection::new_server(sc.clone());
+    let mut t = Transcript::default();
+    client.start().ok()?;
+    let first = client.take_output();
+    if !handshake(&mut client, &mut server, &mut t, first) {
+        return None;
+    }
+    // Application data both ways.
+    for client_sends in [true, false] {
+        let (from, to) = if client_sends { (&mut client, &mut server) } else { (&mut server, &mut client) };
+        let mut wire = from.seal(b"GET / HTTP/1.0\r\n\r\n").ok()?;
+        wire.extend(from.seal(&[0x5a; 3000]).ok()?);
+        open_all(to, &wire);
+        if client_sends { &mut t.client_flights } else { &mut t.server_flights }.push(wire);
+    }
+    if renegotiate {
+        client.request_renegotiation().ok()?;
+        let hello = client.take_output();
+        // The server meets the ClientHello in its data path first.
+        let mut probe = hello.clone();
+        assert!(matches!(server.open(&mut probe), Ok(Opened::Renegotiate)));
+        if !handshake(&mut client, &mut server, &mut t, hello) {
+            return None;
+        }
+    }
+    t.client_flights.push(client.close_notify());
+    t.server_flights.push(server.close_notify());
+    Some(t)
+}
+
+/// Handshake messages `[type][u24 len][body]` of the plaintext handshake records in `flight`.
+fn plaintext_messages(flight: &[u8]) -> Vec<(u8, Vec<u8>)> {
+    let mut payload = Vec::new();
+    let mut at = 0;
+    while at + 5 <= flight.len() {
+        let len = usize::from(flight[at + 3]) << 8 | usize::from(flight[at + 4]);
+        if flight[at] == 20 {
+            break; // ChangeCipherSpec: what follows is encrypted
+        }
+        if flight[at] == 22 {
+            payload.extend_from_slice(&flight[at + 5..at + 5 + len]);
+        }
+        at += 5 + len;
+    }
+    let mut out = Vec::new();
+    let mut p = &payload[..];
+    while p.len() >= 4 {
+        let n = usize::from(p[1]) << 16 | usize::from(p[2]) << 8 | usize::from(p[3]);
+        if p.len() < 4 + n {
+            break;
+        }
+        out.push((p[0], p[4..4 + n].to_vec()));
+        p = &p[4 + n..];
+    }
+    out
+}
+
+fn main() {
+    let versions = [(ProtocolVersion::TLS1_0, "tls10"), (ProtocolVersion::TLS1_1, "tls11"), (ProtocolVersion::TLS1_2, "tls12")];
+    let mut n = 0;
+    let mut seen_msgs = std::collections::HashSet::new();
+    for suite in SUITES {
+        for &(version, vname) in &versions {
+            if version < suite.min_version {
+                continue;
+            }
+            // Keep the corpus small: every suite once at its best version, plus TLS 1.0 for the
+            // suites that allow it, and renegotiation on two of them.
+            let best = if suite.min_version == ProtocolVersion::TLS1_2 { ProtocolVersion::TLS1_2 } else { ProtocolVersion::TLS1_0 };
+            if version != best && suite.id != 0x002f {
+                continue;
+            }
+            let reneg = matches!(suite.id, 0x002f | 0xc02f) && version != ProtocolVersion::TLS1_1;
+            let Some(t) = conversation(suite, version, reneg) else {
+                eprintln!("skipped {} {vname}: no handshake", suite.name);
+                continue;
+            };
+            let name = format!("{vname}-{}{}", suite.name, if reneg { "-reneg" } else { "" });
+            write("server_engine", &name, &encode_tokens(&t.client_flights));
+            write("client_engine", &name, &encode_tokens(&t.server_flights));
+            // SSPI: the same flights through AcceptSecurityContext (allocated and caller
+            // buffers) and, flags bit 7, the server's through InitializeSecurityContextA.
+            let hs_client: Vec<&Vec<u8>> = t.client_flights.iter().take(3).collect();
+            let hs_server: Vec<&Vec<u8>> = t.server_flights.iter().take(2).collect();
+            write("sspi_accept", &format!("{name}-alloc"), &[&[0x08u8, 0][..], &encode_tokens(&hs_client)].concat());
+            write("sspi_accept", &format!("{name}-caller"), &[&[0x00u8, 0][..], &encode_tokens(&hs_client)].concat());
+            write("sspi_accept", &format!("{name}-client"), &[&[0x88u8, 0][..], &encode_tokens(&hs_server)].concat());
+            // Every distinct plaintext handshake message, for its parser.
+            for (from_client, flights) in [(true, &t.client_flights), (false, &t.server_flights)] {
+                for flight in flights.iter().take(2) {
+                    for (typ, body) in plaintext_messages(flight) {
+                        let selector = match typ {
+                            1 => sel::CLIENT_HELLO,
+                            2 => sel::SERVER_HELLO,
+                            11 => sel::CERTIFICATE,
+                            13 => sel::CERTIFICATE_REQUEST,
+                            4 => sel::NEW_SESSION_TICKET,
+                            12 => {
+                                sel::SERVER_KEY_EXCHANGE
+                                    + match suite.kx {
+                                        KeyExchange::EcdheRsa => 0,
+                                        KeyExchange::EcdheEcdsa => 1,
+                                        _ => 2,
+                                    }
+                            }
+                            16 if suite.kx == KeyExchange::Rsa => sel::RSA_CLIENT_KEY_EXCHANGE,
+                            16 if suite.kx == KeyExchange::DheRsa => sel::CLIENT_KEY_EXCHANGE + 3,
+                            16 => sel::CLIENT_KEY_EXCHANGE + 1,
+                            _ => continue,
+                        };
+                        let mut seed = vec![selector];
+                        if typ == 12 {
+                            seed.push(u8::from(version == ProtocolVersion::TLS1_2));
+                        }
+                        seed.extend_from_slice(&body);
+                        if seen_msgs.insert((selector, from_client, vname, suite.kx as u8)) {
+                            write("handshake_msgs", &format!("{selector:02}-{name}"), &seed);
+                        }
+                        if typ == 1 {
+                            for e in ClientHello::read(&body).unwrap().extensions {
+                                let mut s = vec![sel::EXTENSIONS];
+                                s.extend_from_slice(&e.body);
+                                write("handshake_msgs", &format!("06-ext{:04x}", e.typ), &s);
+                            }
+                            let mut s = vec![sel::PEEK_HEADER];
+                            s.extend_from_slice(&flight[5..]);
+                            write("handshake_msgs", "07-peek", &s);
+                        }
+                    }
+                }
+            }
+            n += 1;
+        }
+    }
+    eprintln!("{n} conversations recorded");
+
+    // record_open: records sealed with the target's fixed keys, several per file so the
+    // sequence number advances; one round-trip seed per suite.
+    for (i, suite) in SUITES.iter().enumerate() {
+        for (vi, version) in RECORD_VERSIONS.iter().enumerate() {
+            if *version < suite.min_version {
+                continue;
+            }
+            let mut tx = fixed_state(suite, *version, Direction::Encrypt);
+            let mut toks = Vec::new();
+            for (typ, plain) in [
+                (23u8, &b"hello"[..]),
+                (22, &[20u8, 0, 0, 12, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12][..]),
+                (23, &[0u8; 300][..]),
+                (21, &[1u8, 0][..]),
+            ] {
+                let mut rec = Vec::new();
+                tx.seal(typ, *version, plain, &mut rec).unwrap();
+                let mut tok = vec![typ];
+                tok.extend_from_slice(&rec[5..]);
+                toks.push(tok);
+            }
+            let mut seed = vec![i as u8, vi as u8];
+            seed.extend(encode_tokens(&toks));
+            write("record_open", &format!("{:04x}-{vi}", suite.id), &seed);
+            let mut rt = vec![i as u8, vi as u8 | 0x80];
+            rt.extend(encode_tokens(&[&b""[..], b"x", &[7u8; 1000][..]]));
+            write("record_open", &format!("{:04x}-{vi}-roundtrip", suite.id), &rt);
+        }
+    }
+
+    // x509: the test PKI as PEM, DER chains (leaf first) and keys; CRLs.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let der_of = |p: &str| openschannel::x509::pem::certs_from_pem_or_der(&std::fs::read(root.join(p)).unwrap()).unwrap();
+    for (i, p) in
+        ["tests/data/server.pem", "tests/data/ca.pem", "tests/data/server-ecdsa.pem", "src/x509/testdata/bundle.pem"].iter().enumerate()
+    {
+        let pem = std::fs::read(root.join(p)).unwrap();
+        write("x509", &format!("pem-{i}"), &[&[xsel::PEM][..], &pem].concat());
+        write("x509", &format!("trust-{i}"), &[&[xsel::TRUST][..], &pem].concat());
+        let ders = der_of(p);
+        write("x509", &format!("fields-{i}"), &[&[xsel::CERT_FIELDS][..], &ders[0]].concat());
+    }
+    for (i, k) in
+        ["tests/data/server.key", "tests/data/server-ecdsa.key", "src/x509/testdata/leaf.pk8.der", "src/x509/testdata/leaf.rsa.der"]
+            .iter()
+            .enumerate()
+    {
+        write("x509", &format!("key-{i}"), &[&[xsel::KEY][..], &std::fs::read(root.join(k)).unwrap()].concat());
+    }
+    let mut chain = der_of("tests/data/server.pem");
+    chain.extend(der_of("tests/data/ca.pem"));
+    write("x509", "chain-server", &[&[xsel::CHAIN][..], &encode_tokens(&chain)].concat());
+    let own = [der_of("src/x509/testdata/root.pem"), der_of("src/x509/testdata/leaf.pem"), der_of("src/x509/testdata/inter.pem")].concat();
+    write("x509", "chain-own-anchor", &[&[xsel::CHAIN_OWN_ANCHOR][..], &encode_tokens(&own)].concat());
+    let crl_dir = root.join("src/x509/testdata/pki/crl");
+    if let Ok(rd) = std::fs::read_dir(&crl_dir) {
+        for (i, e) in rd.flatten().enumerate().take(6) {
+            let bytes = std::fs::read(e.path()).unwrap_or_default();
+            let der = if openschannel::x509::pem::looks_like_pem(&bytes) {
+                openschannel::x509::pem::pem_blocks(&bytes)
+                    .into_iter()
+                    .find_map(|b| b.contents.ok())
+                    .map(|d| d.to_vec())
+                    .unwrap_or_default()
+            } else {
+                bytes
+            };
+            write("x509", &format!("crl-{i}"), &[&[xsel::CRL][..], &der].concat());
+        }
+    }
+
+    // sspi_decrypt: plaintexts for each connection kind, both directions, descriptor shapes.
+    for (i, (name, ..)) in SSPI_CONNECTIONS.iter().enumerate() {
+        let name = name.replace(' ', "-");
+        let plain = encode_tokens(&[&b"hello"[..], &[0x41u8; 5000][..], b"", &[0x42u8; 16384][..]]);
+        write("sspi_decrypt", &format!("{name}-c2s"), &[&[i as u8, 0, 0][..], &plain].concat());
+        write("sspi_decrypt", &format!("{name}-s2c-2bufs"), &[&[i as u8, 1 | 2, 0][..], &plain].concat());
+        write("sspi_decrypt", &format!("{name}-edit"), &[&[i as u8, 0, 1, 0, 9, 0x80][..], &plain].concat());
+    }
+    // A raw wire: records as they look to DecryptMessage (fails MAC, exercises the framing).
+    let t = conversation(suites::by_id(0x002f).unwrap(), ProtocolVersion::TLS1_0, false).unwrap();
+    let app = t.client_flights.iter().rev().nth(1).unwrap();
+    write("sspi_decrypt", "raw-wire", &[&[0u8, 0x80, 0][..], &encode_tokens(&[app])].concat());
+    eprintln!("corpus written under {}", out_dir("").display());
+}
