@@ -1,7 +1,7 @@
-"""SSL 3.0 (issue 3, first slice): off by default, negotiated when a caller enables it
-(`--protocol ssl3`, SP_PROT_SSL3_*), with SSL 3.0's own MAC, key derivation, Finished and
-RSA ClientKeyExchange layout, proven against the legacy OpenSSL 1.0.2 in nassl (client) and
-tlslite-ng (server).
+"""SSL 3.0 and the legacy DES/NULL suites (issue 3, first slices): off by default,
+negotiated when a caller enables them (`--protocol ssl3`, SP_PROT_SSL3_*, `--cipher` by name),
+with SSL 3.0's own MAC, key derivation, Finished and RSA ClientKeyExchange layout, proven
+against the legacy OpenSSL 1.0.2 in nassl (client) and tlslite-ng (server).
 """
 
 from __future__ import annotations
@@ -78,3 +78,48 @@ def test_default_client_does_not_offer_ssl3(pki, procs, examples):
              "--cafile", pki / "ca.pem", "--send", "ping"])
     assert r.returncode != 0, r.stdout + r.stderr + srv.describe()
     assert "error:" in r.stdout + r.stderr
+
+
+# (our IANA name, OpenSSL 1.0.2 name, tlslite cipher or None where tlslite has none, tlslite mac)
+LEGACY_SUITES = [
+    ("TLS_RSA_WITH_DES_CBC_SHA", "DES-CBC-SHA", None, "sha"),
+    ("TLS_RSA_WITH_NULL_SHA", "NULL-SHA", "null", "sha"),
+    ("TLS_RSA_WITH_NULL_MD5", "NULL-MD5", "null", "md5"),
+]
+
+
+@pytest.mark.parametrize("version, proto", [("SSLV3", "ssl3"), ("TLSV1", "tls1.0")])
+@pytest.mark.parametrize("iana, openssl, _c, _m", LEGACY_SUITES, ids=[s[0] for s in LEGACY_SUITES])
+def test_our_server_vs_nassl_legacy_suites(iana, openssl, _c, _m, version, proto, pki, our_server):
+    srv, port = our_server(["--cert", str(pki / "server.pem"), "--key", str(pki / "server.key"),
+                            "--once", "--echo", "--protocol", proto, "--cipher", iana])
+    r = nassl(port, pki, openssl, version=version, line="legacy suite\n")
+    out = r.stdout + r.stderr + srv.describe()
+    assert r.returncode == 0, out
+    assert "cipher: %s" % openssl in r.stdout.splitlines(), out
+    assert "received: %r" % b"legacy suite\n" in r.stdout.splitlines(), out
+    assert srv.wait(PEER_TIMEOUT) == 0, srv.describe()
+    assert "cipher: %s" % iana in srv.output.splitlines(), srv.describe()
+
+
+@pytest.mark.parametrize("version", ["ssl3", "tls1.0"])
+@pytest.mark.parametrize("iana, _o, cipher, mac", [s for s in LEGACY_SUITES if s[2]], ids=[s[0] for s in LEGACY_SUITES if s[2]])
+def test_our_client_vs_tlslite_null_suites(iana, _o, cipher, mac, version, pki, procs, examples):
+    srv, m = procs.start_server([sys.executable, "-u", HERE / "tlslite_server.py", "--cert", pki / "server.pem",
+                                 "--key", pki / "server.key", "--version", version, "--cipher", cipher, "--mac", mac],
+                                "tlslite server", ready=r"^listening: (\d+)$")
+    r = run([TLS_CLIENT, "--host", "127.0.0.1", "--port", m.group(1), "--servername", "localhost",
+             "--cafile", pki / "ca.pem", "--protocol", version, "--cipher", iana, "--send", "ping"])
+    out = r.stdout + r.stderr + srv.describe()
+    assert r.returncode == 0, out
+    assert "cipher: %s" % iana in r.stdout.splitlines() and "ping" in r.stdout.splitlines(), out
+    assert srv.wait_for(r"^done$", PEER_TIMEOUT), srv.describe()
+
+
+def test_legacy_suites_are_off_by_default(pki, our_server):
+    """A default server never picks DES or NULL, even when the client offers nothing else."""
+    srv, port = our_server(["--cert", str(pki / "server.pem"), "--key", str(pki / "server.key"), "--once"])
+    r = nassl(port, pki, "DES-CBC-SHA:NULL-SHA:NULL-MD5", version="TLSV1")
+    assert r.returncode != 0, r.stdout + r.stderr
+    srv.wait(PEER_TIMEOUT)
+    assert "SEC_E_ALGORITHM_MISMATCH" in srv.output, srv.describe()

@@ -1,7 +1,7 @@
 """A tlslite-ng server (pure Python) as an SSL 3.0 / TLS peer for the interop suite.
 
     python3 tlslite_server.py --cert server.pem --key server.key --version ssl3
-                              [--cipher aes128|3des|rc4] [--mac sha|md5]
+                              [--cipher aes128|aes256|3des|rc4|null] [--mac sha|md5]
 
 Listens on 127.0.0.1 (ephemeral port), prints `listening: <port>`, serves one
 connection: handshake, then echoes each line back until the client closes;
@@ -18,7 +18,7 @@ import sys
 from tlslite.api import HandshakeSettings, TLSConnection, X509CertChain, parsePEMKey
 
 VERSIONS = {"ssl3": (3, 0), "tls1.0": (3, 1), "tls1.1": (3, 2), "tls1.2": (3, 3)}
-CIPHERS = {"aes128": "aes128", "aes256": "aes256", "3des": "3des", "rc4": "rc4"}
+CIPHERS = {"aes128": "aes128", "aes256": "aes256", "3des": "3des", "rc4": "rc4", "null": "null"}
 
 
 def say(line: str) -> None:
