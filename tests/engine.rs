@@ -453,3 +453,50 @@ fn des_is_never_negotiated_at_tls12() {
     let (c, _) = handshake_versions(des, &[V::TLS1_1, V::TLS1_0], &[V::TLS1_1]).unwrap();
     assert_eq!(c.info().unwrap().version, V::TLS1_1);
 }
+
+/// Bleichenbacher / ROBOT (issue 8): every kind of bad RSA premaster block must give the same
+/// behaviour: accepted at ClientKeyExchange, and the same bad_record_mac alert when the
+/// client's Finished arrives, exactly as a well-formed block carrying a premaster the client
+/// did not use. Each variant is encrypted with the raw RSA operation and swapped into the
+/// client's flight.
+#[test]
+fn every_bad_premaster_fails_at_finished_like_a_wrong_key() {
+    use openschannel::crypto::rsa::public_encrypt_raw;
+    let pubkey = x509::rsa_public_key_pkcs1(&x509::pem::certs_from_pem_or_der(&read("server.pem")).unwrap()[0]).unwrap();
+    // EM = 00 02 PS 00 M (RFC 8017 §7.2.1) for a 2048-bit key, with M = version || 46 bytes.
+    let block = |first: [u8; 2], ps_len: usize, separator: u8, version: [u8; 2], tail: usize| {
+        let mut em = vec![first[0], first[1]];
+        em.extend(std::iter::repeat_n(0x5a, ps_len));
+        em.push(separator);
+        em.extend_from_slice(&version);
+        em.extend(std::iter::repeat_n(0x11, tail));
+        assert_eq!(em.len(), 256);
+        em
+    };
+    let variants: Vec<(&str, Vec<u8>)> = vec![
+        ("well-formed, another premaster", block([0, 2], 205, 0, [3, 1], 46)),
+        ("block type 1", block([0, 1], 205, 0, [3, 1], 46)),
+        ("leading byte not zero", block([1, 2], 205, 0, [3, 1], 46)),
+        ("no zero separator", block([0, 2], 205, 0x5a, [3, 1], 46)),
+        ("premaster one byte long", block([0, 2], 204, 0, [3, 1], 47)),
+        ("premaster one byte short", block([0, 2], 206, 0, [3, 1], 45)),
+        ("padding shorter than 8 bytes", {
+            let mut em = block([0, 2], 205, 0, [3, 1], 46);
+            em[5] = 0; // a zero inside the first 8 padding bytes
+            em
+        }),
+        ("wrong version (SSL 3.0)", block([0, 2], 205, 0, [3, 0], 46)),
+        ("wrong version (TLS 1.2)", block([0, 2], 205, 0, [3, 3], 46)),
+    ];
+    for (name, em) in variants {
+        let (_, mut server, mut flight) = up_to_client_flight();
+        let encrypted = public_encrypt_raw(&pubkey, &em).unwrap();
+        // The first record is the ClientKeyExchange: header(5) + handshake header(4) + length(2) + block.
+        flight[5 + 4 + 2..5 + 4 + 2 + 256].copy_from_slice(&encrypted);
+        assert_eq!(feed(&mut server, &flight, usize::MAX), Err(Error::BadRecordMac), "{name}");
+        assert_eq!(server.take_output(), [21, 3, 1, 0, 2, 2, 20], "{name}: one alert, the same for every variant");
+    }
+    // Control: the untouched flight completes.
+    let (_, mut server, flight) = up_to_client_flight();
+    assert!(feed(&mut server, &flight, usize::MAX).is_ok());
+}

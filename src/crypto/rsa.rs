@@ -255,6 +255,17 @@ fn pkcs1_type2_premaster_ok(em: &[u8], client_version: [u8; 2]) -> Choice {
 /// Encrypts `msg` with PKCS#1 v1.5 type-2 padding under the public key `pkcs1_der`
 /// (an `RSAPublicKey`). Returns None for an unusable key.
 pub fn public_encrypt_pkcs1(pkcs1_der: &[u8], msg: &[u8]) -> Option<Vec<u8>> {
+    public_encrypt(pkcs1_der, msg, aws_lc_sys::RSA_PKCS1_PADDING)
+}
+
+/// Raw RSA public operation on a full-width block (`msg` as long as the modulus, numerically
+/// below it). Only for tests that craft malformed PKCS#1 blocks (Bleichenbacher variants): TLS
+/// never sends an unpadded block.
+pub fn public_encrypt_raw(pkcs1_der: &[u8], msg: &[u8]) -> Option<Vec<u8>> {
+    public_encrypt(pkcs1_der, msg, aws_lc_sys::RSA_NO_PADDING)
+}
+
+fn public_encrypt(pkcs1_der: &[u8], msg: &[u8], padding: core::ffi::c_int) -> Option<Vec<u8>> {
     // SAFETY: pointer/length describe `pkcs1_der`; aws-lc copies what it needs.
     let raw = unsafe { aws_lc_sys::RSA_public_key_from_bytes(pkcs1_der.as_ptr(), pkcs1_der.len()) };
     let rsa = NonNull::new(raw)?;
@@ -263,17 +274,7 @@ pub fn public_encrypt_pkcs1(pkcs1_der: &[u8], msg: &[u8]) -> Option<Vec<u8>> {
     let mut out = vec![0u8; k];
     let mut out_len = 0usize;
     // SAFETY: `out` has room for k bytes; aws-lc draws padding from its own RNG.
-    let ok = unsafe {
-        aws_lc_sys::RSA_encrypt(
-            rsa.as_ptr(),
-            &mut out_len,
-            out.as_mut_ptr(),
-            out.len(),
-            msg.as_ptr(),
-            msg.len(),
-            aws_lc_sys::RSA_PKCS1_PADDING,
-        )
-    };
+    let ok = unsafe { aws_lc_sys::RSA_encrypt(rsa.as_ptr(), &mut out_len, out.as_mut_ptr(), out.len(), msg.as_ptr(), msg.len(), padding) };
     // SAFETY: frees the object created above, once.
     unsafe { aws_lc_sys::RSA_free(rsa.as_ptr()) };
     if ok != 1 {
