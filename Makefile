@@ -4,7 +4,7 @@
 CARGO ?= cargo
 PYTHON ?= python3
 
-.PHONY: all build deps demo test lint test-rust test-c test-interop bench header clean
+.PHONY: all build deps demo test lint test-rust test-c test-compat test-interop bench header clean
 
 all: build
 
@@ -32,8 +32,14 @@ test-rust:
 
 test-c: build
 	$(MAKE) -C c-tests check
+	$(MAKE) -C c-tests/compat check
+
+## Windows-named headers (C99/C11/C++17, UNICODE, -fshort-wchar) and the Windows-style programs.
+test-compat: build
+	$(MAKE) -C c-tests/compat check
 
 test-interop: build
+	$(MAKE) -C c-tests/compat programs
 	cd c-tests/interop && $(PYTHON) -m pytest -q
 
 ## Our engine and OpenSSL side by side in one process run; prints ratios (see bench/README.md).
@@ -47,4 +53,4 @@ header:
 clean:
 	$(CARGO) clean
 	$(MAKE) -C examples-c clean
-	rm -rf c-tests/build
+	rm -rf c-tests/build c-tests/compat/build
