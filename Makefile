@@ -4,7 +4,8 @@
 CARGO ?= cargo
 PYTHON ?= python3
 
-.PHONY: all build deps demo test lint test-rust test-c test-interop test-asan test-valgrind fuzz-smoke fuzz-replay bench header clean
+.PHONY: all build deps demo test lint test-rust test-c test-compat test-interop test-install install uninstall test-asan test-valgrind \
+	fuzz-smoke fuzz-replay bench header clean
 
 all: build
 
@@ -19,9 +20,10 @@ deps:
 demo: deps build
 	./examples-c/demo.sh
 
-## Every test: Rust unit/integration tests (header freshness included), the C harness, the C
-## harness under ASan and under valgrind, interop, and each fuzz target briefly (issue 8).
-test: deps build lint test-rust test-c test-asan test-valgrind test-interop fuzz-smoke
+## Every test: Rust unit/integration tests (header freshness included), the C harness and the
+## Windows-header programs, the C harness under ASan and under valgrind, interop, the installed
+## package, and each fuzz target briefly (issue 8).
+test: deps build lint test-rust test-c test-asan test-valgrind test-interop test-install fuzz-smoke
 
 ## Formatting and lints are part of the test command.
 lint:
@@ -33,8 +35,14 @@ test-rust:
 
 test-c: build
 	$(MAKE) -C c-tests check
+	$(MAKE) -C c-tests/compat check
+
+## Windows-named headers (C99/C11/C++17, UNICODE, -fshort-wchar) and the Windows-style programs.
+test-compat: build
+	$(MAKE) -C c-tests/compat check
 
 test-interop: build
+	$(MAKE) -C c-tests/compat programs
 	cd c-tests/interop && $(PYTHON) -m pytest -q
 
 ## The C harness with ASan+UBSan (LeakSanitizer on) against the release library (issue 8).
@@ -53,6 +61,39 @@ fuzz-smoke: deps
 fuzz-replay:
 	cd fuzz && $(CARGO) run --release --example replay -- --mutate $${FUZZ_MUTANTS:-200}
 
+## Packaging: `make install PREFIX=/usr/local [DESTDIR=...]`, `make uninstall` (same variables).
+## The library is installed as libopenschannel.so.$(VERSION) with the soname link .so.0 (set by
+## build.rs) and the development link .so; headers go to $(includedir)/openschannel/ (pkg-config
+## --cflags points there, so <sspi.h>, <schannel.h>, <wincrypt.h>, <security.h> resolve).
+PREFIX     ?= /usr/local
+libdir     ?= $(PREFIX)/lib
+includedir ?= $(PREFIX)/include
+pkgconfigdir ?= $(libdir)/pkgconfig
+DESTDIR    ?=
+VERSION    := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
+SONAME     := libopenschannel.so.0
+HEADERS    := openschannel.h sspi.h schannel.h wincrypt.h security.h
+
+install:
+	@test -f target/release/libopenschannel.so || { echo "run 'make build' (cargo build --release) first" >&2; exit 1; }
+	install -d $(DESTDIR)$(libdir) $(DESTDIR)$(includedir)/openschannel $(DESTDIR)$(pkgconfigdir)
+	install -m 0755 target/release/libopenschannel.so $(DESTDIR)$(libdir)/libopenschannel.so.$(VERSION)
+	ln -sf libopenschannel.so.$(VERSION) $(DESTDIR)$(libdir)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(libdir)/libopenschannel.so
+	for h in $(HEADERS); do install -m 0644 include/$$h $(DESTDIR)$(includedir)/openschannel/$$h; done
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(libdir)|' -e 's|@INCLUDEDIR@|$(includedir)|' \
+	    -e 's|@VERSION@|$(VERSION)|' openschannel.pc.in > $(DESTDIR)$(pkgconfigdir)/openschannel.pc
+
+uninstall:
+	rm -f $(DESTDIR)$(libdir)/libopenschannel.so.$(VERSION) $(DESTDIR)$(libdir)/$(SONAME) \
+	      $(DESTDIR)$(libdir)/libopenschannel.so $(DESTDIR)$(pkgconfigdir)/openschannel.pc
+	for h in $(HEADERS); do rm -f $(DESTDIR)$(includedir)/openschannel/$$h; done
+	-rmdir $(DESTDIR)$(includedir)/openschannel 2>/dev/null
+
+## Installs into a temporary prefix, builds examples-c/tls-client with pkg-config only, runs it.
+test-install: build
+	sh scripts/test-install.sh
+
 ## Our engine and OpenSSL side by side in one process run; prints ratios (see bench/README.md).
 bench: deps build
 	$(MAKE) -C bench run
@@ -64,4 +105,4 @@ header:
 clean:
 	$(CARGO) clean
 	$(MAKE) -C examples-c clean
-	rm -rf c-tests/build c-tests/build-asan c-tests/build-vg
+	rm -rf c-tests/build c-tests/build-asan c-tests/build-vg c-tests/compat/build

@@ -968,6 +968,56 @@ typedef struct CRYPTOAPI_BLOB CRYPT_HASH_BLOB;
  */
 typedef struct CRYPTOAPI_BLOB CRYPT_INTEGER_BLOB;
 
+/*
+ winnt.h `WORD` (16-bit).
+ */
+typedef uint16_t WORD;
+
+/*
+ winnt.h `INT_PTR` (pointer-sized, signed).
+ */
+typedef ptrdiff_t INT_PTR;
+
+/*
+ winnt.h `PVOID`.
+ */
+typedef void *PVOID;
+
+/*
+ winnt.h `LPVOID`.
+ */
+typedef void *LPVOID;
+
+/*
+ winnt.h `PBYTE`.
+ */
+typedef BYTE *PBYTE;
+
+/*
+ winnt.h `LPSTR`: 8-bit string.
+ */
+typedef char *LPSTR;
+
+/*
+ winnt.h `LPCSTR`.
+ */
+typedef const char *LPCSTR;
+
+/*
+ winnt.h `LPWSTR`: UTF-16 string (`WCHAR` is `uint16_t` here, not `wchar_t`).
+ */
+typedef WCHAR *LPWSTR;
+
+/*
+ winnt.h `LPCWSTR`.
+ */
+typedef const WCHAR *LPCWSTR;
+
+/*
+ wincrypt.h `HCRYPTPROV` (pointer-sized).
+ */
+typedef ULONG_PTR HCRYPTPROV;
+
 
 
 

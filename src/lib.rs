@@ -13,6 +13,7 @@ pub mod cache;
 pub mod crypto;
 pub mod engine;
 pub mod handshake;
+pub mod log;
 pub mod msgs;
 pub mod record;
 pub mod sspi;

@@ -374,6 +374,7 @@ impl Connection {
             }
             let raw: Vec<u8> = self.hs_buf.drain(..4 + len).collect();
             let typ = HandshakeType::from_u8(typ).ok_or(Error::UnexpectedMessage("unknown handshake type"))?;
+            crate::log::handshake(false, typ, len);
             let body = &raw[4..];
             if self.is_established() {
                 self.renegotiation_request(typ, body, &raw)?;

@@ -289,6 +289,7 @@ impl HandshakeData {
 
     /// Frames a handshake message, adds it to the transcript and queues it.
     pub fn send(&mut self, rl: &mut RecordLayer, typ: HandshakeType, body: &[u8]) -> Result<(), Error> {
+        crate::log::handshake(true, typ, body.len());
         let mut msg = Vec::with_capacity(body.len() + 4);
         frame(typ, body, &mut msg);
         self.transcript.extend_from_slice(&msg);

@@ -124,6 +124,7 @@ impl Context {
                 StepOutcome { status: SEC_I_INCOMPLETE_CREDENTIALS, ..Default::default() }
             }
             Ok(Step::Done { consumed }) => {
+                crate::log::negotiated(&self.conn);
                 if let Some((random, master)) = self.conn.key_log_secrets() {
                     super::keylog::record(&random, &master);
                 }

@@ -9,6 +9,7 @@ use crate::x509::CertError;
 
 /// The status Schannel reports for an engine error.
 pub fn from_error(e: &Error) -> SECURITY_STATUS {
+    crate::log::set_reason(e);
     match e {
         Error::NotTls => SEC_E_INVALID_TOKEN,
         Error::Decode(_) | Error::UnexpectedMessage(_) | Error::RecordOverflow | Error::IllegalParameter(_) => SEC_E_ILLEGAL_MESSAGE,

@@ -3,6 +3,19 @@
 /// Runs `body`; a panic becomes `$on_panic` (SEC_E_INTERNAL_ERROR for status-returning exports).
 #[macro_export]
 macro_rules! ffi_guard {
+    // Status-returning SSPI exports: the status (and the engine error behind it) goes to the
+    // diagnostics log (`crate::log`, off unless OPENSCHANNEL_LOG is set).
+    (status $name:literal, $on_panic:expr, $body:block) => {{
+        let status = match ::std::panic::catch_unwind(::std::panic::AssertUnwindSafe(|| $body)) {
+            Ok(v) => v,
+            Err(_) => {
+                $crate::log_event!($crate::log::Level::Error, "{}: panic caught at the C boundary", $name);
+                $on_panic
+            }
+        };
+        $crate::log::status($name, status);
+        status
+    }};
     ($on_panic:expr, $body:block) => {
         match ::std::panic::catch_unwind(::std::panic::AssertUnwindSafe(|| $body)) {
             Ok(v) => v,

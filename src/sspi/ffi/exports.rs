@@ -162,7 +162,7 @@ pub unsafe extern "C" fn AcquireCredentialsHandleA(
     phCredential: PCredHandle,
     ptsExpiry: PTimeStamp,
 ) -> SECURITY_STATUS {
-    ffi_guard!(SEC_E_INTERNAL_ERROR, {
+    ffi_guard!(status "AcquireCredentialsHandleA", SEC_E_INTERNAL_ERROR, {
         let _ = (pszPrincipal, pvLogonId, pGetKeyFn, pvGetKeyArgument);
         // SAFETY: string and structure pointers from the caller per the SSPI contract.
         unsafe { acquire_common(ansi(pszPackage), fCredentialUse, pAuthData, phCredential, ptsExpiry) }
@@ -182,7 +182,7 @@ pub unsafe extern "C" fn AcquireCredentialsHandleW(
     phCredential: PCredHandle,
     ptsExpiry: PTimeStamp,
 ) -> SECURITY_STATUS {
-    ffi_guard!(SEC_E_INTERNAL_ERROR, {
+    ffi_guard!(status "AcquireCredentialsHandleW", SEC_E_INTERNAL_ERROR, {
         let _ = (pszPrincipal, pvLogonId, pGetKeyFn, pvGetKeyArgument);
         // SAFETY: as in the A function.
         unsafe { acquire_common(wide(pszPackage), fCredentialUse, pAuthData, phCredential, ptsExpiry) }
@@ -193,7 +193,7 @@ pub unsafe extern "C" fn AcquireCredentialsHandleW(
 /// their own reference). SEC_E_INVALID_HANDLE for NULL, stale or foreign handles.
 #[no_mangle]
 pub unsafe extern "C" fn FreeCredentialsHandle(phCredential: PCredHandle) -> SECURITY_STATUS {
-    ffi_guard!(SEC_E_INTERNAL_ERROR, {
+    ffi_guard!(status "FreeCredentialsHandle", SEC_E_INTERNAL_ERROR, {
         // SAFETY: NULL or a caller-owned handle.
         match unsafe { phCredential.as_ref() } {
             Some(h) if CREDENTIALS.remove(h) => SEC_E_OK,
@@ -324,6 +324,7 @@ unsafe fn handshake_call(
         Err(s) => return (s, ctx_handle),
     };
     let mut c = ctx.lock();
+    crate::log::set_context(ctx_handle.dwLower, if c.conn.side() == crate::handshake::Side::Client { "client" } else { "server" });
     if output_desc.is_null() && first_output.is_none() && c.pending_control.is_some() {
         // Nowhere to put the alert or hello: nothing happens and the control stays armed.
         return (SEC_E_INCOMPLETE_MESSAGE, ctx_handle);
@@ -433,6 +434,7 @@ unsafe fn initialize_common(
             if let Some(protocols) = alpn {
                 ctx.offer_application_protocols(protocols);
             }
+            crate::log::set_context(0, "client");
             let first = ctx.start();
             if first.status < 0 {
                 return first.status;
@@ -499,7 +501,7 @@ pub unsafe extern "C" fn InitializeSecurityContextA(
     pfContextAttr: *mut ULONG,
     ptsExpiry: PTimeStamp,
 ) -> SECURITY_STATUS {
-    ffi_guard!(SEC_E_INTERNAL_ERROR, {
+    ffi_guard!(status "InitializeSecurityContextA", SEC_E_INTERNAL_ERROR, {
         let _ = (Reserved1, TargetDataRep, Reserved2);
         // SAFETY: caller pointers per the SSPI contract.
         unsafe {
@@ -534,7 +536,7 @@ pub unsafe extern "C" fn InitializeSecurityContextW(
     pfContextAttr: *mut ULONG,
     ptsExpiry: PTimeStamp,
 ) -> SECURITY_STATUS {
-    ffi_guard!(SEC_E_INTERNAL_ERROR, {
+    ffi_guard!(status "InitializeSecurityContextW", SEC_E_INTERNAL_ERROR, {
         let _ = (Reserved1, TargetDataRep, Reserved2);
         // SAFETY: caller pointers per the SSPI contract.
         unsafe {
@@ -573,7 +575,7 @@ pub unsafe extern "C" fn AcceptSecurityContext(
     pfContextAttr: *mut ULONG,
     ptsExpiry: PTimeStamp,
 ) -> SECURITY_STATUS {
-    ffi_guard!(SEC_E_INTERNAL_ERROR, {
+    ffi_guard!(status "AcceptSecurityContext", SEC_E_INTERNAL_ERROR, {
         let _ = TargetDataRep;
         let allocate = fContextReq & ASC_REQ_ALLOCATE_MEMORY != 0;
         // SAFETY: NULL or caller-owned handle.
@@ -632,7 +634,7 @@ pub unsafe extern "C" fn AcceptSecurityContext(
 /// SEC_E_INVALID_HANDLE. Call `ApplyControlToken(SCHANNEL_SHUTDOWN)` first for a clean close.
 #[no_mangle]
 pub unsafe extern "C" fn DeleteSecurityContext(phContext: PCtxtHandle) -> SECURITY_STATUS {
-    ffi_guard!(SEC_E_INTERNAL_ERROR, {
+    ffi_guard!(status "DeleteSecurityContext", SEC_E_INTERNAL_ERROR, {
         // SAFETY: NULL or caller-owned handle.
         match unsafe { phContext.as_ref() } {
             Some(h) if CONTEXTS.remove(h) => SEC_E_OK,
@@ -650,7 +652,7 @@ pub unsafe extern "C" fn DeleteSecurityContext(phContext: PCtxtHandle) -> SECURI
 /// unknown token, SCHANNEL_RENEGOTIATE before the handshake completed).
 #[no_mangle]
 pub unsafe extern "C" fn ApplyControlToken(phContext: PCtxtHandle, pInput: PSecBufferDesc) -> SECURITY_STATUS {
-    ffi_guard!(SEC_E_INTERNAL_ERROR, {
+    ffi_guard!(status "ApplyControlToken", SEC_E_INTERNAL_ERROR, {
         // SAFETY: NULL or caller-owned handle.
         let Some(ctx) = (unsafe { phContext.as_ref() }).and_then(|h| CONTEXTS.get(h)) else {
             return SEC_E_INVALID_HANDLE;
@@ -806,7 +808,7 @@ unsafe fn query_context(ph_context: PCtxtHandle, attribute: ULONG, buffer: *mut 
 /// with `FreeContextBuffer`. NEGOTIATION_INFO and others: SEC_E_UNSUPPORTED_FUNCTION.
 #[no_mangle]
 pub unsafe extern "C" fn QueryContextAttributesA(phContext: PCtxtHandle, ulAttribute: ULONG, pBuffer: *mut c_void) -> SECURITY_STATUS {
-    ffi_guard!(SEC_E_INTERNAL_ERROR, {
+    ffi_guard!(status "QueryContextAttributesA", SEC_E_INTERNAL_ERROR, {
         // SAFETY: caller pointers per the SSPI contract.
         unsafe { query_context(phContext, ulAttribute, pBuffer, false) }
     })
@@ -815,7 +817,7 @@ pub unsafe extern "C" fn QueryContextAttributesA(phContext: PCtxtHandle, ulAttri
 /// QueryContextAttributesW: as the A function, with UTF-16 strings in NAMES and KEY_INFO.
 #[no_mangle]
 pub unsafe extern "C" fn QueryContextAttributesW(phContext: PCtxtHandle, ulAttribute: ULONG, pBuffer: *mut c_void) -> SECURITY_STATUS {
-    ffi_guard!(SEC_E_INTERNAL_ERROR, {
+    ffi_guard!(status "QueryContextAttributesW", SEC_E_INTERNAL_ERROR, {
         // SAFETY: caller pointers per the SSPI contract.
         unsafe { query_context(phContext, ulAttribute, pBuffer, true) }
     })
@@ -843,7 +845,7 @@ pub unsafe extern "C" fn QueryCredentialsAttributesA(
     ulAttribute: ULONG,
     pBuffer: *mut c_void,
 ) -> SECURITY_STATUS {
-    ffi_guard!(SEC_E_INTERNAL_ERROR, {
+    ffi_guard!(status "QueryCredentialsAttributesA", SEC_E_INTERNAL_ERROR, {
         // SAFETY: caller pointers per the SSPI contract.
         unsafe { query_credentials(phCredential, ulAttribute, pBuffer) }
     })
@@ -856,7 +858,7 @@ pub unsafe extern "C" fn QueryCredentialsAttributesW(
     ulAttribute: ULONG,
     pBuffer: *mut c_void,
 ) -> SECURITY_STATUS {
-    ffi_guard!(SEC_E_INTERNAL_ERROR, {
+    ffi_guard!(status "QueryCredentialsAttributesW", SEC_E_INTERNAL_ERROR, {
         // SAFETY: caller pointers per the SSPI contract.
         unsafe { query_credentials(phCredential, ulAttribute, pBuffer) }
     })
@@ -865,7 +867,7 @@ pub unsafe extern "C" fn QueryCredentialsAttributesW(
 /// CompleteAuthToken: Schannel never needs it; SEC_E_OK for a live context.
 #[no_mangle]
 pub unsafe extern "C" fn CompleteAuthToken(phContext: PCtxtHandle, pToken: PSecBufferDesc) -> SECURITY_STATUS {
-    ffi_guard!(SEC_E_INTERNAL_ERROR, {
+    ffi_guard!(status "CompleteAuthToken", SEC_E_INTERNAL_ERROR, {
         let _ = pToken;
         // SAFETY: NULL or caller-owned handle.
         match (unsafe { phContext.as_ref() }).and_then(|h| CONTEXTS.get(h)) {
@@ -880,7 +882,7 @@ pub unsafe extern "C" fn CompleteAuthToken(phContext: PCtxtHandle, pToken: PSecB
 /// SEC_E_INVALID_HANDLE, SEC_E_INVALID_PARAMETER or SEC_E_ALGORITHM_MISMATCH (no known suite).
 #[no_mangle]
 pub unsafe extern "C" fn OpenSchannelSetCipherSuites(phCredential: PCredHandle, suites: *const u16, count: u32) -> SECURITY_STATUS {
-    ffi_guard!(SEC_E_INTERNAL_ERROR, {
+    ffi_guard!(status "OpenSchannelSetCipherSuites", SEC_E_INTERNAL_ERROR, {
         // SAFETY: NULL or caller-owned handle.
         let Some(cred) = (unsafe { phCredential.as_ref() }).and_then(|h| CREDENTIALS.get(h)) else {
             return SEC_E_INVALID_HANDLE;
@@ -904,7 +906,7 @@ pub unsafe extern "C" fn OpenSchannelSetCipherSuites(phCredential: PCredHandle, 
 /// every credential acquired later. Returns SEC_E_OK or SEC_E_INVALID_HANDLE.
 #[no_mangle]
 pub unsafe extern "C" fn OpenSchannelSetRecordSplitting(phCredential: PCredHandle, enable: BOOL) -> SECURITY_STATUS {
-    ffi_guard!(SEC_E_INTERNAL_ERROR, {
+    ffi_guard!(status "OpenSchannelSetRecordSplitting", SEC_E_INTERNAL_ERROR, {
         // SAFETY: NULL or caller-owned handle.
         let Some(cred) = (unsafe { phCredential.as_ref() }).and_then(|h| CREDENTIALS.get(h)) else {
             return SEC_E_INVALID_HANDLE;
@@ -922,7 +924,7 @@ pub unsafe extern "C" fn OpenSchannelSetRecordSplitting(phCredential: PCredHandl
 /// ignored by servers, which always honour the signal. Returns SEC_E_OK or SEC_E_INVALID_HANDLE.
 #[no_mangle]
 pub unsafe extern "C" fn OpenSchannelSetFallbackScsv(phCredential: PCredHandle, enable: BOOL) -> SECURITY_STATUS {
-    ffi_guard!(SEC_E_INTERNAL_ERROR, {
+    ffi_guard!(status "OpenSchannelSetFallbackScsv", SEC_E_INTERNAL_ERROR, {
         // SAFETY: NULL or caller-owned handle.
         let Some(cred) = (unsafe { phCredential.as_ref() }).and_then(|h| CREDENTIALS.get(h)) else {
             return SEC_E_INVALID_HANDLE;
@@ -939,7 +941,7 @@ pub unsafe extern "C" fn OpenSchannelSetFallbackScsv(phCredential: PCredHandle, 
 /// Returns SEC_E_OK, SEC_E_INVALID_HANDLE or SEC_E_INVALID_PARAMETER.
 #[no_mangle]
 pub unsafe extern "C" fn OpenSchannelSetRenegotiation(phCredential: PCredHandle, policy: DWORD) -> SECURITY_STATUS {
-    ffi_guard!(SEC_E_INTERNAL_ERROR, {
+    ffi_guard!(status "OpenSchannelSetRenegotiation", SEC_E_INTERNAL_ERROR, {
         // SAFETY: NULL or caller-owned handle.
         let Some(cred) = (unsafe { phCredential.as_ref() }).and_then(|h| CREDENTIALS.get(h)) else {
             return SEC_E_INVALID_HANDLE;
@@ -960,7 +962,7 @@ pub unsafe extern "C" fn OpenSchannelSetRenegotiation(phCredential: PCredHandle,
 /// the new bound are evicted. Returns SEC_E_OK.
 #[no_mangle]
 pub extern "C" fn OpenSchannelSetSessionCacheSize(entries: DWORD) -> SECURITY_STATUS {
-    ffi_guard!(SEC_E_INTERNAL_ERROR, {
+    ffi_guard!(status "OpenSchannelSetSessionCacheSize", SEC_E_INTERNAL_ERROR, {
         crate::cache::SessionCache::global().set_capacity(entries as usize);
         SEC_E_OK
     })
@@ -997,7 +999,7 @@ pub extern "C" fn OpenSchannelStatusName(status: SECURITY_STATUS) -> *const c_ch
 /// SEC_E_NO_CREDENTIALS (no private key).
 #[no_mangle]
 pub unsafe extern "C" fn OpenSchannelAddServerCertificate(phCredential: PCredHandle, pCert: PCCERT_CONTEXT) -> SECURITY_STATUS {
-    ffi_guard!(SEC_E_INTERNAL_ERROR, {
+    ffi_guard!(status "OpenSchannelAddServerCertificate", SEC_E_INTERNAL_ERROR, {
         // SAFETY: NULL or caller-owned handle.
         let Some(cred) = (unsafe { phCredential.as_ref() }).and_then(|h| CREDENTIALS.get(h)) else {
             return SEC_E_INVALID_HANDLE;
@@ -1019,7 +1021,7 @@ pub unsafe extern "C" fn OpenSchannelAddServerCertificate(phCredential: PCredHan
 /// SEC_E_INVALID_HANDLE.
 #[no_mangle]
 pub unsafe extern "C" fn OpenSchannelSetEncryptThenMac(phCredential: PCredHandle, enable: BOOL) -> SECURITY_STATUS {
-    ffi_guard!(SEC_E_INTERNAL_ERROR, {
+    ffi_guard!(status "OpenSchannelSetEncryptThenMac", SEC_E_INTERNAL_ERROR, {
         // SAFETY: NULL or caller-owned handle.
         let Some(cred) = (unsafe { phCredential.as_ref() }).and_then(|h| CREDENTIALS.get(h)) else {
             return SEC_E_INVALID_HANDLE;
@@ -1038,7 +1040,7 @@ pub unsafe extern "C" fn OpenSchannelSetEncryptThenMac(phCredential: PCredHandle
 /// or SEC_E_UNKNOWN_CREDENTIALS (not a server credential).
 #[no_mangle]
 pub unsafe extern "C" fn OpenSchannelRequireClientCertificate(phCredential: PCredHandle, require: BOOL) -> SECURITY_STATUS {
-    ffi_guard!(SEC_E_INTERNAL_ERROR, {
+    ffi_guard!(status "OpenSchannelRequireClientCertificate", SEC_E_INTERNAL_ERROR, {
         // SAFETY: NULL or caller-owned handle.
         let Some(cred) = (unsafe { phCredential.as_ref() }).and_then(|h| CREDENTIALS.get(h)) else {
             return SEC_E_INVALID_HANDLE;
@@ -1059,7 +1061,7 @@ pub unsafe extern "C" fn OpenSchannelRequireClientCertificate(phCredential: PCre
 /// SEC_E_OK, SEC_E_INVALID_HANDLE, or SEC_E_INVALID_PARAMETER (unreadable path, no valid CRL).
 #[no_mangle]
 pub unsafe extern "C" fn OpenSchannelAddCrlFile(phCredential: PCredHandle, path: *const c_char) -> SECURITY_STATUS {
-    ffi_guard!(SEC_E_INTERNAL_ERROR, {
+    ffi_guard!(status "OpenSchannelAddCrlFile", SEC_E_INTERNAL_ERROR, {
         // SAFETY: NULL or caller-owned handle.
         let Some(cred) = (unsafe { phCredential.as_ref() }).and_then(|h| CREDENTIALS.get(h)) else {
             return SEC_E_INVALID_HANDLE;

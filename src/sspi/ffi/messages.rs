@@ -24,7 +24,7 @@ pub unsafe extern "C" fn EncryptMessage(
     pMessage: PSecBufferDesc,
     MessageSeqNo: ULONG,
 ) -> SECURITY_STATUS {
-    ffi_guard!(SEC_E_INTERNAL_ERROR, {
+    ffi_guard!(status "EncryptMessage", SEC_E_INTERNAL_ERROR, {
         let _ = MessageSeqNo;
         // SAFETY: NULL or caller-owned handle.
         let Some(ctx) = (unsafe { phContext.as_ref() }).and_then(|h| CONTEXTS.get(h)) else {
@@ -119,7 +119,7 @@ pub unsafe extern "C" fn DecryptMessage(
     MessageSeqNo: ULONG,
     pfQOP: *mut ULONG,
 ) -> SECURITY_STATUS {
-    ffi_guard!(SEC_E_INTERNAL_ERROR, {
+    ffi_guard!(status "DecryptMessage", SEC_E_INTERNAL_ERROR, {
         let _ = MessageSeqNo;
         // SAFETY: NULL or caller-owned handle.
         let Some(ctx) = (unsafe { phContext.as_ref() }).and_then(|h| CONTEXTS.get(h)) else {

@@ -82,7 +82,7 @@ fn info_w(entries: &[(&str, &str)]) -> *mut SecPkgInfoW {
 /// EnumerateSecurityPackagesA: our two package entries in one block freed by `FreeContextBuffer`.
 #[no_mangle]
 pub unsafe extern "C" fn EnumerateSecurityPackagesA(pcPackages: *mut ULONG, ppPackageInfo: *mut PSecPkgInfoA) -> SECURITY_STATUS {
-    ffi_guard!(SEC_E_INTERNAL_ERROR, {
+    ffi_guard!(status "EnumerateSecurityPackagesA", SEC_E_INTERNAL_ERROR, {
         if pcPackages.is_null() || ppPackageInfo.is_null() {
             return SEC_E_INVALID_PARAMETER;
         }
@@ -102,7 +102,7 @@ pub unsafe extern "C" fn EnumerateSecurityPackagesA(pcPackages: *mut ULONG, ppPa
 /// EnumerateSecurityPackagesW: as the A function with UTF-16 strings.
 #[no_mangle]
 pub unsafe extern "C" fn EnumerateSecurityPackagesW(pcPackages: *mut ULONG, ppPackageInfo: *mut PSecPkgInfoW) -> SECURITY_STATUS {
-    ffi_guard!(SEC_E_INTERNAL_ERROR, {
+    ffi_guard!(status "EnumerateSecurityPackagesW", SEC_E_INTERNAL_ERROR, {
         if pcPackages.is_null() || ppPackageInfo.is_null() {
             return SEC_E_INVALID_PARAMETER;
         }
@@ -130,7 +130,7 @@ fn entry_for(name: &str) -> Option<(&'static str, &'static str)> {
 /// SEC_E_SECPKG_NOT_FOUND for other names.
 #[no_mangle]
 pub unsafe extern "C" fn QuerySecurityPackageInfoA(pszPackageName: *mut SEC_CHAR, ppPackageInfo: *mut PSecPkgInfoA) -> SECURITY_STATUS {
-    ffi_guard!(SEC_E_INTERNAL_ERROR, {
+    ffi_guard!(status "QuerySecurityPackageInfoA", SEC_E_INTERNAL_ERROR, {
         // SAFETY: NULL or NUL-terminated.
         let Some(e) = unsafe { ansi(pszPackageName) }.as_deref().and_then(entry_for) else { return SEC_E_SECPKG_NOT_FOUND };
         if ppPackageInfo.is_null() {
@@ -150,7 +150,7 @@ pub unsafe extern "C" fn QuerySecurityPackageInfoA(pszPackageName: *mut SEC_CHAR
 /// QuerySecurityPackageInfoW: as the A function with UTF-16 strings.
 #[no_mangle]
 pub unsafe extern "C" fn QuerySecurityPackageInfoW(pszPackageName: *mut SEC_WCHAR, ppPackageInfo: *mut PSecPkgInfoW) -> SECURITY_STATUS {
-    ffi_guard!(SEC_E_INTERNAL_ERROR, {
+    ffi_guard!(status "QuerySecurityPackageInfoW", SEC_E_INTERNAL_ERROR, {
         // SAFETY: NULL or NUL-terminated.
         let Some(e) = unsafe { wide(pszPackageName) }.as_deref().and_then(entry_for) else { return SEC_E_SECPKG_NOT_FOUND };
         if ppPackageInfo.is_null() {
@@ -172,7 +172,7 @@ pub unsafe extern "C" fn QuerySecurityPackageInfoW(pszPackageName: *mut SEC_WCHA
 /// is not freed.
 #[no_mangle]
 pub unsafe extern "C" fn FreeContextBuffer(pvContextBuffer: *mut c_void) -> SECURITY_STATUS {
-    ffi_guard!(SEC_E_INTERNAL_ERROR, {
+    ffi_guard!(status "FreeContextBuffer", SEC_E_INTERNAL_ERROR, {
         if pvContextBuffer.is_null() || provider_free(pvContextBuffer) {
             SEC_E_OK
         } else {

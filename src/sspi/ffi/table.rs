@@ -285,7 +285,7 @@ pub extern "C" fn InitSecurityInterfaceW() -> *const SecurityFunctionTableW {
 /// ImpersonateSecurityContext: not supported by this provider.
 #[no_mangle]
 pub unsafe extern "C" fn ImpersonateSecurityContext(phContext: PCtxtHandle) -> SECURITY_STATUS {
-    ffi_guard!(SEC_E_INTERNAL_ERROR, {
+    ffi_guard!(status "ImpersonateSecurityContext", SEC_E_INTERNAL_ERROR, {
         let _ = phContext;
         SEC_E_UNSUPPORTED_FUNCTION
     })
@@ -294,7 +294,7 @@ pub unsafe extern "C" fn ImpersonateSecurityContext(phContext: PCtxtHandle) -> S
 /// RevertSecurityContext: not supported by this provider.
 #[no_mangle]
 pub unsafe extern "C" fn RevertSecurityContext(phContext: PCtxtHandle) -> SECURITY_STATUS {
-    ffi_guard!(SEC_E_INTERNAL_ERROR, {
+    ffi_guard!(status "RevertSecurityContext", SEC_E_INTERNAL_ERROR, {
         let _ = phContext;
         SEC_E_UNSUPPORTED_FUNCTION
     })
@@ -308,7 +308,7 @@ pub unsafe extern "C" fn MakeSignature(
     pMessage: PSecBufferDesc,
     MessageSeqNo: ULONG,
 ) -> SECURITY_STATUS {
-    ffi_guard!(SEC_E_INTERNAL_ERROR, {
+    ffi_guard!(status "MakeSignature", SEC_E_INTERNAL_ERROR, {
         let _ = (phContext, fQOP, pMessage, MessageSeqNo);
         SEC_E_UNSUPPORTED_FUNCTION
     })
@@ -322,7 +322,7 @@ pub unsafe extern "C" fn VerifySignature(
     MessageSeqNo: ULONG,
     pfQOP: *mut ULONG,
 ) -> SECURITY_STATUS {
-    ffi_guard!(SEC_E_INTERNAL_ERROR, {
+    ffi_guard!(status "VerifySignature", SEC_E_INTERNAL_ERROR, {
         let _ = (phContext, pMessage, MessageSeqNo, pfQOP);
         SEC_E_UNSUPPORTED_FUNCTION
     })
@@ -336,7 +336,7 @@ pub unsafe extern "C" fn ExportSecurityContext(
     pPackedContext: PSecBuffer,
     pToken: *mut *mut c_void,
 ) -> SECURITY_STATUS {
-    ffi_guard!(SEC_E_INTERNAL_ERROR, {
+    ffi_guard!(status "ExportSecurityContext", SEC_E_INTERNAL_ERROR, {
         let _ = (phContext, fFlags, pPackedContext, pToken);
         SEC_E_UNSUPPORTED_FUNCTION
     })
@@ -350,7 +350,7 @@ pub unsafe extern "C" fn ImportSecurityContextA(
     Token: *mut c_void,
     phContext: PCtxtHandle,
 ) -> SECURITY_STATUS {
-    ffi_guard!(SEC_E_INTERNAL_ERROR, {
+    ffi_guard!(status "ImportSecurityContextA", SEC_E_INTERNAL_ERROR, {
         let _ = (pszPackage, pPackedContext, Token, phContext);
         SEC_E_UNSUPPORTED_FUNCTION
     })
@@ -364,7 +364,7 @@ pub unsafe extern "C" fn ImportSecurityContextW(
     Token: *mut c_void,
     phContext: PCtxtHandle,
 ) -> SECURITY_STATUS {
-    ffi_guard!(SEC_E_INTERNAL_ERROR, {
+    ffi_guard!(status "ImportSecurityContextW", SEC_E_INTERNAL_ERROR, {
         let _ = (pszPackage, pPackedContext, Token, phContext);
         SEC_E_UNSUPPORTED_FUNCTION
     })
@@ -373,7 +373,7 @@ pub unsafe extern "C" fn ImportSecurityContextW(
 /// QuerySecurityContextToken: there are no Windows access tokens on Linux.
 #[no_mangle]
 pub unsafe extern "C" fn QuerySecurityContextToken(phContext: PCtxtHandle, Token: *mut *mut c_void) -> SECURITY_STATUS {
-    ffi_guard!(SEC_E_INTERNAL_ERROR, {
+    ffi_guard!(status "QuerySecurityContextToken", SEC_E_INTERNAL_ERROR, {
         let _ = (phContext, Token);
         SEC_E_UNSUPPORTED_FUNCTION
     })
@@ -387,7 +387,7 @@ pub unsafe extern "C" fn SetContextAttributesA(
     pBuffer: *mut c_void,
     cbBuffer: ULONG,
 ) -> SECURITY_STATUS {
-    ffi_guard!(SEC_E_INTERNAL_ERROR, {
+    ffi_guard!(status "SetContextAttributesA", SEC_E_INTERNAL_ERROR, {
         let _ = (phContext, ulAttribute, pBuffer, cbBuffer);
         SEC_E_UNSUPPORTED_FUNCTION
     })
@@ -401,7 +401,7 @@ pub unsafe extern "C" fn SetContextAttributesW(
     pBuffer: *mut c_void,
     cbBuffer: ULONG,
 ) -> SECURITY_STATUS {
-    ffi_guard!(SEC_E_INTERNAL_ERROR, {
+    ffi_guard!(status "SetContextAttributesW", SEC_E_INTERNAL_ERROR, {
         let _ = (phContext, ulAttribute, pBuffer, cbBuffer);
         SEC_E_UNSUPPORTED_FUNCTION
     })
@@ -415,7 +415,7 @@ pub unsafe extern "C" fn SetCredentialsAttributesA(
     pBuffer: *mut c_void,
     cbBuffer: ULONG,
 ) -> SECURITY_STATUS {
-    ffi_guard!(SEC_E_INTERNAL_ERROR, {
+    ffi_guard!(status "SetCredentialsAttributesA", SEC_E_INTERNAL_ERROR, {
         let _ = (phCredential, ulAttribute, pBuffer, cbBuffer);
         SEC_E_UNSUPPORTED_FUNCTION
     })
@@ -429,7 +429,7 @@ pub unsafe extern "C" fn SetCredentialsAttributesW(
     pBuffer: *mut c_void,
     cbBuffer: ULONG,
 ) -> SECURITY_STATUS {
-    ffi_guard!(SEC_E_INTERNAL_ERROR, {
+    ffi_guard!(status "SetCredentialsAttributesW", SEC_E_INTERNAL_ERROR, {
         let _ = (phCredential, ulAttribute, pBuffer, cbBuffer);
         SEC_E_UNSUPPORTED_FUNCTION
     })

@@ -30,6 +30,26 @@ pub type SEC_CHAR = c_char;
 pub type SEC_WCHAR = u16;
 /// `WCHAR`: UTF-16 code unit.
 pub type WCHAR = u16;
+/// winnt.h `WORD` (16-bit).
+pub type WORD = u16;
+/// winnt.h `INT_PTR` (pointer-sized, signed).
+pub type INT_PTR = isize;
+/// winnt.h `PVOID`.
+pub type PVOID = *mut c_void;
+/// winnt.h `LPVOID`.
+pub type LPVOID = *mut c_void;
+/// winnt.h `PBYTE`.
+pub type PBYTE = *mut BYTE;
+/// winnt.h `LPSTR`: 8-bit string.
+pub type LPSTR = *mut c_char;
+/// winnt.h `LPCSTR`.
+pub type LPCSTR = *const c_char;
+/// winnt.h `LPWSTR`: UTF-16 string (`WCHAR` is `uint16_t` here, not `wchar_t`).
+pub type LPWSTR = *mut WCHAR;
+/// winnt.h `LPCWSTR`.
+pub type LPCWSTR = *const WCHAR;
+/// wincrypt.h `HCRYPTPROV` (pointer-sized).
+pub type HCRYPTPROV = ULONG_PTR;
 /// Opaque certificate store handle (wincrypt.h `HCERTSTORE`).
 pub type HCERTSTORE = *mut c_void;
 /// Opaque `CERT_INFO` pointer; not decoded yet (always NULL in contexts we create).
