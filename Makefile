@@ -4,7 +4,7 @@
 CARGO ?= cargo
 PYTHON ?= python3
 
-.PHONY: all build deps demo test lint test-rust test-c test-compat test-interop test-install install uninstall test-asan test-valgrind \
+.PHONY: all build deps demo test lint test-rust test-c test-compat test-interop test-install install uninstall test-soak test-asan test-valgrind \
 	fuzz-smoke fuzz-replay bench header clean
 
 all: build
@@ -23,7 +23,7 @@ demo: deps build
 ## Every test: Rust unit/integration tests (header freshness included), the C harness and the
 ## Windows-header programs, the C harness under ASan and under valgrind, interop, the installed
 ## package, and each fuzz target briefly (issue 8).
-test: deps build lint test-rust test-c test-asan test-valgrind test-interop test-install fuzz-smoke
+test: deps build lint test-rust test-c test-soak test-asan test-valgrind test-interop test-install fuzz-smoke
 
 ## Formatting and lints are part of the test command.
 lint:
@@ -44,6 +44,10 @@ test-compat: build
 test-interop: build
 	$(MAKE) -C c-tests/compat programs
 	cd c-tests/interop && $(PYTHON) -m pytest -q
+
+## The concurrency soak: shared credentials, 2 x cores threads, 10 s (SOAK_THREADS, SOAK_SECONDS).
+test-soak: build
+	$(MAKE) -C c-tests soak
 
 ## The C harness with ASan+UBSan (LeakSanitizer on) against the release library (issue 8).
 test-asan: build
