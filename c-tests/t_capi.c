@@ -280,7 +280,9 @@ static void thumbprints_and_properties(void)
     PCCERT_CONTEXT found = CertFindCertificateInStore(store, ENC, 0, CERT_FIND_HASH, &hb, NULL);
     CHECK(same_cert(found, c));
     CHECK(CertFindCertificateInStore(store, ENC, 0, CERT_FIND_HASH, &hb, found) == NULL);
-    CHECK(CertFindCertificateInStore(store, ENC, 0, CERT_FIND_ANY, NULL, NULL) != NULL);
+    PCCERT_CONTEXT any = CertFindCertificateInStore(store, ENC, 0, CERT_FIND_ANY, NULL, NULL);
+    CHECK(any != NULL);
+    CertFreeCertificateContext(any);
     PCCERT_CONTEXT existing = CertFindCertificateInStore(store, ENC, 0, CERT_FIND_EXISTING, c, NULL);
     CHECK(same_cert(existing, c));
     CertFreeCertificateContext(existing);
