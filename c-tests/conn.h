@@ -72,13 +72,26 @@ static inline void conn_close(struct conn *c)
     memset(&c->sctx, 0, sizeof c->sctx);
 }
 
-/* A whole handshake, every token fed at once. Returns 1 when both sides reached SEC_E_OK. */
-static inline int handshake(struct conn *c, struct failure *f)
+/* The client's first call, then ISC/ASC ping-pong until both sides return SEC_E_OK. With
+ * `control` (e.g. SCHANNEL_RENEGOTIATE) the client's context first gets that control token: the
+ * same loop then runs a renegotiation on an established pair. Returns 1 when both completed. */
+static inline int handshake_from(struct conn *c, struct failure *f, const DWORD *control)
 {
     hbuf to_s = {0}, to_c = {0};
     ULONG extra = 0;
     int cdone = 0, sdone = 0;
-    SECURITY_STATUS st = step(c, 0, NULL, &to_s, &extra);
+    SECURITY_STATUS st;
+    if (control) {
+        DWORD v = *control;
+        SecBuffer b = {sizeof v, SECBUFFER_TOKEN, &v};
+        SecBufferDesc d = {SECBUFFER_VERSION, 1, &b};
+        st = ApplyControlToken(&c->cctx, &d);
+        if (st != SEC_E_OK) {
+            fail(f, "ApplyControlToken", st);
+            goto out;
+        }
+    }
+    st = step(c, 0, NULL, &to_s, &extra);
     if (st != SEC_I_CONTINUE_NEEDED) {
         fail(f, "first InitializeSecurityContextA", st);
         goto out;
@@ -103,6 +116,12 @@ out:
     hbuf_free(&to_s);
     hbuf_free(&to_c);
     return cdone && sdone && !f->set;
+}
+
+/* A whole handshake, every token fed at once. Returns 1 when both sides reached SEC_E_OK. */
+static inline int handshake(struct conn *c, struct failure *f)
+{
+    return handshake_from(c, f, NULL);
 }
 
 /* SECPKG_ATTR_SESSION_INFO dwFlags (SSL_SESSION_RECONNECT when resumed), or -1. */

@@ -46,51 +46,12 @@ static long rss_kib(void)
     return resident < 0 ? -1 : resident * (sysconf(_SC_PAGESIZE) / 1024);
 }
 
-static SECURITY_STATUS apply_renegotiate(CtxtHandle *ctx)
-{
-    DWORD v = SCHANNEL_RENEGOTIATE;
-    SecBuffer b = {sizeof v, SECBUFFER_TOKEN, &v};
-    SecBufferDesc d = {SECBUFFER_VERSION, 1, &b};
-    return ApplyControlToken(ctx, &d);
-}
-
 /* Client-initiated renegotiation on an established pair: the client's new hello goes straight
  * to AcceptSecurityContext (as after DecryptMessage's SEC_I_RENEGOTIATE + EXTRA). */
 static int renegotiate(struct conn *c, struct failure *f)
 {
-    SECURITY_STATUS st = apply_renegotiate(&c->cctx);
-    if (st != SEC_E_OK) {
-        fail(f, "ApplyControlToken(SCHANNEL_RENEGOTIATE)", st);
-        return 0;
-    }
-    hbuf to_s = {0}, to_c = {0};
-    ULONG extra = 0;
-    int cdone = 0, sdone = 0;
-    st = step(c, 0, NULL, &to_s, &extra);
-    if (st != SEC_I_CONTINUE_NEEDED) {
-        fail(f, "renegotiation ClientHello", st);
-        goto out;
-    }
-    for (int round = 0; round < 8 && !(cdone && sdone); round++) {
-        int server = !sdone && to_s.len > 0;
-        if (!server && (cdone || to_c.len == 0))
-            break;
-        hbuf *in = server ? &to_s : &to_c;
-        st = step(c, server, in, server ? &to_c : &to_s, &extra);
-        if ((st != SEC_E_OK && st != SEC_I_CONTINUE_NEEDED) || extra != 0) {
-            fail(f, server ? "renegotiation ASC" : "renegotiation ISC", st);
-            goto out;
-        }
-        hbuf_drop_front(in, in->len);
-        if (st == SEC_E_OK)
-            *(server ? &sdone : &cdone) = 1;
-    }
-    if (!(cdone && sdone))
-        fail(f, "renegotiation did not complete", SEC_E_INTERNAL_ERROR);
-out:
-    hbuf_free(&to_s);
-    hbuf_free(&to_c);
-    return cdone && sdone && !f->set;
+    static const DWORD renegotiate_token = SCHANNEL_RENEGOTIATE;
+    return handshake_from(c, f, &renegotiate_token);
 }
 
 /* A handshake abandoned after `steps` calls: both contexts deleted mid-flight. */
