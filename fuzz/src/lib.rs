@@ -200,7 +200,13 @@ pub fn handshake_msgs(data: &[u8]) {
             }
         }
         sel::CERTIFICATE_REQUEST => {
-            let _ = hm::CertificateRequest::read(body);
+            for tls12 in [false, true] {
+                if let Ok(cr) = hm::CertificateRequest::read(body, tls12) {
+                    let mut a = Vec::new();
+                    cr.encode(tls12, &mut a);
+                    assert_eq!(hm::CertificateRequest::read(&a, tls12).expect("our encoding parses"), cr);
+                }
+            }
         }
         sel::NEW_SESSION_TICKET => {
             let _ = hm::read_new_session_ticket(body);
@@ -302,6 +308,15 @@ fn drive_engine(mut conn: Connection, data: &[u8]) {
                     Ok(Step::Incomplete { needed }) => {
                         assert!(needed > 0);
                         break;
+                    }
+                    Ok(Step::NeedCredentials { consumed }) => {
+                        // A client asked for a certificate it lacks: go on without one.
+                        assert!(consumed <= pending.len());
+                        pending.drain(..consumed);
+                        if conn.continue_with_client_identity(None).is_err() {
+                            return;
+                        }
+                        let _ = conn.take_output();
                     }
                     Err(_) => {
                         let _ = conn.take_output();
