@@ -310,6 +310,10 @@ static int ours_cred(CredHandle *h, int server, uint16_t suite, int no_reconnect
     if (suite)
         ST_CHECK(OpenSchannelSetCipherSuites(h, &suite, 1), SEC_E_OK);
     ST_CHECK(OpenSchannelSetRecordSplitting(h, splitting ? 1 : 0), SEC_E_OK);
+    /* Like the OpenSSL side (SSL_OP_NO_ENCRYPT_THEN_MAC, SSL_OP_NO_TICKET): MAC-then-encrypt
+     * records and session-ID resumption, which are both stacks' defaults with Windows peers. */
+    ST_CHECK(OpenSchannelSetEncryptThenMac(h, 0), SEC_E_OK);
+    ST_CHECK(OpenSchannelSetSessionTickets(h, 0), SEC_E_OK);
     return 0;
 }
 

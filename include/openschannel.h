@@ -2507,6 +2507,15 @@ SECURITY_STATUS OpenSchannelAddCrlFile(PCredHandle phCredential,
                                        const char *path);
 
 /*
+ OpenSchannelSetSessionTickets: session tickets (RFC 5077), on by default. `enable` zero makes
+ a client stop asking for them and a server stop issuing and accepting them, for contexts
+ created afterwards; session-ID resumption through the cache is unaffected. Returns SEC_E_OK
+ or SEC_E_INVALID_HANDLE.
+ */
+SECURITY_STATUS OpenSchannelSetSessionTickets(PCredHandle phCredential,
+                                              BOOL enable);
+
+/*
  EncryptMessage: seals the DATA buffer into one record, in place. Buffers:
  `[STREAM_HEADER (cbHeader), DATA (<= cbMaximumMessage), STREAM_TRAILER (cbTrailer), EMPTY]`
  sized from SECPKG_ATTR_STREAM_SIZES (TOKEN is accepted for header and trailer, as Wine

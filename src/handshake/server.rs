@@ -147,9 +147,6 @@ fn client_hello(hs: &mut HandshakeData, cfg: &Config, rl: &mut RecordLayer, body
     // RFC 5077 §3.2: an empty session_ticket promises a NewSessionTicket. Renegotiations get
     // one too: GnuTLS expects it again once tickets were agreed on the connection.
     hs.ticket_agreed = cfg.tickets.is_some() && !hs.is_ssl3() && ch.extension(ext::SESSION_TICKET).is_some();
-    if hs.ticket_agreed {
-        extensions.push(Extension::empty(ext::SESSION_TICKET));
-    }
 
     let etm_asked = cfg.encrypt_then_mac && !hs.is_ssl3() && ch.extension(ext::ENCRYPT_THEN_MAC).is_some_and(|e| e.body.is_empty());
     if let Some(session) = resumable(hs, cfg, &ch, version) {
@@ -158,6 +155,13 @@ fn client_hello(hs: &mut HandshakeData, cfg: &Config, rl: &mut RecordLayer, body
         hs.settle_etm(etm_asked)?;
         if hs.etm {
             extensions.push(Extension::empty(ext::ENCRYPT_THEN_MAC));
+        }
+        // A resumption renews the ticket only in the second half of the session's life: the
+        // client's ticket still works until then, and sealing one costs a little each time.
+        let now = (cfg.clock)();
+        hs.ticket_agreed &= now - session.created > session.lifetime / 2;
+        if hs.ticket_agreed {
+            extensions.push(Extension::empty(ext::SESSION_TICKET));
         }
         hs.master_secret = session.master_secret.clone();
         hs.peer_certs = session.peer_certs.clone();
@@ -179,6 +183,9 @@ fn client_hello(hs: &mut HandshakeData, cfg: &Config, rl: &mut RecordLayer, body
         }
     }
     hs.suite = Some(choice.suite);
+    if hs.ticket_agreed {
+        extensions.push(Extension::empty(ext::SESSION_TICKET));
+    }
     hs.settle_etm(etm_asked)?;
     if hs.etm {
         extensions.push(Extension::empty(ext::ENCRYPT_THEN_MAC));

@@ -221,6 +221,20 @@ impl Credential {
         Ok(n)
     }
 
+    /// Session tickets (RFC 5077) on or off (`OpenSchannelSetSessionTickets`): a client stops
+    /// asking for them, a server stops issuing and accepting them. Session-ID resumption stays.
+    pub fn set_session_tickets(&mut self, on: bool) {
+        let now = crate::engine::config::system_clock();
+        self.update(|c| {
+            c.offer_tickets = on;
+            c.tickets = match (on, c.tickets.take()) {
+                (true, Some(k)) => Some(k),
+                (true, None) => Some(Arc::new(crate::cache::tickets::TicketKeys::new(now, crate::cache::tickets::DEFAULT_ROTATION_SECS))),
+                (false, _) => None,
+            };
+        });
+    }
+
     /// Contexts hold the configuration they were made with; changes apply to later ones.
     fn update(&mut self, change: impl FnOnce(&mut Config)) {
         let mut config = (*self.config).clone();

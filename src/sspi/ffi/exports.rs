@@ -1077,3 +1077,19 @@ pub unsafe extern "C" fn OpenSchannelAddCrlFile(phCredential: PCredHandle, path:
         }
     })
 }
+
+/// OpenSchannelSetSessionTickets: session tickets (RFC 5077), on by default. `enable` zero makes
+/// a client stop asking for them and a server stop issuing and accepting them, for contexts
+/// created afterwards; session-ID resumption through the cache is unaffected. Returns SEC_E_OK
+/// or SEC_E_INVALID_HANDLE.
+#[no_mangle]
+pub unsafe extern "C" fn OpenSchannelSetSessionTickets(phCredential: PCredHandle, enable: BOOL) -> SECURITY_STATUS {
+    ffi_guard!(status "OpenSchannelSetSessionTickets", SEC_E_INTERNAL_ERROR, {
+        // SAFETY: NULL or caller-owned handle.
+        let Some(cred) = (unsafe { phCredential.as_ref() }).and_then(|h| CREDENTIALS.get(h)) else {
+            return SEC_E_INVALID_HANDLE;
+        };
+        cred.lock().set_session_tickets(enable != 0);
+        SEC_E_OK
+    })
+}
