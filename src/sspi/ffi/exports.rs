@@ -877,25 +877,34 @@ pub unsafe extern "C" fn CompleteAuthToken(phContext: PCtxtHandle, pToken: PSecB
     })
 }
 
+/// Runs a project setter on the credential behind `ph`, under its lock: SEC_E_INVALID_HANDLE
+/// when `ph` is not a live credential, else SEC_E_OK or the setter's own status.
+unsafe fn with_credential(ph: PCredHandle, change: impl FnOnce(&mut Credential) -> Result<(), SECURITY_STATUS>) -> SECURITY_STATUS {
+    // SAFETY: NULL or caller-owned handle.
+    let Some(cred) = (unsafe { ph.as_ref() }).and_then(|h| CREDENTIALS.get(h)) else {
+        return SEC_E_INVALID_HANDLE;
+    };
+    let result = change(&mut cred.lock());
+    match result {
+        Ok(()) => SEC_E_OK,
+        Err(s) => s,
+    }
+}
+
 /// OpenSchannelSetCipherSuites: restricts a credential to `count` IANA suite ids in preference
 /// order (naming RC4 enables it). Affects contexts created afterwards. Returns SEC_E_OK,
 /// SEC_E_INVALID_HANDLE, SEC_E_INVALID_PARAMETER or SEC_E_ALGORITHM_MISMATCH (no known suite).
 #[no_mangle]
 pub unsafe extern "C" fn OpenSchannelSetCipherSuites(phCredential: PCredHandle, suites: *const u16, count: u32) -> SECURITY_STATUS {
     ffi_guard!(status "OpenSchannelSetCipherSuites", SEC_E_INTERNAL_ERROR, {
-        // SAFETY: NULL or caller-owned handle.
-        let Some(cred) = (unsafe { phCredential.as_ref() }).and_then(|h| CREDENTIALS.get(h)) else {
-            return SEC_E_INVALID_HANDLE;
-        };
-        if suites.is_null() || count == 0 || count > 1024 {
-            return SEC_E_INVALID_PARAMETER;
-        }
-        // SAFETY: `count` ids at `suites`.
-        let ids = unsafe { core::slice::from_raw_parts(suites, count as usize) };
-        let result = cred.lock().set_suites(ids);
-        match result {
-            Ok(()) => SEC_E_OK,
-            Err(s) => s,
+        // SAFETY (closure): `count` ids at `suites`, checked non-NULL.
+        unsafe {
+            with_credential(phCredential, |cred| {
+                if suites.is_null() || count == 0 || count > 1024 {
+                    return Err(SEC_E_INVALID_PARAMETER);
+                }
+                cred.set_suites(core::slice::from_raw_parts(suites, count as usize))
+            })
         }
     })
 }
@@ -908,11 +917,12 @@ pub unsafe extern "C" fn OpenSchannelSetCipherSuites(phCredential: PCredHandle, 
 pub unsafe extern "C" fn OpenSchannelSetRecordSplitting(phCredential: PCredHandle, enable: BOOL) -> SECURITY_STATUS {
     ffi_guard!(status "OpenSchannelSetRecordSplitting", SEC_E_INTERNAL_ERROR, {
         // SAFETY: NULL or caller-owned handle.
-        let Some(cred) = (unsafe { phCredential.as_ref() }).and_then(|h| CREDENTIALS.get(h)) else {
-            return SEC_E_INVALID_HANDLE;
-        };
-        cred.lock().set_record_splitting(enable != 0);
-        SEC_E_OK
+        unsafe {
+            with_credential(phCredential, |cred| {
+                cred.set_record_splitting(enable != 0);
+                Ok(())
+            })
+        }
     })
 }
 
@@ -926,11 +936,12 @@ pub unsafe extern "C" fn OpenSchannelSetRecordSplitting(phCredential: PCredHandl
 pub unsafe extern "C" fn OpenSchannelSetFallbackScsv(phCredential: PCredHandle, enable: BOOL) -> SECURITY_STATUS {
     ffi_guard!(status "OpenSchannelSetFallbackScsv", SEC_E_INTERNAL_ERROR, {
         // SAFETY: NULL or caller-owned handle.
-        let Some(cred) = (unsafe { phCredential.as_ref() }).and_then(|h| CREDENTIALS.get(h)) else {
-            return SEC_E_INVALID_HANDLE;
-        };
-        cred.lock().set_fallback_scsv(enable != 0);
-        SEC_E_OK
+        unsafe {
+            with_credential(phCredential, |cred| {
+                cred.set_fallback_scsv(enable != 0);
+                Ok(())
+            })
+        }
     })
 }
 
@@ -942,18 +953,19 @@ pub unsafe extern "C" fn OpenSchannelSetFallbackScsv(phCredential: PCredHandle, 
 #[no_mangle]
 pub unsafe extern "C" fn OpenSchannelSetRenegotiation(phCredential: PCredHandle, policy: DWORD) -> SECURITY_STATUS {
     ffi_guard!(status "OpenSchannelSetRenegotiation", SEC_E_INTERNAL_ERROR, {
-        // SAFETY: NULL or caller-owned handle.
-        let Some(cred) = (unsafe { phCredential.as_ref() }).and_then(|h| CREDENTIALS.get(h)) else {
-            return SEC_E_INVALID_HANDLE;
-        };
         let policy = match policy {
-            OPENSCHANNEL_RENEGOTIATION_REFUSE => Renegotiation::Refuse,
-            OPENSCHANNEL_RENEGOTIATION_SECURE => Renegotiation::SecureOnly,
-            OPENSCHANNEL_RENEGOTIATION_ALLOW_INSECURE => Renegotiation::AllowInsecure,
-            _ => return SEC_E_INVALID_PARAMETER,
+            OPENSCHANNEL_RENEGOTIATION_REFUSE => Some(Renegotiation::Refuse),
+            OPENSCHANNEL_RENEGOTIATION_SECURE => Some(Renegotiation::SecureOnly),
+            OPENSCHANNEL_RENEGOTIATION_ALLOW_INSECURE => Some(Renegotiation::AllowInsecure),
+            _ => None,
         };
-        cred.lock().set_renegotiation(policy);
-        SEC_E_OK
+        // SAFETY: NULL or caller-owned handle.
+        unsafe {
+            with_credential(phCredential, |cred| {
+                cred.set_renegotiation(policy.ok_or(SEC_E_INVALID_PARAMETER)?);
+                Ok(())
+            })
+        }
     })
 }
 
@@ -1001,16 +1013,11 @@ pub extern "C" fn OpenSchannelStatusName(status: SECURITY_STATUS) -> *const c_ch
 pub unsafe extern "C" fn OpenSchannelAddServerCertificate(phCredential: PCredHandle, pCert: PCCERT_CONTEXT) -> SECURITY_STATUS {
     ffi_guard!(status "OpenSchannelAddServerCertificate", SEC_E_INTERNAL_ERROR, {
         // SAFETY: NULL or caller-owned handle.
-        let Some(cred) = (unsafe { phCredential.as_ref() }).and_then(|h| CREDENTIALS.get(h)) else {
-            return SEC_E_INVALID_HANDLE;
-        };
-        let Some(data) = super::certs::cert_data(pCert) else {
-            return SEC_E_UNKNOWN_CREDENTIALS;
-        };
-        let result = cred.lock().add_server_certificate(&data);
-        match result {
-            Ok(()) => SEC_E_OK,
-            Err(s) => s,
+        unsafe {
+            with_credential(phCredential, |cred| {
+                let data = super::certs::cert_data(pCert).ok_or(SEC_E_UNKNOWN_CREDENTIALS)?;
+                cred.add_server_certificate(&data)
+            })
         }
     })
 }
@@ -1023,11 +1030,12 @@ pub unsafe extern "C" fn OpenSchannelAddServerCertificate(phCredential: PCredHan
 pub unsafe extern "C" fn OpenSchannelSetEncryptThenMac(phCredential: PCredHandle, enable: BOOL) -> SECURITY_STATUS {
     ffi_guard!(status "OpenSchannelSetEncryptThenMac", SEC_E_INTERNAL_ERROR, {
         // SAFETY: NULL or caller-owned handle.
-        let Some(cred) = (unsafe { phCredential.as_ref() }).and_then(|h| CREDENTIALS.get(h)) else {
-            return SEC_E_INVALID_HANDLE;
-        };
-        cred.lock().set_encrypt_then_mac(enable != 0);
-        SEC_E_OK
+        unsafe {
+            with_credential(phCredential, |cred| {
+                cred.set_encrypt_then_mac(enable != 0);
+                Ok(())
+            })
+        }
     })
 }
 
@@ -1042,14 +1050,7 @@ pub unsafe extern "C" fn OpenSchannelSetEncryptThenMac(phCredential: PCredHandle
 pub unsafe extern "C" fn OpenSchannelRequireClientCertificate(phCredential: PCredHandle, require: BOOL) -> SECURITY_STATUS {
     ffi_guard!(status "OpenSchannelRequireClientCertificate", SEC_E_INTERNAL_ERROR, {
         // SAFETY: NULL or caller-owned handle.
-        let Some(cred) = (unsafe { phCredential.as_ref() }).and_then(|h| CREDENTIALS.get(h)) else {
-            return SEC_E_INVALID_HANDLE;
-        };
-        let result = cred.lock().set_require_client_cert(require != 0);
-        match result {
-            Ok(()) => SEC_E_OK,
-            Err(s) => s,
-        }
+        unsafe { with_credential(phCredential, |cred| cred.set_require_client_cert(require != 0)) }
     })
 }
 
@@ -1062,18 +1063,15 @@ pub unsafe extern "C" fn OpenSchannelRequireClientCertificate(phCredential: PCre
 #[no_mangle]
 pub unsafe extern "C" fn OpenSchannelAddCrlFile(phCredential: PCredHandle, path: *const c_char) -> SECURITY_STATUS {
     ffi_guard!(status "OpenSchannelAddCrlFile", SEC_E_INTERNAL_ERROR, {
-        // SAFETY: NULL or caller-owned handle.
-        let Some(cred) = (unsafe { phCredential.as_ref() }).and_then(|h| CREDENTIALS.get(h)) else {
-            return SEC_E_INVALID_HANDLE;
-        };
-        // SAFETY: NULL or a NUL-terminated string.
-        let Some(path) = (unsafe { ansi(path) }) else {
-            return SEC_E_INVALID_PARAMETER;
-        };
-        let result = cred.lock().add_crls(std::path::Path::new(&path));
-        match result {
-            Ok(n) if n > 0 => SEC_E_OK,
-            _ => SEC_E_INVALID_PARAMETER,
+        // SAFETY (closure): NULL or a NUL-terminated string.
+        unsafe {
+            with_credential(phCredential, |cred| {
+                let path = ansi(path).ok_or(SEC_E_INVALID_PARAMETER)?;
+                match cred.add_crls(std::path::Path::new(&path)) {
+                    Ok(n) if n > 0 => Ok(()),
+                    _ => Err(SEC_E_INVALID_PARAMETER),
+                }
+            })
         }
     })
 }
@@ -1086,10 +1084,11 @@ pub unsafe extern "C" fn OpenSchannelAddCrlFile(phCredential: PCredHandle, path:
 pub unsafe extern "C" fn OpenSchannelSetSessionTickets(phCredential: PCredHandle, enable: BOOL) -> SECURITY_STATUS {
     ffi_guard!(status "OpenSchannelSetSessionTickets", SEC_E_INTERNAL_ERROR, {
         // SAFETY: NULL or caller-owned handle.
-        let Some(cred) = (unsafe { phCredential.as_ref() }).and_then(|h| CREDENTIALS.get(h)) else {
-            return SEC_E_INVALID_HANDLE;
-        };
-        cred.lock().set_session_tickets(enable != 0);
-        SEC_E_OK
+        unsafe {
+            with_credential(phCredential, |cred| {
+                cred.set_session_tickets(enable != 0);
+                Ok(())
+            })
+        }
     })
 }
