@@ -33,9 +33,10 @@ pub fn derive(secret: &[u8], seed: &[u8], out: &mut [u8]) {
 /// The SSL 3.0 record MAC: hash(secret + pad2 + hash(secret + pad1 + seq + type + length + data))
 /// (RFC 6101 §5.2.3.1). `header` is seq_num (8) + type (1) + length (2). Only MD5 and SHA-1.
 pub fn mac(alg: HashAlg, secret: &[u8], header: &[u8; 11], data: &[u8], out: &mut [u8]) {
+    // Per record: the pads come from static arrays, nothing is allocated.
     fn run<D: Digest>(secret: &[u8], n: usize, header: &[u8], data: &[u8], out: &mut [u8]) {
-        let inner = D::new().chain_update(secret).chain_update(vec![PAD1; n]).chain_update(header).chain_update(data).finalize();
-        let outer = D::new().chain_update(secret).chain_update(vec![PAD2; n]).chain_update(inner).finalize();
+        let inner = D::new().chain_update(secret).chain_update(&[PAD1; 48][..n]).chain_update(header).chain_update(data).finalize();
+        let outer = D::new().chain_update(secret).chain_update(&[PAD2; 48][..n]).chain_update(inner).finalize();
         out.copy_from_slice(&outer);
     }
     let n = pad_len(alg);

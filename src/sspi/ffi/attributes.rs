@@ -1,10 +1,10 @@
-//! The context attributes that hand out provider memory: `SECPKG_ATTR_NAMES`, `KEY_INFO`,
-//! `UNIQUE_BINDINGS` and `ENDPOINT_BINDINGS`. Every pointer they return comes from
+//! The context attributes that hand out provider memory: `SECPKG_ATTR_ISSUER_LIST_EX`, `NAMES`,
+//! `KEY_INFO`, `UNIQUE_BINDINGS` and `ENDPOINT_BINDINGS`. Every pointer they return comes from
 //! [`provider_alloc`] and is freed by the caller with `FreeContextBuffer`.
 
 use core::ffi::c_void;
 
-use super::buffers::{provider_copy, provider_free};
+use super::buffers::{provider_alloc, provider_copy, provider_free};
 use super::consts::*;
 use super::types::*;
 use crate::sspi::context::Context;
@@ -57,6 +57,34 @@ pub fn bindings(c: &Context, endpoint: bool) -> Result<SecPkgContext_Bindings, S
         return Err(SEC_E_INSUFFICIENT_MEMORY);
     }
     Ok(SecPkgContext_Bindings { BindingsLength: block.len() as ULONG, Bindings: p as *mut SEC_CHANNEL_BINDINGS })
+}
+
+/// `SecPkgContext_IssuerListInfoEx` for `names`: the blob array and the names in one provider
+/// allocation (freed by `FreeContextBuffer(aIssuers)`); NULL/0 for an empty list.
+pub fn issuer_list(names: &[Vec<u8>]) -> SecPkgContext_IssuerListInfoEx {
+    let empty = SecPkgContext_IssuerListInfoEx { aIssuers: core::ptr::null_mut(), cIssuers: 0 };
+    if names.is_empty() {
+        return empty;
+    }
+    let head = names.len() * core::mem::size_of::<CERT_NAME_BLOB>();
+    let total = head + names.iter().map(Vec::len).sum::<usize>();
+    let base = provider_alloc(total);
+    if base.is_null() {
+        return empty;
+    }
+    let mut at = head;
+    for (i, n) in names.iter().enumerate() {
+        // SAFETY: `base` has `total` bytes: the blob array, then every name back to back; the
+        // blob slots are written unaligned-safe and each name fits in its reserved range.
+        unsafe {
+            let data = base.add(at);
+            core::ptr::copy_nonoverlapping(n.as_ptr(), data, n.len());
+            let blob = CERT_NAME_BLOB { cbData: n.len() as DWORD, pbData: data };
+            (base as *mut CERT_NAME_BLOB).add(i).write_unaligned(blob);
+        }
+        at += n.len();
+    }
+    SecPkgContext_IssuerListInfoEx { aIssuers: base as PCERT_NAME_BLOB, cIssuers: names.len() as DWORD }
 }
 
 /// `SECPKG_ATTR_NAMES`: the subject of the peer's certificate ("CN=..., O=...").

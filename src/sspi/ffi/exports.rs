@@ -697,34 +697,6 @@ pub unsafe extern "C" fn ApplyControlToken(phContext: PCtxtHandle, pInput: PSecB
     })
 }
 
-/// `SecPkgContext_IssuerListInfoEx` for `names`: the blob array and the names in one provider
-/// allocation (freed by `FreeContextBuffer(aIssuers)`); NULL/0 for an empty list.
-fn issuer_list(names: &[Vec<u8>]) -> SecPkgContext_IssuerListInfoEx {
-    let empty = SecPkgContext_IssuerListInfoEx { aIssuers: core::ptr::null_mut(), cIssuers: 0 };
-    if names.is_empty() {
-        return empty;
-    }
-    let head = names.len() * core::mem::size_of::<CERT_NAME_BLOB>();
-    let total = head + names.iter().map(Vec::len).sum::<usize>();
-    let base = super::buffers::provider_alloc(total);
-    if base.is_null() {
-        return empty;
-    }
-    let mut at = head;
-    for (i, n) in names.iter().enumerate() {
-        // SAFETY: `base` has `total` bytes: the blob array, then every name back to back; the
-        // blob slots are written unaligned-safe and each name fits in its reserved range.
-        unsafe {
-            let data = base.add(at);
-            core::ptr::copy_nonoverlapping(n.as_ptr(), data, n.len());
-            let blob = CERT_NAME_BLOB { cbData: n.len() as DWORD, pbData: data };
-            (base as *mut CERT_NAME_BLOB).add(i).write_unaligned(blob);
-        }
-        at += n.len();
-    }
-    SecPkgContext_IssuerListInfoEx { aIssuers: base as PCERT_NAME_BLOB, cIssuers: names.len() as DWORD }
-}
-
 /// Copies a plain struct into the caller's attribute buffer.
 unsafe fn put<T: Copy>(p: *mut c_void, v: T) -> SECURITY_STATUS {
     // SAFETY: the caller passes a buffer of the attribute's structure type.
@@ -783,7 +755,7 @@ unsafe fn query_context(ph_context: PCtxtHandle, attribute: ULONG, buffer: *mut 
                     None => SEC_E_NO_CREDENTIALS,
                 }
             }
-            SECPKG_ATTR_ISSUER_LIST_EX => put(buffer, issuer_list(c.conn.requested_issuers().unwrap_or_default())),
+            SECPKG_ATTR_ISSUER_LIST_EX => put(buffer, super::attributes::issuer_list(c.conn.requested_issuers().unwrap_or_default())),
             SECPKG_ATTR_NAMES => super::attributes::names(&c, wide).map_or_else(|s| s, |v| put(buffer, v)),
             SECPKG_ATTR_KEY_INFO => super::attributes::key_info(&c, wide).map_or_else(|s| s, |v| put(buffer, v)),
             SECPKG_ATTR_UNIQUE_BINDINGS => super::attributes::bindings(&c, false).map_or_else(|s| s, |v| put(buffer, v)),
