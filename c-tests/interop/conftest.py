@@ -154,3 +154,20 @@ def relay(procs) -> Callable[..., tuple[Proc, int]]:
         return p, int(m.group(1))
 
     return start
+
+
+@pytest.fixture(scope="session")
+def legacy_log(tmp_path_factory) -> Path:
+    """This run's record of legacy rows that passed (see legacy_table.py)."""
+    return tmp_path_factory.mktemp("legacy") / "rows.jsonl"
+
+
+@pytest.fixture
+def legacy_row(legacy_log) -> Callable[[str, str, str, str], None]:
+    """Call as legacy_row(suite, protocol, role, peer) after a test's assertions have passed."""
+    import legacy_table
+
+    def record(suite: str, protocol: str, role: str, peer: str) -> None:
+        legacy_table.append(legacy_log, suite, protocol, role, peer)
+
+    return record
