@@ -39,6 +39,9 @@ PROTOCOLS = ["SSL 3.0", "TLS 1.0"]
 ROLES = ["our client", "our server"]
 # The peer named when no implementation on this machine can play the other side.
 OURSELVES = "openschannel (no real peer here)"
+# The real peers, named the same way in every test.
+NASSL_PEER = "nassl (OpenSSL 1.0.2) client"
+TLSLITE_PEER = "tlslite-ng 0.8 server"
 
 
 def required_rows() -> list[tuple[str, str, str]]:

@@ -15,6 +15,7 @@ import sys
 import pytest
 
 from helpers import NASSL_CLIENT, OPENSSL3_SUITES, SUITES, Proc, run
+from legacy_table import NASSL_PEER, TLS_SUITES as LEGACY_TABLE_SUITES
 
 PEER_TIMEOUT = 10.0  # seconds to wait for a peer to answer or exit
 
@@ -52,7 +53,7 @@ def assert_server_reported(srv: Proc, suite_iana: str) -> None:
 
 
 @pytest.mark.parametrize("suite", SUITES, ids=str)
-def test_client_vs_gnutls_serv(suite, pki, gnutls_server, our_client):
+def test_client_vs_gnutls_serv(suite, pki, gnutls_server, our_client, legacy_row):
     srv, port = gnutls_server(pki / "server.pem", pki / "server.key", suite.gnutls_priority)
     r = our_client(client_args(port, pki, "--protocol", "tls1.0", "--cipher", suite.iana,
                                "--send", "ping"))
@@ -64,6 +65,8 @@ def test_client_vs_gnutls_serv(suite, pki, gnutls_server, our_client):
         explain(r, srv)
     # Our client ended with close_notify (gnutls-serv -d 5 logs alerts).
     assert srv.wait_for(r"Alert\[1\|0\] - Close notify - was received", 5), explain(r, srv)
+    if suite.iana in LEGACY_TABLE_SUITES:
+        legacy_row(suite.iana, "TLS 1.0", "our client", "GnuTLS 3.7 gnutls-serv")
 
 
 @pytest.mark.parametrize("suite", OPENSSL3_SUITES, ids=str)
@@ -87,7 +90,7 @@ def test_client_vs_openssl_s_server(suite, pki, openssl_server, our_client):
 
 
 @pytest.mark.parametrize("suite", SUITES, ids=str)
-def test_server_vs_gnutls_cli(suite, pki, procs, our_server):
+def test_server_vs_gnutls_cli(suite, pki, procs, our_server, legacy_row):
     srv, port = our_server(server_args(pki, suite.iana))
     cli = procs.start(["gnutls-cli", "--x509cafile", pki / "ca.pem", "-p", str(port),
                        "--priority", suite.gnutls_priority, "127.0.0.1"],
@@ -100,6 +103,8 @@ def test_server_vs_gnutls_cli(suite, pki, procs, our_server):
     assert "- Description: %s" % suite.gnutls_description in cli.output, cli.describe()
     assert "- Status: The certificate is trusted." in cli.output, cli.describe()
     assert_server_reported(srv, suite.iana)
+    if suite.iana in LEGACY_TABLE_SUITES:
+        legacy_row(suite.iana, "TLS 1.0", "our server", "GnuTLS 3.7 gnutls-cli")
 
 
 @pytest.mark.parametrize("suite", OPENSSL3_SUITES, ids=str)
@@ -126,7 +131,7 @@ def test_server_vs_openssl_s_client(suite, pki, procs, our_server):
 
 
 @pytest.mark.parametrize("suite", SUITES, ids=str)
-def test_server_vs_nassl_legacy_client(suite, pki, our_server):
+def test_server_vs_nassl_legacy_client(suite, pki, our_server, legacy_row):
     srv, port = our_server(server_args(pki, suite.iana))
     # A separate process: nassl can block forever inside OpenSSL.
     r = run([sys.executable, NASSL_CLIENT, "--port", str(port), "--version", "TLSV1",
@@ -138,6 +143,8 @@ def test_server_vs_nassl_legacy_client(suite, pki, our_server):
     assert "received: b'ping from nassl\\n'" in lines, explain(r, srv)
     assert "shutdown: ok" in lines, explain(r, srv)
     assert_server_reported(srv, suite.iana)
+    if suite.iana in LEGACY_TABLE_SUITES:
+        legacy_row(suite.iana, "TLS 1.0", "our server", NASSL_PEER)
 
 
 @pytest.mark.parametrize("how", ["chain-file", "cert-bundle"])

@@ -12,9 +12,12 @@ from pathlib import Path
 import pytest
 
 from helpers import NASSL_CLIENT, TLS_CLIENT, run
+from legacy_table import NASSL_PEER, TLSLITE_PEER, TLS_SUITES as LEGACY_TABLE_SUITES
 
 HERE = Path(__file__).resolve().parent
 PEER_TIMEOUT = 10.0
+# The examples' --protocol values, as the legacy table names them.
+PROTOCOL_NAMES = {"ssl3": "SSL 3.0", "tls1.0": "TLS 1.0"}
 
 # (our IANA name, OpenSSL 1.0.2 name, tlslite cipher, tlslite mac)
 SSL3_SUITES = [
@@ -33,7 +36,7 @@ def nassl(port: int, pki, cipher: str, version: str = "SSLV3", line: str = "ping
 
 
 @pytest.mark.parametrize("iana, openssl, _c, _m", SSL3_SUITES, ids=IDS)
-def test_our_server_vs_nassl_sslv3_client(iana, openssl, _c, _m, pki, our_server):
+def test_our_server_vs_nassl_sslv3_client(iana, openssl, _c, _m, pki, our_server, legacy_row):
     srv, port = our_server(["--cert", str(pki / "server.pem"), "--key", str(pki / "server.key"),
                             "--once", "--echo", "--protocol", "ssl3", "--cipher", iana])
     r = nassl(port, pki, openssl)
@@ -44,10 +47,12 @@ def test_our_server_vs_nassl_sslv3_client(iana, openssl, _c, _m, pki, our_server
     assert srv.wait(PEER_TIMEOUT) == 0, srv.describe()
     assert "protocol: SSLv3" in srv.output.splitlines(), srv.describe()
     assert "cipher: %s" % iana in srv.output.splitlines(), srv.describe()
+    if iana in LEGACY_TABLE_SUITES:
+        legacy_row(iana, "SSL 3.0", "our server", NASSL_PEER)
 
 
 @pytest.mark.parametrize("iana, _o, cipher, mac", SSL3_SUITES, ids=IDS)
-def test_our_client_vs_tlslite_sslv3_server(iana, _o, cipher, mac, pki, procs, examples):
+def test_our_client_vs_tlslite_sslv3_server(iana, _o, cipher, mac, pki, procs, examples, legacy_row):
     srv, m = procs.start_server([sys.executable, "-u", HERE / "tlslite_server.py", "--cert", pki / "server.pem",
                                  "--key", pki / "server.key", "--version", "ssl3", "--cipher", cipher, "--mac", mac],
                                 "tlslite server", ready=r"^listening: (\d+)$")
@@ -59,6 +64,8 @@ def test_our_client_vs_tlslite_sslv3_server(iana, _o, cipher, mac, pki, procs, e
     assert "ping" in r.stdout.splitlines(), out
     assert srv.wait_for(r"^version: 3\.0$", PEER_TIMEOUT), srv.describe()
     assert srv.wait_for(r"^done$", PEER_TIMEOUT), srv.describe()
+    if iana in LEGACY_TABLE_SUITES:
+        legacy_row(iana, "SSL 3.0", "our client", TLSLITE_PEER)
 
 
 def test_ssl3_is_off_by_default(pki, our_server):
@@ -90,7 +97,7 @@ LEGACY_SUITES = [
 
 @pytest.mark.parametrize("version, proto", [("SSLV3", "ssl3"), ("TLSV1", "tls1.0")])
 @pytest.mark.parametrize("iana, openssl, _c, _m", LEGACY_SUITES, ids=[s[0] for s in LEGACY_SUITES])
-def test_our_server_vs_nassl_legacy_suites(iana, openssl, _c, _m, version, proto, pki, our_server):
+def test_our_server_vs_nassl_legacy_suites(iana, openssl, _c, _m, version, proto, pki, our_server, legacy_row):
     srv, port = our_server(["--cert", str(pki / "server.pem"), "--key", str(pki / "server.key"),
                             "--once", "--echo", "--protocol", proto, "--cipher", iana])
     r = nassl(port, pki, openssl, version=version, line="legacy suite\n")
@@ -100,11 +107,12 @@ def test_our_server_vs_nassl_legacy_suites(iana, openssl, _c, _m, version, proto
     assert "received: %r" % b"legacy suite\n" in r.stdout.splitlines(), out
     assert srv.wait(PEER_TIMEOUT) == 0, srv.describe()
     assert "cipher: %s" % iana in srv.output.splitlines(), srv.describe()
+    legacy_row(iana, PROTOCOL_NAMES[proto], "our server", NASSL_PEER)
 
 
 @pytest.mark.parametrize("version", ["ssl3", "tls1.0"])
 @pytest.mark.parametrize("iana, _o, cipher, mac", [s for s in LEGACY_SUITES if s[2]], ids=[s[0] for s in LEGACY_SUITES if s[2]])
-def test_our_client_vs_tlslite_null_suites(iana, _o, cipher, mac, version, pki, procs, examples):
+def test_our_client_vs_tlslite_null_suites(iana, _o, cipher, mac, version, pki, procs, examples, legacy_row):
     srv, m = procs.start_server([sys.executable, "-u", HERE / "tlslite_server.py", "--cert", pki / "server.pem",
                                  "--key", pki / "server.key", "--version", version, "--cipher", cipher, "--mac", mac],
                                 "tlslite server", ready=r"^listening: (\d+)$")
@@ -114,6 +122,7 @@ def test_our_client_vs_tlslite_null_suites(iana, _o, cipher, mac, version, pki, 
     assert r.returncode == 0, out
     assert "cipher: %s" % iana in r.stdout.splitlines() and "ping" in r.stdout.splitlines(), out
     assert srv.wait_for(r"^done$", PEER_TIMEOUT), srv.describe()
+    legacy_row(iana, PROTOCOL_NAMES[version], "our client", TLSLITE_PEER)
 
 
 def test_legacy_suites_are_off_by_default(pki, our_server):
