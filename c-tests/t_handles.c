@@ -424,6 +424,62 @@ static void test_query_credentials_attributes(void)
     CHECK_STATUS(FreeCredentialsHandle(&c), SEC_E_OK);
 }
 
+static int has_alg(const SecPkgCred_SupportedAlgs *a, ALG_ID id)
+{
+    for (DWORD i = 0; i < a->cSupportedAlgs; i++)
+        if (a->palgSupportedAlgs[i] == id)
+            return 1;
+    return 0;
+}
+
+/* SUPPORTED_ALGS and CIPHER_STRENGTHS report what the credential really enables (issue 3). */
+static void test_supported_algs_and_strengths(void)
+{
+    CredHandle c;
+    SecPkgCred_SupportedAlgs algs = {0, NULL};
+    SecPkgCred_CipherStrengths cs = {0, 0};
+    REQUIRE_STATUS(acquire(UNISP_NAME_A, SECPKG_CRED_OUTBOUND, NULL, &c), SEC_E_OK);
+    REQUIRE_STATUS(QueryCredentialsAttributesA(&c, SECPKG_ATTR_SUPPORTED_ALGS, &algs), SEC_E_OK);
+    CHECK(algs.cSupportedAlgs > 0 && algs.palgSupportedAlgs != NULL);
+    CHECK(has_alg(&algs, CALG_AES_128) && has_alg(&algs, CALG_AES_256) && has_alg(&algs, CALG_3DES));
+    CHECK(has_alg(&algs, CALG_SHA1) && has_alg(&algs, CALG_RSA_KEYX) && has_alg(&algs, CALG_ECDH_EPHEM));
+    /* nothing weak is enabled by default */
+    CHECK(!has_alg(&algs, CALG_RC4) && !has_alg(&algs, CALG_DES) && !has_alg(&algs, CALG_NULLCIPHER) && !has_alg(&algs, CALG_MD5));
+    CHECK_STATUS(FreeContextBuffer(algs.palgSupportedAlgs), SEC_E_OK);
+    CHECK_STATUS(QueryCredentialsAttributesW(&c, SECPKG_ATTR_CIPHER_STRENGTHS, &cs), SEC_E_OK);
+    CHECK_EQ(cs.dwMinimumCipherStrength, 128);
+    CHECK_EQ(cs.dwMaximumCipherStrength, 256);
+    CHECK_STATUS(FreeCredentialsHandle(&c), SEC_E_OK);
+
+    /* naming CALG_RC4 enables exactly the RC4 suites, and the report follows */
+    ALG_ID rc4 = CALG_RC4;
+    SCHANNEL_CRED sc;
+    memset(&sc, 0, sizeof sc);
+    sc.dwVersion = SCHANNEL_CRED_VERSION;
+    sc.cSupportedAlgs = 1;
+    sc.palgSupportedAlgs = &rc4;
+    REQUIRE_STATUS(acquire(UNISP_NAME_A, SECPKG_CRED_OUTBOUND, &sc, &c), SEC_E_OK);
+    REQUIRE_STATUS(QueryCredentialsAttributesA(&c, SECPKG_ATTR_SUPPORTED_ALGS, &algs), SEC_E_OK);
+    CHECK(has_alg(&algs, CALG_RC4) && has_alg(&algs, CALG_MD5) && has_alg(&algs, CALG_SHA1));
+    CHECK(!has_alg(&algs, CALG_AES_128) && !has_alg(&algs, CALG_3DES));
+    CHECK_STATUS(FreeContextBuffer(algs.palgSupportedAlgs), SEC_E_OK);
+    CHECK_STATUS(QueryCredentialsAttributesA(&c, SECPKG_ATTR_CIPHER_STRENGTHS, &cs), SEC_E_OK);
+    CHECK_EQ(cs.dwMinimumCipherStrength, 128);
+    CHECK_EQ(cs.dwMaximumCipherStrength, 128);
+    CHECK_STATUS(FreeCredentialsHandle(&c), SEC_E_OK);
+
+    /* a minimum strength above 128 leaves 3DES (168) as the weakest */
+    memset(&sc, 0, sizeof sc);
+    sc.dwVersion = SCHANNEL_CRED_VERSION;
+    sc.dwMinimumCipherStrength = 129;
+    REQUIRE_STATUS(acquire(UNISP_NAME_A, SECPKG_CRED_OUTBOUND, &sc, &c), SEC_E_OK);
+    CHECK_STATUS(QueryCredentialsAttributesA(&c, SECPKG_ATTR_CIPHER_STRENGTHS, &cs), SEC_E_OK);
+    CHECK_EQ(cs.dwMinimumCipherStrength, 168);
+    CHECK_EQ(cs.dwMaximumCipherStrength, 256);
+    CHECK_STATUS(QueryCredentialsAttributesA(&c, SECPKG_ATTR_CIPHER_STRENGTHS, NULL), SEC_E_INTERNAL_ERROR);
+    CHECK_STATUS(FreeCredentialsHandle(&c), SEC_E_OK);
+}
+
 static void test_package_names(void)
 {
     CHECK_STATUS(acquire(UNISP_NAME_A, SECPKG_CRED_OUTBOUND, NULL, NULL), SEC_E_OK);
@@ -473,4 +529,4 @@ static void test_package_names(void)
 
 TEST_MAIN(test_null_zero_forged_context_handles, test_forged_handle_high_bits, test_null_first_calls, test_bad_credential_handles, test_stale_context_handles,
           test_stale_credential_handles, test_wrong_kind_handles, test_message_descriptors, test_acquire_credentials_errors,
-          test_query_credentials_attributes, test_package_names)
+          test_query_credentials_attributes, test_supported_algs_and_strengths, test_package_names)

@@ -635,6 +635,16 @@ int parse_argv(const char *prog, int server, void (*usage)(void), const struct o
                 fprintf(stderr, "%s: unknown protocol %s\n", prog, v);
                 return -1;
             }
+        } else if (strcmp(a, "--min-strength") == 0 || strcmp(a, "--max-strength") == 0) {
+            long bits = parse_count(v);
+            if (bits < 0) {
+                fprintf(stderr, "%s: %s takes a number of bits\n", prog, a);
+                return -1;
+            }
+            if (strcmp(a, "--min-strength") == 0)
+                tls->min_strength = (DWORD)bits;
+            else
+                tls->max_strength = (DWORD)bits;
         } else if (strcmp(a, "--alpn") == 0) {
             free(tls->alpn);
             tls->alpn = build_alpn_buffer(v, &tls->alpn_len);
@@ -698,6 +708,8 @@ int acquire_credentials(ULONG use, SCHANNEL_CRED *sc, const struct tls_options *
 {
     TimeStamp expiry;
     sc->dwFlags |= tls->revocation_flags;
+    sc->dwMinimumCipherStrength = tls->min_strength;
+    sc->dwMaximumCipherStrength = tls->max_strength;
     SECURITY_STATUS st = AcquireCredentialsHandleA(NULL, UNISP_NAME_A, use, NULL, sc, NULL, NULL, cred, &expiry);
     if (st != SEC_E_OK) {
         print_status_error(st);

@@ -184,6 +184,7 @@ struct tls_options {
      * --ignore-no-revocation-check, --ignore-revocation-offline: SCH_CRED_IGNORE_*.
      * OR-ed into SCHANNEL_CRED.dwFlags by acquire_credentials. */
     DWORD revocation_flags;
+    DWORD min_strength, max_strength; /* dwMinimum/MaximumCipherStrength, 0 = defaults */
 };
 
 /* A program's own option: a flag (sets *flag to 1) or one taking a value

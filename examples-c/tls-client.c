@@ -97,6 +97,7 @@ static void usage(void)
     fprintf(stderr,
             "usage: tls-client --host H --port P [--cafile F] [--insecure] [--servername NAME]\n"
             "                  [--protocol ssl2|ssl3|tls1.0|tls1.1|tls1.2|tls1.3]...\n"
+            "                  [--min-strength BITS] [--max-strength BITS]\n"
             "                  [--cipher IANA_NAME]... [--send TEXT] [--reconnect N]\n"
             "                  [--renegotiate-after N] [--no-record-split]\n"
             "                  [--refuse-renegotiation | --allow-insecure-renegotiation]\n"

@@ -102,6 +102,7 @@ static void usage(void)
     fprintf(stderr,
             "usage: tls-server --port P --cert F --key F [--chain F]\n"
             "                  [--protocol ssl2|ssl3|tls1.0|tls1.1|tls1.2|tls1.3]...\n"
+            "                  [--min-strength BITS] [--max-strength BITS]\n"
             "                  [--cipher IANA_NAME]... [--echo] [--once]\n"
             "                  [--renegotiate-after N] [--no-record-split]\n"
             "                  [--refuse-renegotiation | --allow-insecure-renegotiation]\n"

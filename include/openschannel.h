@@ -695,6 +695,23 @@ typedef struct SecPkgCred_SupportedProtocols {
 } SecPkgCred_SupportedProtocols;
 
 /*
+ schannel.h `SecPkgCred_SupportedAlgs`: `palgSupportedAlgs` is provider memory, freed with
+ `FreeContextBuffer`.
+ */
+typedef struct SecPkgCred_SupportedAlgs {
+  DWORD cSupportedAlgs;
+  ALG_ID *palgSupportedAlgs;
+} SecPkgCred_SupportedAlgs;
+
+/*
+ schannel.h `SecPkgCred_CipherStrengths`.
+ */
+typedef struct SecPkgCred_CipherStrengths {
+  DWORD dwMinimumCipherStrength;
+  DWORD dwMaximumCipherStrength;
+} SecPkgCred_CipherStrengths;
+
+/*
  sspi.h `SecPkgContext_ApplicationProtocol` (`SECPKG_ATTR_APPLICATION_PROTOCOL`, 264 bytes).
  */
 typedef struct SecPkgContext_ApplicationProtocol {
@@ -2387,7 +2404,8 @@ SECURITY_STATUS QueryContextAttributesW(PCtxtHandle phContext,
                                         void *pBuffer);
 
 /*
- QueryCredentialsAttributesA: SECPKG_ATTR_SUPPORTED_PROTOCOLS (exactly the enabled bits).
+ QueryCredentialsAttributesA: SECPKG_ATTR_SUPPORTED_PROTOCOLS (exactly the enabled bits),
+ SUPPORTED_ALGS (the enabled suites' `CALG_*` ids, provider memory) and CIPHER_STRENGTHS.
  */
 SECURITY_STATUS QueryCredentialsAttributesA(PCredHandle phCredential,
                                             ULONG ulAttribute,

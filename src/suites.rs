@@ -237,10 +237,9 @@ pub fn defaults() -> Vec<&'static CipherSuite> {
 /// stays when its cipher, hash or exchange id is named and none of its parts is absent from a
 /// list that names ids of that kind. Naming `CALG_RC4` is how Windows callers enable RC4.
 pub fn by_alg_ids(algs: &[u32]) -> Vec<&'static CipherSuite> {
-    let ciphers = [0x660e, 0x6610, 0x6603, 0x6801, 0x6611, 0x6601];
-    let hashes = [0x8003, 0x8004, 0x800c, 0x800d];
-    let names_cipher = algs.iter().any(|a| ciphers.contains(a));
-    let names_hash = algs.iter().any(|a| hashes.contains(a));
+    // wincrypt.h ALG_CLASS_* (bits 13-15): data encryption, hash, key exchange.
+    let names_cipher = algs.iter().any(|a| *a & 0xe000 == 0x6000);
+    let names_hash = algs.iter().any(|a| *a & 0xe000 == 0x8000);
     let names_exch = algs.iter().any(|a| *a & 0xe000 == 0xa000);
     SUITES
         .iter()
@@ -281,6 +280,8 @@ mod tests {
         assert_eq!(ids, vec![0x0005, 0x0004]);
         let ids: Vec<u16> = by_alg_ids(&[0x6801, 0x8003]).iter().map(|s| s.id).collect();
         assert_eq!(ids, vec![0x0004]);
+        let ids: Vec<u16> = by_alg_ids(&[0x6000]).iter().map(|s| s.id).collect();
+        assert_eq!(ids, vec![0x0002, 0x0001], "CALG_NULLCIPHER names the NULL suites");
         let ids: Vec<u16> = by_alg_ids(&[0x660e, 0x8004, 0xa400]).iter().map(|s| s.id).collect();
         assert_eq!(ids, vec![0x009C, 0x002F], "AES-128 with RSA key exchange: the GCM suite and the SHA-1 suite");
     }

@@ -254,6 +254,28 @@ fn server_rejects_garbage_and_wrong_suites() {
     assert_eq!(server.take_output(), [21, 3, 1, 0, 2, 2, 40]);
 }
 
+#[test]
+fn a_server_demanding_more_strength_sends_insufficient_security() {
+    let des = openschannel::suites::by_name("TLS_RSA_WITH_DES_CBC_SHA").unwrap();
+    let (cc, sc) = configs(des);
+    let mut strict = (*sc).clone();
+    strict.suites = vec![aes128_sha()];
+    strict.too_weak = vec![des];
+    let mut client = Connection::new_client(cc.clone(), None);
+    client.start().unwrap();
+    let mut server = Connection::new_server(Arc::new(strict));
+    assert_eq!(server.process_handshake(&client.take_output()), Err(Error::InsufficientSecurity));
+    assert_eq!(server.take_output(), [21, 3, 1, 0, 2, 2, 71]);
+    // Without the minimum, the same offer is only a suite mismatch.
+    let mut plain = (*sc).clone();
+    plain.suites = vec![aes128_sha()];
+    let mut client = Connection::new_client(cc, None);
+    client.start().unwrap();
+    let mut server = Connection::new_server(Arc::new(plain));
+    assert!(matches!(server.process_handshake(&client.take_output()), Err(Error::HandshakeFailure(_))));
+    assert_eq!(server.take_output(), [21, 3, 1, 0, 2, 2, 40]);
+}
+
 /// Runs a handshake up to the client's second flight and returns it with both ends.
 fn up_to_client_flight() -> (Connection, Connection, Vec<u8>) {
     let (cc, sc) = configs(aes128_sha());

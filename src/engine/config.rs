@@ -35,6 +35,9 @@ pub struct Config {
     pub versions: Vec<ProtocolVersion>,
     /// Enabled suites in preference order.
     pub suites: Vec<&'static CipherSuite>,
+    /// Suites that were enabled but fall below the caller's minimum strength: a client offering
+    /// only these gets insufficient_security rather than handshake_failure.
+    pub too_weak: Vec<&'static CipherSuite>,
     /// Trust anchors for the peer's chain.
     pub trust: Arc<TrustStore>,
     /// Client: verify the server's chain (false with SCH_CRED_MANUAL_CRED_VALIDATION).
@@ -99,6 +102,7 @@ impl Config {
         Config {
             versions: DEFAULT_VERSIONS.to_vec(),
             suites: suites::defaults(),
+            too_weak: Vec::new(),
             trust,
             verify_chain: true,
             verify_name: true,

@@ -25,6 +25,9 @@ pub enum Error {
     ProtocolVersion,
     /// No cipher suite (or other parameter set) in common.
     HandshakeFailure(&'static str),
+    /// Server: the client offered only suites weaker than the credential's minimum strength
+    /// (`dwMinimumCipherStrength`), RFC 2246 §7.2.2 insufficient_security.
+    InsufficientSecurity,
     /// A field carries a value the protocol forbids in this context.
     IllegalParameter(&'static str),
     /// The peer's Finished did not verify.
@@ -82,6 +85,7 @@ impl Error {
             Error::RecordOverflow => A::RecordOverflow,
             Error::ProtocolVersion => A::ProtocolVersion,
             Error::HandshakeFailure(_) => A::HandshakeFailure,
+            Error::InsufficientSecurity => A::InsufficientSecurity,
             Error::IllegalParameter(_) => A::IllegalParameter,
             Error::FinishedMismatch | Error::BadSignature => A::DecryptError,
             Error::UnsupportedExtension => A::UnsupportedExtension,

@@ -345,6 +345,9 @@ fn choose<'a>(hs: &HandshakeData, cfg: &'a Config, ch: &ClientHello, version: Pr
             return Ok(Choice { suite, identity, identity_matches_name, group, scheme });
         }
     }
+    if cfg.too_weak.iter().any(|s| s.allows(version) && ch.cipher_suites.contains(&s.id)) {
+        return Err(Error::InsufficientSecurity);
+    }
     Err(Error::HandshakeFailure("no cipher suite in common"))
 }
 

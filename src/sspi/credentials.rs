@@ -103,7 +103,10 @@ pub fn acquire(req: CredRequest) -> Result<Credential, SECURITY_STATUS> {
     let protocols = VERSION_BITS.iter().filter(|(v, _, _)| versions.contains(v)).map(|&(_, c, s)| side_bits((c, s))).fold(0, |a, b| a | b);
 
     let mut suite_list: Vec<&'static CipherSuite> = if req.algs.is_empty() { suites::defaults() } else { suites::by_alg_ids(&req.algs) };
+    let mut too_weak = Vec::new();
     if req.min_strength != 0 {
+        // Every suite we know below the minimum, enabled or not: the caller demanded more.
+        too_weak = suites::SUITES.iter().filter(|s| s.strength_bits() < req.min_strength).collect();
         suite_list.retain(|s| s.strength_bits() >= req.min_strength);
     }
     if req.max_strength != 0 {
@@ -126,6 +129,7 @@ pub fn acquire(req: CredRequest) -> Result<Credential, SECURITY_STATUS> {
     let mut config = Config::new(req.root_store.unwrap_or_else(system_trust));
     config.versions = versions;
     config.suites = suite_list;
+    config.too_weak = too_weak;
     config.verify_chain = req.flags & SCH_CRED_MANUAL_CRED_VALIDATION == 0;
     config.verify_name = req.flags & SCH_CRED_NO_SERVERNAME_CHECK == 0;
     // SCH_CRED_REVOCATION_CHECK_* / _IGNORE_*: checked against the CRLs added with
@@ -152,6 +156,26 @@ pub fn acquire(req: CredRequest) -> Result<Credential, SECURITY_STATUS> {
 }
 
 impl Credential {
+    /// The distinct `CALG_*` ids of the enabled suites' ciphers, hashes and exchanges, in suite
+    /// preference order (`SECPKG_ATTR_SUPPORTED_ALGS`).
+    pub fn supported_algs(&self) -> Vec<u32> {
+        let mut algs = Vec::new();
+        for s in &self.config.suites {
+            for id in [s.calg_cipher(), s.calg_hash(), s.kx.calg()] {
+                if id != 0 && !algs.contains(&id) {
+                    algs.push(id);
+                }
+            }
+        }
+        algs
+    }
+
+    /// The weakest and strongest enabled cipher, in bits (`SECPKG_ATTR_CIPHER_STRENGTHS`).
+    pub fn cipher_strengths(&self) -> (u32, u32) {
+        let bits = self.config.suites.iter().map(|s| s.strength_bits());
+        (bits.clone().min().unwrap_or(0), bits.max().unwrap_or(0))
+    }
+
     /// Restricts the credential to `ids` in this order (`OpenSchannelSetCipherSuites`). Naming
     /// an explicit-only suite (RC4) enables it; unknown ids are ignored.
     pub fn set_suites(&mut self, ids: &[u16]) -> Result<(), SECURITY_STATUS> {
@@ -258,6 +282,26 @@ pub fn record_splitting_from_env() -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn supported_algs_and_strengths_follow_the_enabled_suites() {
+        let c = acquire(CredRequest::default()).ok().unwrap();
+        let algs = c.supported_algs();
+        for id in [0x660e, 0x6610, 0x6603, 0x8004, 0xa400, 0xae06, 0xaa02] {
+            assert!(algs.contains(&id), "{id:#x} in {algs:x?}");
+        }
+        for id in [0x6801, 0x6601, 0x6000, 0x8003] {
+            assert!(!algs.contains(&id), "weak {id:#x} is off by default");
+        }
+        assert_eq!(c.cipher_strengths(), (128, 256));
+        let rc4 = acquire(CredRequest { algs: vec![0x6801], ..Default::default() }).ok().unwrap();
+        assert_eq!(rc4.cipher_strengths(), (128, 128));
+        assert!(rc4.supported_algs().contains(&0x6801) && rc4.supported_algs().contains(&0x8003));
+        let strong = acquire(CredRequest { min_strength: 129, ..Default::default() }).ok().unwrap();
+        assert_eq!(strong.cipher_strengths(), (168, 256));
+        assert!(strong.config.too_weak.iter().any(|s| s.id == 0x002F) && strong.config.too_weak.iter().any(|s| s.id == 0x0009));
+        assert!(c.config.too_weak.is_empty(), "no minimum, so nothing counts as too weak");
+    }
 
     #[test]
     fn client_defaults_and_side_filtering() {

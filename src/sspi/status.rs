@@ -16,7 +16,7 @@ pub fn from_error(e: &Error) -> SECURITY_STATUS {
         Error::BadRecordMac => SEC_E_DECRYPT_FAILURE,
         // Windows answers a protocol mismatch with SEC_E_UNSUPPORTED_FUNCTION (as curl users see it).
         Error::ProtocolVersion => SEC_E_UNSUPPORTED_FUNCTION,
-        Error::HandshakeFailure(_) => SEC_E_ALGORITHM_MISMATCH,
+        Error::HandshakeFailure(_) | Error::InsufficientSecurity => SEC_E_ALGORITHM_MISMATCH,
         Error::FinishedMismatch | Error::BadSignature => SEC_E_MESSAGE_ALTERED,
         Error::UnsupportedExtension => SEC_E_ILLEGAL_MESSAGE,
         Error::Downgrade | Error::InappropriateFallback => SEC_E_DOWNGRADE_DETECTED,

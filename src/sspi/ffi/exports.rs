@@ -5,7 +5,7 @@ use core::ffi::{c_char, c_void};
 use std::ffi::CStr;
 use std::sync::Arc;
 
-use super::buffers::{self, base_type, write_out};
+use super::buffers::{self, base_type, provider_copy, write_out};
 use super::certs::{cert_data, new_cert_context, store_trust};
 use super::consts::*;
 use super::types::*;
@@ -806,11 +806,29 @@ unsafe fn query_credentials(ph: PCredHandle, attribute: ULONG, buffer: *mut c_vo
     match attribute {
         // SAFETY: the caller's SecPkgCred_SupportedProtocols.
         SECPKG_ATTR_SUPPORTED_PROTOCOLS => unsafe { put(buffer, SecPkgCred_SupportedProtocols { grbitProtocol: cred.lock().protocols }) },
+        SECPKG_ATTR_SUPPORTED_ALGS => {
+            let algs = cred.lock().supported_algs();
+            let bytes: Vec<u8> = algs.iter().flat_map(|a| a.to_ne_bytes()).collect();
+            let p = provider_copy(&bytes);
+            if p.is_null() {
+                return SEC_E_INSUFFICIENT_MEMORY;
+            }
+            let value = SecPkgCred_SupportedAlgs { cSupportedAlgs: algs.len() as DWORD, palgSupportedAlgs: p as *mut ALG_ID };
+            // SAFETY: the caller's SecPkgCred_SupportedAlgs.
+            unsafe { put(buffer, value) }
+        }
+        SECPKG_ATTR_CIPHER_STRENGTHS => {
+            let (min, max) = cred.lock().cipher_strengths();
+            let value = SecPkgCred_CipherStrengths { dwMinimumCipherStrength: min, dwMaximumCipherStrength: max };
+            // SAFETY: the caller's SecPkgCred_CipherStrengths.
+            unsafe { put(buffer, value) }
+        }
         _ => SEC_E_UNSUPPORTED_FUNCTION,
     }
 }
 
-/// QueryCredentialsAttributesA: SECPKG_ATTR_SUPPORTED_PROTOCOLS (exactly the enabled bits).
+/// QueryCredentialsAttributesA: SECPKG_ATTR_SUPPORTED_PROTOCOLS (exactly the enabled bits),
+/// SUPPORTED_ALGS (the enabled suites' `CALG_*` ids, provider memory) and CIPHER_STRENGTHS.
 #[no_mangle]
 pub unsafe extern "C" fn QueryCredentialsAttributesA(
     phCredential: PCredHandle,

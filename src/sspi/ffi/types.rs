@@ -282,6 +282,23 @@ pub struct SecPkgCred_SupportedProtocols {
     pub grbitProtocol: DWORD,
 }
 
+/// schannel.h `SecPkgCred_SupportedAlgs`: `palgSupportedAlgs` is provider memory, freed with
+/// `FreeContextBuffer`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct SecPkgCred_SupportedAlgs {
+    pub cSupportedAlgs: DWORD,
+    pub palgSupportedAlgs: *mut ALG_ID,
+}
+
+/// schannel.h `SecPkgCred_CipherStrengths`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SecPkgCred_CipherStrengths {
+    pub dwMinimumCipherStrength: DWORD,
+    pub dwMaximumCipherStrength: DWORD,
+}
+
 /// sspi.h `SEC_APPLICATION_PROTOCOL_NEGOTIATION_STATUS` (a C enum: `int`).
 pub type SEC_APPLICATION_PROTOCOL_NEGOTIATION_STATUS = i32;
 /// sspi.h `SEC_APPLICATION_PROTOCOL_NEGOTIATION_EXT` (a C enum: `int`).
