@@ -7,6 +7,7 @@
 //! has no API for them.
 pub mod aead;
 pub mod cipher;
+pub mod dsa;
 pub mod ecdsa;
 pub mod hash;
 pub mod kx;
