@@ -9,8 +9,6 @@ use super::consts::*;
 use super::types::*;
 use crate::sspi::context::Context;
 
-/// wincrypt.h ALG_IDs of the certificate key for `SignatureAlgorithm`.
-
 /// A NUL-terminated copy of `s` in provider memory: bytes, or UTF-16 for the W functions.
 fn provider_string(s: &str, wide: bool) -> *mut c_void {
     let bytes: Vec<u8> = if wide {
