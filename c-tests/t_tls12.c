@@ -185,12 +185,7 @@ static void test_added_server_certificate_serves_ecdsa_clients(void)
     const uint16_t suites[] = {0xC02B, 0xC02F};
     for (int i = 0; i < 2; i++) {
         h_pair p;
-        h_server_protocols = 0;
-        h_client_protocols = 0;
-        int ok = h_pair_init(&p, 0);
-        h_server_protocols = SP_PROT_TLS1_0_SERVER;
-        h_client_protocols = SP_PROT_TLS1_0_CLIENT;
-        if (ok) {
+        if (pair_defaults(&p, 0, 0)) {
             CHECK_STATUS(OpenSchannelAddServerCertificate(&p.scred, ec), SEC_E_OK);
             CHECK_STATUS(OpenSchannelSetCipherSuites(&p.ccred, &suites[i], 1), SEC_E_OK);
             CHECK_STATUS(OpenSchannelAddServerCertificate(&p.ccred, ec), SEC_E_UNKNOWN_CREDENTIALS);
@@ -221,11 +216,7 @@ static void test_dhe_dss_with_an_added_dsa_certificate(void)
     const uint16_t server_suites[] = {0x0032, 0x002F};
     const uint16_t dss = 0x0032;
     h_pair p;
-    h_server_protocols = 0;
-    h_client_protocols = 0;
-    int ok = h_pair_init(&p, 0);
-    h_server_protocols = SP_PROT_TLS1_0_SERVER;
-    h_client_protocols = SP_PROT_TLS1_0_CLIENT;
+    int ok = pair_defaults(&p, 0, 0);
     if (ok) {
         CHECK_STATUS(OpenSchannelAddServerCertificate(&p.scred, dsa), SEC_E_OK);
         CHECK_STATUS(OpenSchannelSetCipherSuites(&p.scred, server_suites, 2), SEC_E_OK);

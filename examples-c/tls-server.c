@@ -401,24 +401,16 @@ int main(int argc, char **argv)
         return 1;
     }
 
-    PCCERT_CONTEXT cert = OpenSchannelLoadCertificateFiles(opt.cert, opt.key, opt.chain);
+    PCCERT_CONTEXT cert = load_certificate(opt.cert, opt.key, opt.chain);
     if (!cert) {
-        printf("error: cannot load certificate %s with key %s\n", opt.cert, opt.key);
-        fflush(stdout);
         free(in);
         return 1;
     }
 
     HCERTSTORE client_roots = NULL;
     PCCERT_CONTEXT cert2 = NULL;
-    if (opt.cert2) {
-        cert2 = OpenSchannelLoadCertificateFiles(opt.cert2, opt.key2, NULL);
-        if (!cert2) {
-            printf("error: cannot load certificate %s with key %s\n", opt.cert2, opt.key2);
-            fflush(stdout);
-            goto out_cert;
-        }
-    }
+    if (opt.cert2 && !(cert2 = load_certificate(opt.cert2, opt.key2, NULL)))
+        goto out_cert;
 
     /* --verify-client: the CAs client certificates must chain to. */
     if (opt.verify_client) {

@@ -39,6 +39,27 @@ def server_args(pki: Path) -> list[str]:
             "--cert2", str(pki / "server-dsa.pem"), "--key2", str(pki / "server-dsa.key")]
 
 
+def client(port, pki: Path, proto: str, iana: str):
+    """Our client, trusting the test CA, offering `iana` only at `proto`."""
+    return run([TLS_CLIENT, "--host", "127.0.0.1", "--port", str(port), "--servername", "localhost",
+                "--cafile", pki / "ca.pem", "--protocol", proto, "--cipher", iana, "--send", "ping"])
+
+
+def assert_client_ok(r, proto_line: str, iana: str, answer: str, srv) -> None:
+    out = r.stdout + r.stderr + srv.describe()
+    assert r.returncode == 0, out
+    assert r.stdout.splitlines()[:2] == ["protocol: %s" % proto_line, "cipher: %s" % iana], out
+    assert answer in r.stdout.splitlines(), out
+
+
+def openssl_dsa_server(procs, pki: Path, version_flag: str):
+    """`openssl s_server` with the DSA certificate and only DHE-DSS-AES128-SHA, answering lines reversed."""
+    cmd = ["openssl", "s_server", "-accept", "127.0.0.1:0", "-cert", pki / "server-dsa.pem",
+           "-key", pki / "server-dsa.key", version_flag, "-cipher", "DHE-DSS-AES128-SHA:@SECLEVEL=0", "-rev",
+           "-naccept", "1"]
+    return procs.start_server(cmd, "openssl s_server", ready=r"^ACCEPT 127\.0\.0\.1:(\d+)$")
+
+
 def nassl(port: int, pki: Path, cipher: str, version: str, line: str = "dss ping\n"):
     return run([sys.executable, NASSL_CLIENT, "--port", str(port), "--version", version,
                 "--cipher", cipher, "--cafile", pki / "ca.pem", "--send", line], timeout=30)
@@ -69,12 +90,7 @@ def test_our_client_vs_tlslite_dhe_dss_3des(nassl_version, proto, proto_line, ta
                                  "--key", pki / "server-dsa.key", "--version", proto, "--cipher", "3des",
                                  "--kx", "dhe_dss"],
                                 "tlslite server", ready=r"^listening: (\d+)$")
-    r = run([TLS_CLIENT, "--host", "127.0.0.1", "--port", m.group(1), "--servername", "localhost",
-             "--cafile", pki / "ca.pem", "--protocol", proto, "--cipher", iana, "--send", "ping"])
-    out = r.stdout + r.stderr + srv.describe()
-    assert r.returncode == 0, out
-    assert r.stdout.splitlines()[:2] == ["protocol: %s" % proto_line, "cipher: %s" % iana], out
-    assert "ping" in r.stdout.splitlines(), out
+    assert_client_ok(client(m.group(1), pki, proto, iana), proto_line, iana, "ping", srv)
     assert srv.wait_for(r"^version: 3\.%d$" % (0 if proto == "ssl3" else 1), PEER_TIMEOUT), srv.describe()
     assert srv.wait_for(r"^done$", PEER_TIMEOUT), srv.describe()
     legacy_row(iana, table_proto, "our client", TLSLITE_PEER)
@@ -83,29 +99,16 @@ def test_our_client_vs_tlslite_dhe_dss_3des(nassl_version, proto, proto_line, ta
 @pytest.mark.parametrize("flag, proto, proto_line", [("-tls1", "tls1.0", "TLSv1.0"), ("-tls1_2", "tls1.2", "TLSv1.2")])
 def test_our_client_vs_openssl3_dhe_dss_aes(flag, proto, proto_line, pki, procs, examples):
     iana = "TLS_DHE_DSS_WITH_AES_128_CBC_SHA"
-    cmd = ["openssl", "s_server", "-accept", "127.0.0.1:0", "-cert", pki / "server-dsa.pem",
-           "-key", pki / "server-dsa.key", flag, "-cipher", "DHE-DSS-AES128-SHA:@SECLEVEL=0", "-rev", "-naccept", "1"]
-    srv, m = procs.start_server(cmd, "openssl s_server", ready=r"^ACCEPT 127\.0\.0\.1:(\d+)$")
-    r = run([TLS_CLIENT, "--host", "127.0.0.1", "--port", m.group(1), "--servername", "localhost",
-             "--cafile", pki / "ca.pem", "--protocol", proto, "--cipher", iana, "--send", "ping"])
-    out = r.stdout + r.stderr + srv.describe()
-    assert r.returncode == 0, out
-    assert r.stdout.splitlines()[:2] == ["protocol: %s" % proto_line, "cipher: %s" % iana], out
-    assert "gnip" in r.stdout.splitlines(), out
+    srv, m = openssl_dsa_server(procs, pki, flag)
+    assert_client_ok(client(m.group(1), pki, proto, iana), proto_line, iana, "gnip", srv)
 
 
 @pytest.mark.parametrize("proto, proto_line, table_proto", [("ssl3", "SSLv3", "SSL 3.0"), ("tls1.0", "TLSv1.0", "TLS 1.0")])
-def test_our_client_vs_our_server_dhe_dss_des(proto, proto_line, table_proto, pki, our_server, our_client,
-                                              legacy_row):
+def test_our_client_vs_our_server_dhe_dss_des(proto, proto_line, table_proto, pki, our_server, legacy_row):
     """No server on this machine has DHE-DSS with single DES: our client against our server."""
     iana = "TLS_DHE_DSS_WITH_DES_CBC_SHA"
     srv, port = our_server([*server_args(pki), "--once", "--echo", "--protocol", proto, "--cipher", iana])
-    r = our_client(["--host", "127.0.0.1", "--port", str(port), "--servername", "localhost",
-                    "--cafile", str(pki / "ca.pem"), "--protocol", proto, "--cipher", iana, "--send", "ping"])
-    out = r.stdout + r.stderr + srv.describe()
-    assert r.returncode == 0, out
-    assert r.stdout.splitlines()[:2] == ["protocol: %s" % proto_line, "cipher: %s" % iana], out
-    assert "ping" in r.stdout.splitlines(), out
+    assert_client_ok(client(port, pki, proto, iana), proto_line, iana, "ping", srv)
     assert srv.wait(PEER_TIMEOUT) == 0, srv.describe()
     assert "cipher: %s" % iana in srv.output.splitlines(), srv.describe()
     legacy_row(iana, table_proto, "our client", legacy_table.OURSELVES)
@@ -123,12 +126,9 @@ def test_a_default_server_refuses_a_dhe_dss_only_client(pki, our_server):
 
 
 def test_a_default_client_does_not_offer_dhe_dss(pki, procs, examples):
-    cmd = ["openssl", "s_server", "-accept", "127.0.0.1:0", "-cert", pki / "server-dsa.pem",
-           "-key", pki / "server-dsa.key", "-tls1_2", "-cipher", "DHE-DSS-AES128-SHA:@SECLEVEL=0", "-rev",
-           "-naccept", "1"]
-    srv, m = procs.start_server(cmd, "openssl s_server", ready=r"^ACCEPT 127\.0\.0\.1:(\d+)$")
+    srv, m = openssl_dsa_server(procs, pki, "-tls1_2")
     r = run([TLS_CLIENT, "--host", "127.0.0.1", "--port", m.group(1), "--servername", "localhost",
-             "--cafile", pki / "ca.pem", "--send", "ping"])
+             "--cafile", pki / "ca.pem", "--send", "ping"])  # no --cipher: the defaults
     out = r.stdout + r.stderr + srv.describe()
     assert r.returncode != 0, out
     # OpenSSL answers handshake_failure, which our client reports as Schannel does.

@@ -34,14 +34,16 @@ pub fn configs(suite: &'static CipherSuite) -> (Arc<Config>, Arc<Config>) {
     let mut server = Config::new(trust);
     server.suites = vec![suite];
     server.versions = vec![version];
-    server.identities = ["server", "server-ecdsa", "server-dsa"]
-        .iter()
-        .map(|name| ServerIdentity {
-            chain: x509::pem::certs_from_pem_or_der(&read(&format!("{name}.pem"))).unwrap(),
-            key: Arc::new(SigningKey::from_pem_or_der(&read(&format!("{name}.key"))).unwrap()),
-        })
-        .collect();
+    server.identities = ["server", "server-ecdsa", "server-dsa"].into_iter().map(identity).collect();
     (Arc::new(client), Arc::new(server))
+}
+
+/// The server identity of tests/data/`name`.pem with its key `name`.key.
+pub fn identity(name: &str) -> ServerIdentity {
+    ServerIdentity {
+        chain: x509::pem::certs_from_pem_or_der(&read(&format!("{name}.pem"))).unwrap(),
+        key: Arc::new(SigningKey::from_pem_or_der(&read(&format!("{name}.key"))).unwrap()),
+    }
 }
 
 /// Feeds `bytes` to `conn` `chunk` bytes at a time, the way an SSPI caller would: keep
