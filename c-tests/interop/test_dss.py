@@ -4,13 +4,14 @@ an RSA one) and the client checking the DSA signature over the DH parameters.
 
 Real peers: the legacy OpenSSL 1.0.2 in nassl as a client (EDH-DSS-DES-CBC3-SHA and
 EDH-DSS-DES-CBC-SHA at SSL 3.0 and TLS 1.0), tlslite-ng as a server (DHE-DSS 3DES at SSL 3.0 and
-TLS 1.0), OpenSSL 3 as a server (DHE-DSS-AES128-SHA at TLS 1.0 and TLS 1.2, the only DHE-DSS
+TLS 1.0), OpenSSL 3 as a server and as a client (DHE-DSS-AES128-SHA at TLS 1.0 and TLS 1.2, the only DHE-DSS
 suite it still has). No server on this machine has DHE-DSS with single DES (tlslite has no DES,
 OpenSSL 3 no DES, scapy no DSA), so that row is our client against our server.
 """
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -101,6 +102,29 @@ def test_our_client_vs_openssl3_dhe_dss_aes(flag, proto, proto_line, pki, procs,
     iana = "TLS_DHE_DSS_WITH_AES_128_CBC_SHA"
     srv, m = openssl_dsa_server(procs, pki, flag)
     assert_client_ok(client(m.group(1), pki, proto, iana), proto_line, iana, "gnip", srv)
+
+
+@pytest.mark.parametrize("flag, proto, proto_line, session_proto",
+                         [("-tls1", "tls1.0", "TLSv1.0", "TLSv1"), ("-tls1_2", "tls1.2", "TLSv1.2", "TLSv1.2")])
+def test_our_server_vs_openssl3_client_dhe_dss_aes(flag, proto, proto_line, session_proto, pki, procs, our_server):
+    """OpenSSL 3 verifies our DSA ServerKeyExchange signature (SHA-1 at TLS 1.0, dsa_sha256 at 1.2)."""
+    iana = "TLS_DHE_DSS_WITH_AES_128_CBC_SHA"
+    srv, port = our_server([*server_args(pki), "--once", "--echo", "--protocol", proto,
+                            "--cipher", "TLS_RSA_WITH_AES_128_CBC_SHA", "--cipher", iana])
+    cli = procs.start(["openssl", "s_client", "-connect", "127.0.0.1:%d" % port, flag,
+                       "-cipher", "DHE-DSS-AES128-SHA:@SECLEVEL=0", "-CAfile", pki / "ca.pem",
+                       "-servername", "localhost", "-verify_return_error"],
+                      "openssl s_client", stdin=True)
+    assert cli.wait_for(r"Verify return code: 0 \(ok\)", PEER_TIMEOUT), cli.describe() + srv.describe()
+    cli.send(b"ping from s_client\n")
+    assert cli.wait_for(r"^ping from s_client$", PEER_TIMEOUT), cli.describe() + srv.describe()
+    cli.close_stdin()
+    assert cli.wait(PEER_TIMEOUT) == 0, cli.describe()
+    assert re.search(r"Cipher is DHE-DSS-AES128-SHA$", cli.output, re.M), cli.describe()
+    assert re.search(r"^\s*Protocol\s*: %s$" % session_proto, cli.output, re.M), cli.describe()
+    assert srv.wait(PEER_TIMEOUT) == 0, srv.describe()
+    assert "protocol: %s" % proto_line in srv.output.splitlines(), srv.describe()
+    assert "cipher: %s" % iana in srv.output.splitlines(), srv.describe()
 
 
 @pytest.mark.parametrize("proto, proto_line, table_proto", [("ssl3", "SSLv3", "SSL 3.0"), ("tls1.0", "TLSv1.0", "TLS 1.0")])
