@@ -7,6 +7,7 @@
 #   server-dsa.key    its key, OpenSSL's traditional "DSA PRIVATE KEY" PEM
 #   server-dsa.p8.key the same key, PKCS#8 ("PRIVATE KEY")
 #   server-dsa-sha1.pem  the same leaf identity signed by dsa-ca with dsa-with-SHA1
+#   server-dsa.p12    server-dsa.pem + its key + dsa-ca.pem, PKCS#12, password "test"
 set -eu
 cd "$(dirname "$0")"
 openssl genpkey -genparam -algorithm DSA -pkeyopt dsa_paramgen_bits:2048 -pkeyopt dsa_paramgen_q_bits:256 \
@@ -23,3 +24,7 @@ openssl x509 -req -sha256 -in server.csr -CA dsa-ca.pem -CAkey dsa-ca.key -CAcre
 openssl x509 -req -sha1 -in server.csr -CA dsa-ca.pem -CAkey dsa-ca.key -CAcreateserial -out server-dsa-sha1.pem \
   -days 27000 -extfile ext.cnf 2>/dev/null
 rm -f server.csr dsa-ca.srl dsa-ca.key dsa.params ext.cnf
+# PKCS#12 bundle (leaf + key + DSA root, password "test") for PFXImportCertStore, as make.sh does.
+openssl pkcs12 -export -in server-dsa.pem -inkey server-dsa.key -certfile dsa-ca.pem \
+  -name "openschannel test server (DSA)" -passout pass:test -out server-dsa.p12
+chmod 644 server-dsa.p12
