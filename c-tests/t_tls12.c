@@ -185,12 +185,7 @@ static void test_added_server_certificate_serves_ecdsa_clients(void)
     const uint16_t suites[] = {0xC02B, 0xC02F};
     for (int i = 0; i < 2; i++) {
         h_pair p;
-        h_server_protocols = 0;
-        h_client_protocols = 0;
-        int ok = h_pair_init(&p, 0);
-        h_server_protocols = SP_PROT_TLS1_0_SERVER;
-        h_client_protocols = SP_PROT_TLS1_0_CLIENT;
-        if (ok) {
+        if (pair_defaults(&p, 0, 0)) {
             CHECK_STATUS(OpenSchannelAddServerCertificate(&p.scred, ec), SEC_E_OK);
             CHECK_STATUS(OpenSchannelSetCipherSuites(&p.ccred, &suites[i], 1), SEC_E_OK);
             CHECK_STATUS(OpenSchannelAddServerCertificate(&p.ccred, ec), SEC_E_UNKNOWN_CREDENTIALS);
@@ -207,6 +202,65 @@ static void test_added_server_certificate_serves_ecdsa_clients(void)
     }
     CHECK(CertFreeCertificateContext(ec) == TRUE);
     CHECK_STATUS(OpenSchannelAddServerCertificate(NULL, NULL), SEC_E_INVALID_HANDLE);
+}
+
+/*
+ * DHE-DSS (issue 3): an RSA server credential with a DSA certificate added serves a client that
+ * offers only TLS_DHE_DSS_WITH_AES_128_CBC_SHA with the DSA one (its chain checked against the DSA
+ * root of tests/data), and the attributes name the DSA key and the DH exchange as Schannel does.
+ */
+static void test_dhe_dss_with_an_added_dsa_certificate(void)
+{
+    PCCERT_CONTEXT dsa = OpenSchannelLoadCertificateFiles("tests/data/server-dsa.pem", "tests/data/server-dsa.key", NULL);
+    REQUIRE(dsa != NULL);
+    const uint16_t server_suites[] = {0x0032, 0x002F};
+    const uint16_t dss = 0x0032;
+    h_pair p;
+    int ok = pair_defaults(&p, 0, 0);
+    if (ok) {
+        CHECK_STATUS(OpenSchannelAddServerCertificate(&p.scred, dsa), SEC_E_OK);
+        CHECK_STATUS(OpenSchannelSetCipherSuites(&p.scred, server_suites, 2), SEC_E_OK);
+        /* a client trusting only the DSA root, offering only the DHE-DSS suite */
+        CHECK_STATUS(FreeCredentialsHandle(&p.ccred), SEC_E_OK);
+        HCERTSTORE roots = OpenSchannelOpenCaFile("tests/data/dsa-ca.pem");
+        REQUIRE(roots != NULL);
+        SCHANNEL_CRED sc;
+        memset(&sc, 0, sizeof sc);
+        sc.dwVersion = SCHANNEL_CRED_VERSION;
+        sc.hRootStore = roots;
+        ok = h_check_status(AcquireCredentialsHandleA(NULL, UNISP_NAME_A, SECPKG_CRED_OUTBOUND, NULL, &sc, NULL, NULL, &p.ccred, NULL),
+                            SEC_E_OK, __FILE__, __LINE__, "ACH(client, DSA root)");
+        p.have_ccred = ok;
+        CertCloseStore(roots, 0);
+        if (ok)
+            CHECK_STATUS(OpenSchannelSetCipherSuites(&p.ccred, &dss, 1), SEC_E_OK);
+    }
+    if (ok && h_handshake(&p)) {
+        SecPkgContext_ConnectionInfo ci;
+        REQUIRE_STATUS(QueryContextAttributesA(&p.cctx, SECPKG_ATTR_CONNECTION_INFO, &ci), SEC_E_OK);
+        CHECK_EQ(ci.dwProtocol, SP_PROT_TLS1_2_CLIENT);
+        CHECK_EQ(ci.aiExch, CALG_DH_EPHEM);
+        CHECK_EQ(ci.dwExchStrength, 2048);
+        CHECK_EQ(ci.aiCipher, CALG_AES_128);
+        CHECK_EQ(ci.aiHash, CALG_SHA1);
+        SecPkgContext_CipherInfo info;
+        REQUIRE_STATUS(QueryContextAttributesA(&p.sctx, SECPKG_ATTR_CIPHER_INFO, &info), SEC_E_OK);
+        CHECK_EQ(info.dwCipherSuite, dss);
+        CHECK(h_wcs_eq_ascii(info.szCipherSuite, "TLS_DHE_DSS_WITH_AES_128_CBC_SHA"));
+        CHECK(h_wcs_eq_ascii(info.szCertificate, "DSA"));
+        CHECK(h_wcs_eq_ascii(info.szExchange, "DH"));
+        SecPkgContext_KeyInfoA ka;
+        REQUIRE_STATUS(QueryContextAttributesA(&p.cctx, SECPKG_ATTR_KEY_INFO, &ka), SEC_E_OK);
+        CHECK_EQ(ka.SignatureAlgorithm, CALG_DSS_SIGN);
+        CHECK(strcmp(ka.sSignatureAlgorithmName, "DSA") == 0);
+        CHECK_STATUS(FreeContextBuffer(ka.sSignatureAlgorithmName), SEC_E_OK);
+        CHECK_STATUS(FreeContextBuffer(ka.sEncryptAlgorithmName), SEC_E_OK);
+        const uint8_t msg[] = "signed with DSA";
+        h_roundtrip(&p.cctx, &p.sctx, msg, sizeof msg, "client -> server");
+        h_roundtrip(&p.sctx, &p.cctx, msg, sizeof msg, "server -> client");
+    }
+    h_pair_free(&p);
+    CHECK(CertFreeCertificateContext(dsa) == TRUE);
 }
 
 /* Record body lengths of `wire` (whole records). */
@@ -257,6 +311,6 @@ static void test_encrypt_then_mac_record_layout(void)
     CHECK_STATUS(OpenSchannelSetEncryptThenMac(NULL, TRUE), SEC_E_INVALID_HANDLE);
 }
 
-TEST_MAIN(test_encrypt_then_mac_record_layout, test_added_server_certificate_serves_ecdsa_clients, test_defaults_negotiate_tls12_ecdhe_aes_gcm, test_ecdhe_rsa_aes256_gcm, test_ecdhe_rsa_chacha20, test_dhe_rsa_aes128_gcm,
+TEST_MAIN(test_encrypt_then_mac_record_layout, test_added_server_certificate_serves_ecdsa_clients, test_dhe_dss_with_an_added_dsa_certificate, test_defaults_negotiate_tls12_ecdhe_aes_gcm, test_ecdhe_rsa_aes256_gcm, test_ecdhe_rsa_chacha20, test_dhe_rsa_aes128_gcm,
           test_rsa_aes128_gcm, test_rsa_aes256_cbc_sha256, test_ecdhe_rsa_aes256_cbc_sha384, test_ecdhe_rsa_aes128_cbc_sha,
           test_ecdhe_ecdsa_aes128_gcm, test_ecdhe_ecdsa_chacha20, test_default_client_meets_tls10_server, test_no_common_version)

@@ -37,6 +37,16 @@ void print_error(const char *what)
     fflush(stdout);
 }
 
+PCCERT_CONTEXT load_certificate(const char *cert, const char *key, const char *chain)
+{
+    PCCERT_CONTEXT ctx = OpenSchannelLoadCertificateFiles(cert, key, chain);
+    if (!ctx) {
+        printf("error: cannot load certificate %s with key %s\n", cert, key);
+        fflush(stdout);
+    }
+    return ctx;
+}
+
 static int send_all(int fd, const void *data, size_t len)
 {
     const unsigned char *p = data;

@@ -74,6 +74,10 @@ struct tls_conn {
 void print_status_error(SECURITY_STATUS status);
 void print_error(const char *what);
 
+/* OpenSchannelLoadCertificateFiles(cert, key, chain); on failure prints
+ * "error: cannot load certificate CERT with key KEY" and returns NULL. */
+PCCERT_CONTEXT load_certificate(const char *cert, const char *key, const char *chain);
+
 /* Sends and frees an output token produced with ALLOCATE_MEMORY. Returns 0,
  * or -1 when sending failed (the token is freed either way). */
 int flush_token(struct tls_conn *c, SecBuffer *tok);

@@ -473,12 +473,9 @@ int main(int argc, char **argv)
     PCCERT_CONTEXT client_cert = NULL;
     HCERTSTORE pfx_store = NULL;
     if (opt.cert) {
-        client_cert = OpenSchannelLoadCertificateFiles(opt.cert, opt.key, NULL);
-        if (!client_cert) {
-            printf("error: cannot load certificate %s with key %s\n", opt.cert, opt.key);
-            fflush(stdout);
+        client_cert = load_certificate(opt.cert, opt.key, NULL);
+        if (!client_cert)
             goto out_store;
-        }
     } else if (opt.pfx) {
         client_cert = load_pfx(opt.pfx, opt.pfx_password, &pfx_store);
         if (!client_cert)

@@ -4,7 +4,7 @@
  * buffers, close_notify through ApplyControlToken), built against
  * libopenschannel.
  *
- *   tls-server --port P --cert F --key F [--chain F]
+ *   tls-server --port P --cert F --key F [--chain F] [--cert2 F --key2 F]
  *              [--protocol ssl2|ssl3|tls1.0|tls1.1|tls1.2|tls1.3]...
  *              [--cipher IANA_NAME]... [--echo] [--once]
  *              [--renegotiate-after N] [--no-record-split]
@@ -39,7 +39,11 @@
  * client offering none of them gets a no_application_protocol alert
  * ("error: SEC_E_APPLICATION_PROTOCOL_MISMATCH (0x80090367)", "alert: 120").
  *
- * --cert / --key take an RSA or ECDSA (P-256, P-384) certificate and key.
+ * --cert / --key take an RSA, ECDSA (P-256, P-384) or DSA certificate and key
+ * (PEM or DER; keys PKCS#1, SEC1, "DSA PRIVATE KEY" or PKCS#8).
+ * --cert2 / --key2 add a second certificate and key to the same credential
+ * (OpenSchannelAddServerCertificate), e.g. a DSA one beside an RSA one: the
+ * server picks the certificate whose key type the negotiated suite needs.
  *
  * --verify-client CAFILE: client authentication. SCHANNEL_CRED.hRootStore =
  * the CAs of CAFILE (named in the CertificateRequest, and the anchors the
@@ -83,6 +87,8 @@ struct options {
     const char *cert;
     const char *key;
     const char *chain;
+    const char *cert2; /* --cert2 / --key2: a second certificate (other key type) */
+    const char *key2;
     const char *renegotiate_text;
     const char *verify_client; /* --verify-client CAFILE */
     long renegotiate_after;    /* -1: not given */
@@ -100,7 +106,7 @@ static void on_signal(int sig)
 static void usage(void)
 {
     fprintf(stderr,
-            "usage: tls-server --port P --cert F --key F [--chain F]\n"
+            "usage: tls-server --port P --cert F --key F [--chain F] [--cert2 F --key2 F]\n"
             "                  [--protocol ssl2|ssl3|tls1.0|tls1.1|tls1.2|tls1.3]...\n"
             "                  [--min-strength BITS] [--max-strength BITS]\n"
             "                  [--cipher IANA_NAME]... [--echo] [--once]\n"
@@ -351,11 +357,16 @@ static int parse_args(int argc, char **argv, struct options *o)
         {"--echo", &o->echo, NULL}, {"--once", &o->once, NULL}, {"--port", NULL, &o->port},
         {"--cert", NULL, &o->cert}, {"--key", NULL, &o->key},   {"--chain", NULL, &o->chain},
         {"--renegotiate-after", NULL, &o->renegotiate_text}, {"--verify-client", NULL, &o->verify_client},
+        {"--cert2", NULL, &o->cert2}, {"--key2", NULL, &o->key2},
     };
     if (parse_argv("tls-server", 1, usage, defs, sizeof defs / sizeof defs[0], argc, argv, &o->tls) != 0)
         return -1;
     if (!o->port || !o->cert || !o->key) {
         fprintf(stderr, "tls-server: --port, --cert and --key are required\n");
+        return -1;
+    }
+    if (!o->cert2 != !o->key2) {
+        fprintf(stderr, "tls-server: --cert2 and --key2 go together\n");
         return -1;
     }
     o->renegotiate_after = o->renegotiate_text ? parse_count(o->renegotiate_text) : -1;
@@ -391,16 +402,18 @@ int main(int argc, char **argv)
         return 1;
     }
 
-    PCCERT_CONTEXT cert = OpenSchannelLoadCertificateFiles(opt.cert, opt.key, opt.chain);
+    PCCERT_CONTEXT cert = load_certificate(opt.cert, opt.key, opt.chain);
     if (!cert) {
-        printf("error: cannot load certificate %s with key %s\n", opt.cert, opt.key);
-        fflush(stdout);
         free(in);
         return 1;
     }
 
-    /* --verify-client: the CAs client certificates must chain to. */
     HCERTSTORE client_roots = NULL;
+    PCCERT_CONTEXT cert2 = NULL;
+    if (opt.cert2 && !(cert2 = load_certificate(opt.cert2, opt.key2, NULL)))
+        goto out_cert;
+
+    /* --verify-client: the CAs client certificates must chain to. */
     if (opt.verify_client) {
         client_roots = OpenSchannelOpenCaFile(opt.verify_client);
         if (!client_roots) {
@@ -422,6 +435,13 @@ int main(int argc, char **argv)
     CredHandle cred;
     if (acquire_credentials(SECPKG_CRED_INBOUND, &sc, &opt.tls, &cred) != 0)
         goto out_cert;
+    if (cert2) {
+        SECURITY_STATUS st = OpenSchannelAddServerCertificate(&cred, cert2);
+        if (st != SEC_E_OK) {
+            print_status_error(st);
+            goto out_cred;
+        }
+    }
     if (opt.verify_client) {
         SECURITY_STATUS st = OpenSchannelRequireClientCertificate(&cred, TRUE);
         if (st != SEC_E_OK) {
@@ -460,6 +480,8 @@ out_cred:
 out_cert:
     if (client_roots)
         CertCloseStore(client_roots, 0);
+    if (cert2)
+        CertFreeCertificateContext(cert2);
     CertFreeCertificateContext(cert);
     free(in);
     free(opt.tls.alpn);

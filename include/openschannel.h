@@ -1043,6 +1043,8 @@ typedef ULONG_PTR HCRYPTPROV;
 
 
 
+
+
 #define CERT_STORE_DELETE_FLAG 16
 
 #define CERT_STORE_CREATE_NEW_FLAG 8192
@@ -2483,7 +2485,7 @@ const char *OpenSchannelStatusName(SECURITY_STATUS status);
 /*
  OpenSchannelAddServerCertificate: gives a server credential one more certificate (with its
  private key), chosen for clients whose server_name (SNI) matches the certificate's names, or
- whose suites need its key type (ECDSA beside RSA). Schannel accepts one certificate per
+ whose suites need its key type (ECDSA or DSA beside RSA). Schannel accepts one certificate per
  credential (`cCreds` > 1 is SEC_E_UNKNOWN_CREDENTIALS), so further ones are added here.
  Applies to contexts created afterwards. Returns SEC_E_OK, SEC_E_INVALID_HANDLE,
  SEC_E_UNKNOWN_CREDENTIALS (not a server credential, or not a certificate context) or

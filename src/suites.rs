@@ -4,6 +4,7 @@
 
 use crate::crypto::cipher::BulkAlg;
 use crate::crypto::hash::HashAlg;
+use crate::crypto::sign::KeyType;
 use crate::msgs::enums::ProtocolVersion;
 
 /// How the premaster secret is agreed.
@@ -17,6 +18,8 @@ pub enum KeyExchange {
     EcdheEcdsa,
     /// Ephemeral finite-field DH signed with the server's RSA key (RFC 5246 §7.4.3).
     DheRsa,
+    /// Ephemeral finite-field DH signed with the server's DSA key (RFC 2246 §7.4.3).
+    DheDss,
 }
 
 impl KeyExchange {
@@ -24,16 +27,24 @@ impl KeyExchange {
     pub const fn is_ephemeral(self) -> bool {
         !matches!(self, KeyExchange::Rsa)
     }
-    /// The server certificate carries an ECDSA key (else RSA).
-    pub const fn needs_ecdsa_key(self) -> bool {
-        matches!(self, KeyExchange::EcdheEcdsa)
+    /// The key type of the server certificate the exchange needs.
+    pub const fn cert_key(self) -> KeyType {
+        match self {
+            KeyExchange::EcdheEcdsa => KeyType::Ecdsa,
+            KeyExchange::DheDss => KeyType::Dsa,
+            KeyExchange::Rsa | KeyExchange::EcdheRsa | KeyExchange::DheRsa => KeyType::Rsa,
+        }
+    }
+    /// Ephemeral finite-field DH (a ServerKeyExchange with p, g, Ys).
+    pub const fn is_dhe(self) -> bool {
+        matches!(self, KeyExchange::DheRsa | KeyExchange::DheDss)
     }
     /// wincrypt.h ALG_ID for `aiExch`.
     pub const fn calg(self) -> u32 {
         match self {
             KeyExchange::Rsa => 0xa400,                                // CALG_RSA_KEYX
             KeyExchange::EcdheRsa | KeyExchange::EcdheEcdsa => 0xae06, // CALG_ECDH_EPHEM
-            KeyExchange::DheRsa => 0xaa02,                             // CALG_DH_EPHEM
+            KeyExchange::DheRsa | KeyExchange::DheDss => 0xaa02,       // CALG_DH_EPHEM
         }
     }
     /// Name for `SecPkgContext_CipherInfo.szExchange` (CNG algorithm id).
@@ -41,7 +52,7 @@ impl KeyExchange {
         match self {
             KeyExchange::Rsa => "RSA",
             KeyExchange::EcdheRsa | KeyExchange::EcdheEcdsa => "ECDH",
-            KeyExchange::DheRsa => "DH",
+            KeyExchange::DheRsa | KeyExchange::DheDss => "DH",
         }
     }
 }
@@ -175,7 +186,7 @@ const fn row(
 
 use BulkAlg::{Aes128Cbc, Aes128Gcm, Aes256Cbc, Aes256Gcm, ChaCha20Poly1305, DesCbc, Null, Rc4_128, TripleDesCbc};
 use HashAlg::{Md5, Sha1, Sha256, Sha384};
-use KeyExchange::{DheRsa, EcdheEcdsa, EcdheRsa, Rsa};
+use KeyExchange::{DheDss, DheRsa, EcdheEcdsa, EcdheRsa, Rsa};
 use Policy::{Default, ExplicitOnly};
 
 /// Every suite we implement, in our default preference order: forward-secret AEAD first, then
@@ -207,7 +218,13 @@ pub static SUITES: &[CipherSuite] = &[
     row(0x000A, "TLS_RSA_WITH_3DES_EDE_CBC_SHA", Rsa, TripleDesCbc, Sha1, SSL3, Default),
     row(0x0005, "TLS_RSA_WITH_RC4_128_SHA", Rsa, Rc4_128, Sha1, SSL3, ExplicitOnly),
     row(0x0004, "TLS_RSA_WITH_RC4_128_MD5", Rsa, Rc4_128, Md5, SSL3, ExplicitOnly),
+    // DSA certificates: off by default (DSA is gone from TLS 1.3 and every current CA), in
+    // Schannel's order relative to the RSA legacy rows; the AES rows exist so OpenSSL 3 can serve.
+    row(0x0032, "TLS_DHE_DSS_WITH_AES_128_CBC_SHA", DheDss, Aes128Cbc, Sha1, SSL3, ExplicitOnly),
+    row(0x0038, "TLS_DHE_DSS_WITH_AES_256_CBC_SHA", DheDss, Aes256Cbc, Sha1, SSL3, ExplicitOnly),
+    row(0x0013, "TLS_DHE_DSS_WITH_3DES_EDE_CBC_SHA", DheDss, TripleDesCbc, Sha1, SSL3, ExplicitOnly),
     row(0x0009, "TLS_RSA_WITH_DES_CBC_SHA", Rsa, DesCbc, Sha1, SSL3, ExplicitOnly),
+    row(0x0012, "TLS_DHE_DSS_WITH_DES_CBC_SHA", DheDss, DesCbc, Sha1, SSL3, ExplicitOnly),
     row(0x0002, "TLS_RSA_WITH_NULL_SHA", Rsa, Null, Sha1, SSL3, ExplicitOnly),
     row(0x0001, "TLS_RSA_WITH_NULL_MD5", Rsa, Null, Md5, SSL3, ExplicitOnly),
 ];

@@ -1,20 +1,16 @@
 //! Client and server engines talking in memory through the safe Rust API, for every suite.
 
+mod common;
+
 use std::sync::Arc;
 
-use openschannel::crypto::sign::SigningKey;
-use openschannel::engine::config::{Config, ServerIdentity};
+use common::{configs, feed, handshake, handshake_versions, read, transfer, transfer_records};
+use openschannel::engine::config::Config;
 use openschannel::engine::error::Error;
-use openschannel::engine::{Connection, Opened, Step};
+use openschannel::engine::{Connection, Opened};
 use openschannel::msgs::enums::ProtocolVersion;
 use openschannel::suites::{self, CipherSuite};
 use openschannel::x509::{self, CertError, TrustStore};
-
-const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data");
-
-fn read(name: &str) -> Vec<u8> {
-    std::fs::read(format!("{DATA}/{name}")).unwrap()
-}
 
 /// Length of one record carrying `n` bytes with `suite`'s block cipher: MAC-then-encrypt pads
 /// data + MAC; encrypt-then-MAC (RFC 7366, on by default) pads the data and appends the MAC.
@@ -30,102 +26,6 @@ fn aes128_sha() -> &'static CipherSuite {
 
 fn aes256_sha() -> &'static CipherSuite {
     suites::by_id(0x0035).unwrap()
-}
-
-/// Client and server configurations with only `suite`, both at the suite's lowest TLS version
-/// (TLS 1.0 for the suites of that era, TLS 1.2 for AEAD and SHA-2 suites; SSL 3.0 has its own
-/// test).
-fn configs(suite: &'static CipherSuite) -> (Arc<Config>, Arc<Config>) {
-    let mut trust = TrustStore::empty();
-    trust.add_pem_or_der(&read("ca.pem")).unwrap();
-    let trust = Arc::new(trust);
-    let mut client = Config::new(trust.clone());
-    client.suites = vec![suite];
-    let version = suite.min_version.max(ProtocolVersion::TLS1_0);
-    client.versions = vec![version];
-    let mut server = Config::new(trust);
-    server.suites = vec![suite];
-    server.versions = vec![version];
-    server.identities = ["server", "server-ecdsa"]
-        .iter()
-        .map(|name| ServerIdentity {
-            chain: x509::pem::certs_from_pem_or_der(&read(&format!("{name}.pem"))).unwrap(),
-            key: Arc::new(SigningKey::from_pem_or_der(&read(&format!("{name}.key"))).unwrap()),
-        })
-        .collect();
-    (Arc::new(client), Arc::new(server))
-}
-
-/// Feeds `bytes` to `conn` `chunk` bytes at a time, the way an SSPI caller would: keep
-/// unconsumed bytes, append more only on Incomplete.
-fn feed(conn: &mut Connection, bytes: &[u8], chunk: usize) -> Result<bool, Error> {
-    let mut pending: Vec<u8> = Vec::new();
-    let mut offered = 0;
-    loop {
-        if pending.is_empty() && offered == bytes.len() {
-            return Ok(conn.is_established());
-        }
-        match conn.process_handshake(&pending)? {
-            Step::Incomplete { needed } => {
-                assert!(needed > 0);
-                if offered == bytes.len() {
-                    return Ok(false);
-                }
-                let n = chunk.min(bytes.len() - offered);
-                pending.extend_from_slice(&bytes[offered..offered + n]);
-                offered += n;
-            }
-            Step::Continue { consumed } => {
-                pending.drain(..consumed);
-            }
-            Step::Done { consumed } => {
-                pending.drain(..consumed);
-                assert!(pending.is_empty() && offered == bytes.len(), "no application data expected here");
-                return Ok(true);
-            }
-            Step::Declined { .. } => panic!("no renegotiation in these tests"),
-            Step::NeedCredentials { .. } => panic!("no client authentication in these tests"),
-        }
-    }
-}
-
-fn handshake(suite: &'static CipherSuite, chunk: usize) -> (Connection, Connection) {
-    let (cc, sc) = configs(suite);
-    let mut client = Connection::new_client(cc, Some("localhost".into()));
-    let mut server = Connection::new_server(sc);
-    client.start().unwrap();
-    let hello = client.take_output();
-    assert!(!feed(&mut server, &hello, chunk).unwrap());
-    let flight = server.take_output();
-    assert!(!feed(&mut client, &flight, chunk).unwrap());
-    let flight = client.take_output();
-    assert!(feed(&mut server, &flight, chunk).unwrap());
-    let flight = server.take_output();
-    assert!(feed(&mut client, &flight, chunk).unwrap());
-    (client, server)
-}
-
-/// Seals `data`, opens every resulting record, and returns (plaintext, record sizes).
-fn transfer_records(from: &mut Connection, to: &mut Connection, data: &[u8]) -> (Vec<u8>, Vec<usize>) {
-    let mut wire = from.seal(data).unwrap();
-    let mut out = Vec::new();
-    let mut sizes = Vec::new();
-    let mut at = 0;
-    while at < wire.len() {
-        match to.open(&mut wire[at..]).unwrap() {
-            Opened::Data { plaintext, record_len } => {
-                out.extend_from_slice(&wire[at + plaintext.start..at + plaintext.end]);
-                sizes.push(record_len);
-                at += record_len;
-            }
-            other => panic!("{other:?}"),
-        }
-    }
-    (out, sizes)
-}
-
-fn transfer(from: &mut Connection, to: &mut Connection, data: &[u8]) -> Vec<u8> {
-    transfer_records(from, to, data).0
 }
 
 #[test]
@@ -345,29 +245,6 @@ fn truncated_client_hello_is_decode_error() {
     assert_eq!(server.take_output(), [21, 3, 1, 0, 2, 2, 50]);
 }
 
-/// A handshake with the given version lists on each side.
-fn handshake_versions(
-    suite: &'static CipherSuite,
-    client: &[openschannel::msgs::enums::ProtocolVersion],
-    server: &[openschannel::msgs::enums::ProtocolVersion],
-) -> Result<(Connection, Connection), Error> {
-    let (cc, sc) = configs(suite);
-    let (mut cc, mut sc) = ((*cc).clone(), (*sc).clone());
-    cc.versions = client.to_vec();
-    sc.versions = server.to_vec();
-    let mut c = Connection::new_client(Arc::new(cc), Some("localhost".into()));
-    let mut s = Connection::new_server(Arc::new(sc));
-    c.start()?;
-    feed(&mut s, &c.take_output(), usize::MAX)?;
-    let f = s.take_output();
-    feed(&mut c, &f, usize::MAX)?;
-    let f = c.take_output();
-    feed(&mut s, &f, usize::MAX)?;
-    let f = s.take_output();
-    feed(&mut c, &f, usize::MAX)?;
-    Ok((c, s))
-}
-
 #[test]
 fn tls11_and_tls12_every_suite_with_explicit_ivs_and_no_split() {
     use openschannel::msgs::enums::ProtocolVersion as V;
@@ -438,7 +315,7 @@ fn encrypt_then_mac_is_negotiated_for_cbc_only_when_both_want_it() {
 fn ssl3_every_suite_it_allows_with_its_own_mac_and_finished() {
     use openschannel::msgs::enums::ProtocolVersion as V;
     let ssl3_suites: Vec<_> = suites::SUITES.iter().filter(|s| s.min_version == V::SSL3_0).collect();
-    assert_eq!(ssl3_suites.len(), 8, "RSA with AES, 3DES, RC4, DES and NULL");
+    assert_eq!(ssl3_suites.len(), 12, "RSA with AES, 3DES, RC4, DES and NULL; DHE-DSS with AES, 3DES and DES");
     for suite in ssl3_suites {
         let (mut c, mut s) = handshake_versions(suite, &[V::SSL3_0], &[V::SSL3_0]).unwrap();
         assert_eq!(c.info().unwrap().version, V::SSL3_0);

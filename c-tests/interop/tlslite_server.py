@@ -2,6 +2,10 @@
 
     python3 tlslite_server.py --cert server.pem --key server.key --version ssl3
                               [--cipher aes128|aes256|3des|rc4|null] [--mac sha|md5]
+                              [--kx rsa|dhe_dss]
+
+--kx dhe_dss: DHE with the DSA certificate and key given (tlslite's "dhe_dsa"); the
+default is RSA key exchange.
 
 Listens on 127.0.0.1 (ephemeral port), prints `listening: <port>`, serves one
 connection: handshake, then echoes each line back until the client closes;
@@ -32,6 +36,7 @@ def main() -> int:
     ap.add_argument("--version", default="ssl3", choices=list(VERSIONS))
     ap.add_argument("--cipher", default="aes128", choices=list(CIPHERS))
     ap.add_argument("--mac", default="sha", choices=["sha", "md5"])
+    ap.add_argument("--kx", default="rsa", choices=["rsa", "dhe_dss"])
     ap.add_argument("--timeout", type=float, default=20.0)
     args = ap.parse_args()
 
@@ -42,7 +47,7 @@ def main() -> int:
     settings.minVersion = settings.maxVersion = VERSIONS[args.version]
     settings.cipherNames = [CIPHERS[args.cipher]]
     settings.macNames = [args.mac]
-    settings.keyExchangeNames = ["rsa"]
+    settings.keyExchangeNames = ["dhe_dsa" if args.kx == "dhe_dss" else "rsa"]
 
     lsock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

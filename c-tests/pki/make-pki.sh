@@ -14,6 +14,10 @@
 #   other-ca.pem / other-ca.key the second, untrusted root
 #   server-ecdsa.pem / server-ecdsa.key  ECDSA P-256 leaf (own key, SEC1 PEM), CN=localhost,
 #                               SAN DNS:localhost + IP:127.0.0.1, signed by ca, 10 years
+#   server-dsa.pem / server-dsa.key  DSA 2048-bit (q 256 bits) leaf for the DHE-DSS suites, own key
+#                               in OpenSSL's traditional "DSA PRIVATE KEY" PEM, CN=localhost, SAN
+#                               DNS:localhost + IP:127.0.0.1, SHA-256, signed by ca, 10 years
+#   server-dsa.p8.key           the same DSA key as PKCS#8 ("PRIVATE KEY")
 # Every RSA server leaf uses server.key.
 #
 # Client authentication (issue 5):
@@ -52,6 +56,7 @@ out=$1
 files="ca.pem ca.key server.pem server.key int.pem int.key server-int.pem chain.pem
        expired.pem wrongname.pem untrusted.pem other-ca.pem other-ca.key
        server-ecdsa.pem server-ecdsa.key
+       server-dsa.pem server-dsa.key server-dsa.p8.key
        client.pem client.key client.p12 client-untrusted.pem
        notyetvalid.pem wrongusage.pem md5.pem subca.pem toolong.pem toolong-chain.pem
        revoked.pem int-revoked.pem server-intrev.pem chain-intrev.pem
@@ -176,6 +181,14 @@ sign other-ca server.csr untrusted.pem server_ext -days 3650
 run openssl ecparam -name prime256v1 -genkey -noout -out server-ecdsa.key
 run openssl req -new -key server-ecdsa.key -subj "/O=openschannel tests/CN=localhost" -out ecdsa.csr
 sign ca ecdsa.csr server-ecdsa.pem ecdsa_ext -days 3650
+
+# DSA leaf (DHE-DSS suites), same extensions as the ECDSA one (a signing-only key).
+run openssl genpkey -genparam -algorithm DSA -pkeyopt dsa_paramgen_bits:2048 -pkeyopt dsa_paramgen_q_bits:256 \
+    -out dsa.params
+run openssl genpkey -paramfile dsa.params -out server-dsa.p8.key
+run openssl dsa -in server-dsa.p8.key -out server-dsa.key
+run openssl req -new -sha256 -key server-dsa.p8.key -subj "/O=openschannel tests/CN=localhost" -out dsa.csr
+sign ca dsa.csr server-dsa.pem ecdsa_ext -days 3650
 
 # Intermediate CA and a leaf under it.
 newkey int.key

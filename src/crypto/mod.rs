@@ -3,10 +3,11 @@
 //! Choices (see docs/dependencies.md): aws-lc for RSA private operations (constant-time,
 //! OpenSSL speed), RustCrypto for hashes, HMAC, AES-CBC, 3DES and RC4; aws-lc-rs for AEADs. Key
 //! exchange and handshake signatures also stay in aws-lc: ECDH through aws-lc-rs, finite-field DH
-//! and ECDSA over digests through thin aws-lc-sys wrappers ([`kx`], [`ecdsa`]) because aws-lc-rs
-//! has no API for them.
+//! and ECDSA/DSA over digests through thin aws-lc-sys wrappers ([`kx`], [`ecdsa`], [`dsa`]) because
+//! aws-lc-rs has no API for them.
 pub mod aead;
 pub mod cipher;
+pub mod dsa;
 pub mod ecdsa;
 pub mod hash;
 pub mod kx;

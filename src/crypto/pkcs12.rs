@@ -162,6 +162,19 @@ mod tests {
     }
 
     #[test]
+    fn dsa_bundle() {
+        // i2d_PrivateKey gives the traditional DSAPrivateKey DER, which the key loader takes too.
+        let c = parse(&data("server-dsa.p12"), Some("test")).unwrap();
+        let leaf = crate::x509::pem::certs_from_pem_or_der(&data("server-dsa.pem")).unwrap().remove(0);
+        let ca = crate::x509::pem::certs_from_pem_or_der(&data("dsa-ca.pem")).unwrap().remove(0);
+        assert_eq!(c.certs.len(), 2);
+        assert!(c.certs.contains(&leaf) && c.certs.contains(&ca));
+        let key = c.key.unwrap();
+        assert_eq!(key.key_type(), crate::crypto::sign::KeyType::Dsa);
+        assert_eq!(key.public_key_spki(), crate::x509::subject_public_key_info(&leaf).ok());
+    }
+
+    #[test]
     fn bad_input() {
         assert_eq!(parse(&data("server.p12"), Some("wrong")).err(), Some(Pkcs12Error::BadPassword));
         assert_eq!(parse(&data("server.p12"), None).err(), Some(Pkcs12Error::BadPassword));

@@ -7,7 +7,7 @@
 //! cannot express (TLS 1.0 MD5||SHA-1 RSA, ECDSA over SHA-1 on P-384) go to aws-lc directly.
 #![forbid(unsafe_code)]
 
-use const_oid::db::rfc5912::{ID_EC_PUBLIC_KEY, RSA_ENCRYPTION, SECP_256_R_1, SECP_384_R_1};
+use const_oid::db::rfc5912::{ID_DSA, ID_EC_PUBLIC_KEY, RSA_ENCRYPTION, SECP_256_R_1, SECP_384_R_1};
 use der::asn1::{BitString, ObjectIdentifier};
 use der::{Decode, Encode};
 use md5::Md5;
@@ -15,6 +15,7 @@ use sha1::Sha1;
 use sha2::{Digest, Sha256, Sha384, Sha512};
 use spki::{AlgorithmIdentifierOwned, AlgorithmIdentifierRef, SubjectPublicKeyInfoOwned, SubjectPublicKeyInfoRef};
 
+use super::dsa::{self, DsaPrivateKey};
 use super::ecdsa::{self, EcdsaPrivateKey};
 use super::kx::NamedGroup;
 use super::rsa::{self, RsaHash, RsaPrivateKey};
@@ -49,6 +50,47 @@ pub enum SignatureScheme {
     RsaPkcs1Md5Sha1,
     /// TLS 1.0/1.1 ECDSA: over SHA1(m) (RFC 4492 §5.4).
     EcdsaSha1Legacy,
+    /// 0x0202: DSA over SHA-1 (TLS 1.2 dsa_sha1).
+    DsaSha1,
+    /// 0x0402: DSA over SHA-256 (TLS 1.2 dsa_sha256).
+    DsaSha256,
+    /// SSL 3.0 and TLS 1.0/1.1 DSS: over SHA1(m) (RFC 2246 §7.4.3), no code point on the wire.
+    DsaSha1Legacy,
+}
+
+/// The kind of public key a certificate carries and a scheme needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyType {
+    Rsa,
+    Ecdsa,
+    Dsa,
+}
+
+impl KeyType {
+    /// The CNG algorithm name (`szCertificate`, `sSignatureAlgorithmName`).
+    pub const fn name(self) -> &'static str {
+        match self {
+            KeyType::Rsa => "RSA",
+            KeyType::Ecdsa => "ECDSA",
+            KeyType::Dsa => "DSA",
+        }
+    }
+
+    /// wincrypt.h signature ALG_ID: CALG_RSA_SIGN, CALG_ECDSA, CALG_DSS_SIGN.
+    pub const fn calg_sign(self) -> u32 {
+        match self {
+            KeyType::Rsa => 0x2400,
+            KeyType::Ecdsa => 0x2203,
+            KeyType::Dsa => 0x2200,
+        }
+    }
+
+    /// The key type of a SubjectPublicKeyInfo's algorithm OID; None for anything else.
+    pub fn of_spki_oid(oid: &ObjectIdentifier) -> Option<Self> {
+        [(RSA_ENCRYPTION, KeyType::Rsa), (ID_EC_PUBLIC_KEY, KeyType::Ecdsa), (ID_DSA, KeyType::Dsa)]
+            .into_iter()
+            .find_map(|(o, t)| (o == *oid).then_some(t))
+    }
 }
 
 /// The digest a scheme signs.
@@ -93,10 +135,11 @@ enum Family {
     RsaPkcs1,
     RsaPss,
     Ecdsa,
+    Dsa,
 }
 
 impl SignatureScheme {
-    const ALL_WITH_IDS: [SignatureScheme; 10] = [
+    const ALL_WITH_IDS: [SignatureScheme; 12] = [
         SignatureScheme::RsaPkcs1Sha1,
         SignatureScheme::RsaPkcs1Sha256,
         SignatureScheme::RsaPkcs1Sha384,
@@ -107,9 +150,11 @@ impl SignatureScheme {
         SignatureScheme::RsaPssRsaeSha256,
         SignatureScheme::RsaPssRsaeSha384,
         SignatureScheme::RsaPssRsaeSha512,
+        SignatureScheme::DsaSha1,
+        SignatureScheme::DsaSha256,
     ];
 
-    /// The TLS 1.2 code point; None for the two legacy forms, which are implied by the protocol
+    /// The TLS 1.2 code point; None for the three legacy forms, which are implied by the protocol
     /// version and never appear on the wire.
     pub fn id(self) -> Option<u16> {
         Some(match self {
@@ -123,7 +168,9 @@ impl SignatureScheme {
             SignatureScheme::RsaPssRsaeSha256 => 0x0804,
             SignatureScheme::RsaPssRsaeSha384 => 0x0805,
             SignatureScheme::RsaPssRsaeSha512 => 0x0806,
-            SignatureScheme::RsaPkcs1Md5Sha1 | SignatureScheme::EcdsaSha1Legacy => return None,
+            SignatureScheme::DsaSha1 => 0x0202,
+            SignatureScheme::DsaSha256 => 0x0402,
+            SignatureScheme::RsaPkcs1Md5Sha1 | SignatureScheme::EcdsaSha1Legacy | SignatureScheme::DsaSha1Legacy => return None,
         })
     }
 
@@ -134,7 +181,35 @@ impl SignatureScheme {
 
     /// True for the schemes that need an RSA key.
     pub fn is_rsa(self) -> bool {
-        self.family() != Family::Ecdsa
+        self.key_type() == KeyType::Rsa
+    }
+
+    /// The key type the scheme signs with.
+    pub fn key_type(self) -> KeyType {
+        match self.family() {
+            Family::RsaPkcs1 | Family::RsaPss => KeyType::Rsa,
+            Family::Ecdsa => KeyType::Ecdsa,
+            Family::Dsa => KeyType::Dsa,
+        }
+    }
+
+    /// The scheme SSL 3.0 and TLS 1.0/1.1 imply for a key type (no code point on the wire).
+    pub fn legacy_for(key: KeyType) -> Self {
+        match key {
+            KeyType::Rsa => SignatureScheme::RsaPkcs1Md5Sha1,
+            KeyType::Ecdsa => SignatureScheme::EcdsaSha1Legacy,
+            KeyType::Dsa => SignatureScheme::DsaSha1Legacy,
+        }
+    }
+
+    /// The TLS 1.2 scheme RFC 5246 §7.4.1.4.1 assumes for a key type when the peer sent no
+    /// signature_algorithms: SHA-1 with the key's own algorithm.
+    pub fn tls12_default_for(key: KeyType) -> Self {
+        match key {
+            KeyType::Rsa => SignatureScheme::RsaPkcs1Sha1,
+            KeyType::Ecdsa => SignatureScheme::EcdsaSha1,
+            KeyType::Dsa => SignatureScheme::DsaSha1,
+        }
     }
 
     fn family(self) -> Family {
@@ -149,14 +224,22 @@ impl SignatureScheme {
             | SignatureScheme::EcdsaP256Sha256
             | SignatureScheme::EcdsaP384Sha384
             | SignatureScheme::EcdsaSha1Legacy => Family::Ecdsa,
+            SignatureScheme::DsaSha1 | SignatureScheme::DsaSha256 | SignatureScheme::DsaSha1Legacy => Family::Dsa,
         }
     }
 
     fn hash(self) -> Hash {
         match self {
             SignatureScheme::RsaPkcs1Md5Sha1 => Hash::Md5Sha1,
-            SignatureScheme::RsaPkcs1Sha1 | SignatureScheme::EcdsaSha1 | SignatureScheme::EcdsaSha1Legacy => Hash::Sha1,
-            SignatureScheme::RsaPkcs1Sha256 | SignatureScheme::EcdsaP256Sha256 | SignatureScheme::RsaPssRsaeSha256 => Hash::Sha256,
+            SignatureScheme::RsaPkcs1Sha1
+            | SignatureScheme::EcdsaSha1
+            | SignatureScheme::EcdsaSha1Legacy
+            | SignatureScheme::DsaSha1
+            | SignatureScheme::DsaSha1Legacy => Hash::Sha1,
+            SignatureScheme::RsaPkcs1Sha256
+            | SignatureScheme::EcdsaP256Sha256
+            | SignatureScheme::RsaPssRsaeSha256
+            | SignatureScheme::DsaSha256 => Hash::Sha256,
             SignatureScheme::RsaPkcs1Sha384 | SignatureScheme::EcdsaP384Sha384 | SignatureScheme::RsaPssRsaeSha384 => Hash::Sha384,
             SignatureScheme::RsaPkcs1Sha512 | SignatureScheme::RsaPssRsaeSha512 => Hash::Sha512,
         }
@@ -185,21 +268,24 @@ const SMALL_RSA_SCHEMES: [SignatureScheme; 6] = [
 ];
 const P256_SCHEMES: [SignatureScheme; 2] = [SignatureScheme::EcdsaP256Sha256, SignatureScheme::EcdsaSha1];
 const P384_SCHEMES: [SignatureScheme; 2] = [SignatureScheme::EcdsaP384Sha384, SignatureScheme::EcdsaSha1];
+const DSA_SCHEMES: [SignatureScheme; 2] = [SignatureScheme::DsaSha256, SignatureScheme::DsaSha1];
 
 /// A private key that signs handshakes.
 pub enum SigningKey {
     Rsa(RsaPrivateKey),
     /// The key and its curve (Secp256r1 or Secp384r1).
     Ecdsa(EcdsaPrivateKey, NamedGroup),
+    /// A DSA key (DHE_DSS suites).
+    Dsa(DsaPrivateKey),
 }
 
 impl SigningKey {
     /// From PEM or DER: "RSA PRIVATE KEY" (PKCS#1), "EC PRIVATE KEY" (SEC1, P-256/P-384),
-    /// "PRIVATE KEY" (PKCS#8 RSA or EC). In PEM the first key block wins and other blocks
+    /// "DSA PRIVATE KEY" (OpenSSL's traditional DSA form), "PRIVATE KEY" (PKCS#8 RSA, EC or DSA). In PEM the first key block wins and other blocks
     /// (certificates, "EC PARAMETERS") are skipped, so combined files work.
     ///
     /// Errors: nothing key-like → [`CertError::Empty`]; bad encoding or an inconsistent key →
-    /// [`CertError::Malformed`]; encrypted keys (PKCS#8 or legacy `Proc-Type`), DSA, Ed25519 or
+    /// [`CertError::Malformed`]; encrypted keys (PKCS#8 or legacy `Proc-Type`), Ed25519 or
     /// other curves → [`CertError::UnsupportedKey`].
     pub fn from_pem_or_der(bytes: &[u8]) -> Result<Self, CertError> {
         if bytes.iter().all(u8::is_ascii_whitespace) {
@@ -212,8 +298,9 @@ impl SigningKey {
             let parse: fn(&[u8]) -> Result<SigningKey, CertError> = match block.label.as_str() {
                 "RSA PRIVATE KEY" => from_pkcs1_der,
                 "EC PRIVATE KEY" => from_sec1_der,
+                "DSA PRIVATE KEY" => from_dsa_der,
                 "PRIVATE KEY" => from_pkcs8_der,
-                "ENCRYPTED PRIVATE KEY" | "DSA PRIVATE KEY" => return Err(CertError::UnsupportedKey),
+                "ENCRYPTED PRIVATE KEY" => return Err(CertError::UnsupportedKey),
                 _ => continue,
             };
             return match &block.contents {
@@ -228,15 +315,24 @@ impl SigningKey {
         matches!(self, SigningKey::Rsa(_))
     }
 
+    pub fn key_type(&self) -> KeyType {
+        match self {
+            SigningKey::Rsa(_) => KeyType::Rsa,
+            SigningKey::Ecdsa(..) => KeyType::Ecdsa,
+            SigningKey::Dsa(_) => KeyType::Dsa,
+        }
+    }
+
     /// Schemes this key can produce, best first, for TLS 1.2 (RSA: PSS-rsae 256/384/512 then
-    /// PKCS#1 256/384/512/SHA1; ECDSA: the one matching its curve, then EcdsaSha1). The legacy
-    /// TLS 1.0/1.1 forms are not listed; [`SigningKey::sign`] accepts them.
+    /// PKCS#1 256/384/512/SHA1; ECDSA: the one matching its curve, then EcdsaSha1; DSA: SHA-256
+    /// then SHA-1). The legacy SSL 3.0/TLS 1.0/1.1 forms are not listed; [`SigningKey::sign`] accepts them.
     pub fn schemes(&self) -> &'static [SignatureScheme] {
         match self {
             SigningKey::Rsa(key) if key.modulus_len() < 130 => &SMALL_RSA_SCHEMES,
             SigningKey::Rsa(_) => &RSA_SCHEMES,
             SigningKey::Ecdsa(_, NamedGroup::Secp384r1) => &P384_SCHEMES,
             SigningKey::Ecdsa(..) => &P256_SCHEMES,
+            SigningKey::Dsa(_) => &DSA_SCHEMES,
         }
     }
 
@@ -251,15 +347,17 @@ impl SigningKey {
             (SigningKey::Rsa(key), Family::RsaPkcs1) => key.sign_pkcs1(hash.rsa(), &digest),
             (SigningKey::Rsa(key), Family::RsaPss) => key.sign_pss(hash.rsa(), &digest),
             (SigningKey::Ecdsa(key, _), Family::Ecdsa) => key.sign_digest(&digest),
+            (SigningKey::Dsa(key), Family::Dsa) => key.sign_digest(&digest),
             _ => None,
         }
     }
 
     /// The SubjectPublicKeyInfo DER of this key (to check it matches a certificate), encoded as
     /// certificates do: rsaEncryption with NULL parameters, or id-ecPublicKey with the named
-    /// curve and an uncompressed point.
+    /// curve and an uncompressed point, or id-dsa with its parameters.
     pub fn public_key_spki(&self) -> Option<Vec<u8>> {
         let (algorithm, key) = match self {
+            SigningKey::Dsa(key) => return key.public_key_spki(),
             SigningKey::Rsa(key) => {
                 (AlgorithmIdentifierOwned { oid: RSA_ENCRYPTION, parameters: Some(der::Any::null()) }, key.public_key_pkcs1()?)
             }
@@ -282,7 +380,11 @@ fn from_unlabelled_der(der: &[u8]) -> Result<SigningKey, CertError> {
     if is_encrypted_pkcs8(der) {
         return Err(CertError::UnsupportedKey);
     }
-    from_pkcs1_der(der).or_else(|_| from_sec1_der(der)).map_err(|_| CertError::Malformed)
+    from_pkcs1_der(der).or_else(|_| from_sec1_der(der)).or_else(|_| from_dsa_der(der)).map_err(|_| CertError::Malformed)
+}
+
+fn from_dsa_der(der: &[u8]) -> Result<SigningKey, CertError> {
+    DsaPrivateKey::from_traditional_der(der).map(SigningKey::Dsa).ok_or(CertError::Malformed)
 }
 
 /// RFC 5208 §6 EncryptedPrivateKeyInfo: SEQUENCE { AlgorithmIdentifier, OCTET STRING }. A
@@ -334,6 +436,9 @@ fn from_pkcs8_der(der: &[u8]) -> Result<SigningKey, CertError> {
     if info.algorithm.oid == RSA_ENCRYPTION {
         return from_pkcs1_der(inner);
     }
+    if info.algorithm.oid == ID_DSA {
+        return DsaPrivateKey::from_pkcs8_der(der).map(SigningKey::Dsa).ok_or(CertError::Malformed);
+    }
     if info.algorithm.oid != ID_EC_PUBLIC_KEY {
         return Err(CertError::UnsupportedKey);
     }
@@ -352,7 +457,8 @@ fn from_pkcs8_der(der: &[u8]) -> Result<SigningKey, CertError> {
 ///
 /// Key sizes: RSA PKCS#1 and MD5||SHA-1 accept 1024..=8192 bits (2048 for PKCS#1 SHA-384, see
 /// [`signature::verify`]); PSS needs 2048..=8192 (aws-lc-rs). ECDSA: P-256 or P-384 with any of
-/// the ECDSA schemes (TLS 1.2 does not bind curve and hash).
+/// the ECDSA schemes (TLS 1.2 does not bind curve and hash). DSA: the parameter bounds of
+/// [`dsa::verify_digest`].
 pub fn verify(scheme: SignatureScheme, spki_der: &[u8], msg: &[u8], sig: &[u8]) -> bool {
     use aws_lc_rs::signature::{self as lc, UnparsedPublicKey};
 
@@ -374,12 +480,14 @@ pub fn verify(scheme: SignatureScheme, spki_der: &[u8], msg: &[u8], sig: &[u8]) 
     let Some(key) = spki.subject_public_key.as_bytes() else {
         return false;
     };
-    let is_rsa_key = spki.algorithm.oid == RSA_ENCRYPTION;
-    if scheme.is_rsa() != is_rsa_key {
+    if KeyType::of_spki_oid(&spki.algorithm.oid) != Some(scheme.key_type()) {
         return false;
     }
     let digest = scheme.hash().digest(msg);
     match scheme {
+        SignatureScheme::DsaSha1 | SignatureScheme::DsaSha256 | SignatureScheme::DsaSha1Legacy => {
+            dsa::verify_digest(spki_der, &digest, sig)
+        }
         SignatureScheme::RsaPkcs1Md5Sha1 => rsa::verify_pkcs1(key, RsaHash::Md5Sha1, &digest, sig),
         SignatureScheme::RsaPssRsaeSha256 | SignatureScheme::RsaPssRsaeSha384 | SignatureScheme::RsaPssRsaeSha512 => {
             let params = match scheme {

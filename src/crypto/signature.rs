@@ -8,8 +8,9 @@
 //! aws-lc-rs.
 
 use aws_lc_rs::signature::{self as lc, UnparsedPublicKey, VerificationAlgorithm};
-use const_oid::db::rfc5912::{ID_EC_PUBLIC_KEY, RSA_ENCRYPTION, SECP_256_R_1, SECP_384_R_1};
+use const_oid::db::rfc5912::{ID_DSA, ID_EC_PUBLIC_KEY, RSA_ENCRYPTION, SECP_256_R_1, SECP_384_R_1};
 use der::Decode;
+use sha2::Digest;
 use spki::SubjectPublicKeyInfoRef;
 
 /// A signature scheme: padding/curve family plus hash.
@@ -29,6 +30,11 @@ pub enum SigAlg {
     EcdsaP256Sha256,
     /// ECDSA with SHA-384, DER `Ecdsa-Sig-Value` signature.
     EcdsaP384Sha384,
+    /// DSA with SHA-1, DER `Dss-Sig-Value` (RFC 3279 §2.2.2); aws-lc-rs has no DSA, so this
+    /// goes to [`super::dsa`].
+    DsaSha1,
+    /// DSA with SHA-256 (RFC 5758 §3.1).
+    DsaSha256,
 }
 
 /// Verifies `sig` over `msg` with the public key in `spki_der` (a full
@@ -53,6 +59,16 @@ pub fn verify(alg: SigAlg, spki_der: &[u8], msg: &[u8], sig: &[u8]) -> bool {
         return false;
     };
     let algorithm: &'static dyn VerificationAlgorithm = match alg {
+        SigAlg::DsaSha1 | SigAlg::DsaSha256 => {
+            if spki.algorithm.oid != ID_DSA {
+                return false;
+            }
+            let digest = match alg {
+                SigAlg::DsaSha1 => sha1::Sha1::digest(msg).to_vec(),
+                _ => sha2::Sha256::digest(msg).to_vec(),
+            };
+            return super::dsa::verify_digest(spki_der, &digest, sig);
+        }
         SigAlg::RsaPkcs1Sha1 | SigAlg::RsaPkcs1Sha256 | SigAlg::RsaPkcs1Sha384 | SigAlg::RsaPkcs1Sha512 => {
             if spki.algorithm.oid != RSA_ENCRYPTION {
                 return false;

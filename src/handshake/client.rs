@@ -75,7 +75,8 @@ pub fn start(hs: &mut HandshakeData, cfg: &Config, rl: &mut RecordLayer) -> Resu
         extensions.push(Extension::ec_point_formats());
     }
     if version >= ProtocolVersion::TLS1_2 {
-        extensions.push(Extension::u16_list(ext::SIGNATURE_ALGORITHMS, &key_exchange::offered_scheme_ids()));
+        let dsa = offered.iter().any(|s| s.kx == KeyExchange::DheDss);
+        extensions.push(Extension::u16_list(ext::SIGNATURE_ALGORITHMS, &key_exchange::offered_scheme_ids(dsa)));
     }
     if cfg.extended_master_secret {
         extensions.push(Extension::empty(ext::EXTENDED_MASTER_SECRET));
@@ -372,9 +373,8 @@ fn certificate(hs: &mut HandshakeData, cfg: &Config, body: &[u8]) -> Result<(), 
         }
     }
     // The key must fit the suite whether or not the chain was checked: RSA for RSA, ECDHE_RSA
-    // and DHE_RSA, EC for ECDHE_ECDSA.
-    let is_rsa = x509::rsa_public_key_pkcs1(&chain[0]).is_ok();
-    if is_rsa == hs.suite()?.kx.needs_ecdsa_key() {
+    // and DHE_RSA, EC for ECDHE_ECDSA, DSA for DHE_DSS.
+    if x509::key_type(&chain[0]).ok() != Some(hs.suite()?.kx.cert_key()) {
         return Err(Error::Certificate(x509::CertError::UnsupportedKey));
     }
     hs.peer_certs = chain;

@@ -34,13 +34,18 @@ pub const OFFERED_SCHEMES: [SignatureScheme; 10] = [
     SignatureScheme::RsaPkcs1Sha1,
 ];
 
+/// DSA schemes, offered after [`OFFERED_SCHEMES`] only by a client that offers a DHE_DSS suite
+/// (they are off unless named, so a default ClientHello does not mention DSA).
+pub const DSA_SCHEMES: [SignatureScheme; 2] = [SignatureScheme::DsaSha256, SignatureScheme::DsaSha1];
+
 /// Smallest DH prime a client accepts from a server: 2048 bits (Logjam; RFC 7919 §1 notes
 /// 1024-bit groups are within reach of precomputation).
 pub const MIN_DH_BITS: usize = 2048;
 
-/// The TLS 1.2 code points of [`OFFERED_SCHEMES`].
-pub fn offered_scheme_ids() -> Vec<u16> {
-    OFFERED_SCHEMES.iter().filter_map(|s| s.id()).collect()
+/// The TLS 1.2 code points of [`OFFERED_SCHEMES`], then of [`DSA_SCHEMES`] when `dsa`.
+pub fn offered_scheme_ids(dsa: bool) -> Vec<u16> {
+    let dsa_schemes: &[SignatureScheme] = if dsa { &DSA_SCHEMES } else { &[] };
+    OFFERED_SCHEMES.iter().chain(dsa_schemes).filter_map(|s| s.id()).collect()
 }
 
 /// The code points of [`GROUPS`].
@@ -61,11 +66,12 @@ pub fn choose_group(peer_groups: &[u16]) -> Option<NamedGroup> {
 /// key type; in TLS 1.2 it is our best that the client lists, or SHA-1 when the client sent
 /// no signature_algorithms (RFC 5246 §7.4.1.4.1).
 pub fn choose_scheme(key: &SigningKey, tls12: bool, peer_schemes: &[u16]) -> Option<SignatureScheme> {
-    match (tls12, key.is_rsa()) {
-        (false, true) => Some(SignatureScheme::RsaPkcs1Md5Sha1),
-        (false, false) => Some(SignatureScheme::EcdsaSha1Legacy),
-        (true, rsa) if peer_schemes.is_empty() => Some(if rsa { SignatureScheme::RsaPkcs1Sha1 } else { SignatureScheme::EcdsaSha1 }),
-        (true, _) => key.schemes().iter().copied().find(|s| s.id().is_some_and(|id| peer_schemes.contains(&id))),
+    if !tls12 {
+        Some(SignatureScheme::legacy_for(key.key_type()))
+    } else if peer_schemes.is_empty() {
+        Some(SignatureScheme::tls12_default_for(key.key_type()))
+    } else {
+        key.schemes().iter().copied().find(|s| s.id().is_some_and(|id| peer_schemes.contains(&id)))
     }
 }
 
@@ -88,8 +94,8 @@ pub fn server_key_exchange(
             hs.kx_bits = Some(group.bits());
             Ephemeral::Ecdh(share)
         }
-        KeyExchange::DheRsa => {
-            let group = DhParams::ffdhe2048();
+        KeyExchange::DheRsa | KeyExchange::DheDss => {
+            let group = dh_group(kx);
             hs.kx_bits = Some(prime_bits(&group.p));
             let share = DhKeyShare::generate(&group, MIN_DH_BITS).ok_or(Error::Internal("DH key generation failed"))?;
             put_prefixed(&mut params, Prefix::U16, |o| o.extend_from_slice(&group.p));
@@ -126,7 +132,7 @@ pub fn read_server_key_exchange(hs: &mut HandshakeData, kx: KeyExchange, body: &
             hs.kx_bits = Some(group.bits());
             (Ephemeral::Ecdh(EcdhKeyShare::generate(group).ok_or(Error::Internal("ECDH key generation failed"))?), point)
         }
-        KeyExchange::DheRsa => {
+        KeyExchange::DheRsa | KeyExchange::DheDss => {
             let p = strip_zeros(r.vec_u16()?);
             let g = strip_zeros(r.vec_u16()?);
             let ys = r.vec_u16()?;
@@ -142,16 +148,14 @@ pub fn read_server_key_exchange(hs: &mut HandshakeData, kx: KeyExchange, body: &
     let scheme = if hs.is_tls12() {
         let id = r.u16()?;
         SignatureScheme::from_id(id)
-            .filter(|s| OFFERED_SCHEMES.contains(s))
+            .filter(|s| OFFERED_SCHEMES.contains(s) || (kx == KeyExchange::DheDss && DSA_SCHEMES.contains(s)))
             .ok_or(Error::IllegalParameter("server signed with a scheme we did not offer"))?
-    } else if kx == KeyExchange::EcdheEcdsa {
-        SignatureScheme::EcdsaSha1Legacy
     } else {
-        SignatureScheme::RsaPkcs1Md5Sha1
+        SignatureScheme::legacy_for(kx.cert_key())
     };
     let signature = r.vec_u16()?;
     r.expect_empty()?;
-    if scheme.is_rsa() == (kx == KeyExchange::EcdheEcdsa) {
+    if scheme.key_type() != kx.cert_key() {
         return Err(Error::IllegalParameter("signature scheme does not fit the key exchange"));
     }
     let leaf = hs.peer_certs.first().ok_or(Error::Internal("no server certificate"))?;
@@ -196,6 +200,12 @@ pub fn read_client_key_exchange(hs: &mut HandshakeData, body: &[u8]) -> Result<Z
         }
     };
     premaster.ok_or(Error::IllegalParameter("invalid client key share"))
+}
+
+/// Server: the finite-field group for a DHE suite. Every DHE suite uses ffdhe2048 today; the
+/// export DHE suites will choose their own (≤ 512 or 1024 bits) here.
+fn dh_group(_kx: KeyExchange) -> DhParams {
+    DhParams::ffdhe2048()
 }
 
 /// Bit length of a big-endian number without leading zero bytes.

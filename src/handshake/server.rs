@@ -176,7 +176,7 @@ fn client_hello(hs: &mut HandshakeData, cfg: &Config, rl: &mut RecordLayer, body
     }
 
     let choice = choose(hs, cfg, &ch, version)?;
-    if choice.suite.kx.needs_ecdsa_key() || choice.group.is_some() {
+    if choice.suite.kx == KeyExchange::EcdheEcdsa || choice.group.is_some() {
         // RFC 8422 §5.2: answer the client's ec_point_formats with ours.
         if ch.extension(ext::EC_POINT_FORMATS).is_some() {
             extensions.push(Extension::ec_point_formats());
@@ -232,7 +232,7 @@ fn certificate_request(cfg: &Config) -> CertificateRequest {
     }
     CertificateRequest {
         certificate_types: vec![cert_type::RSA_SIGN, cert_type::ECDSA_SIGN],
-        signature_schemes: key_exchange::offered_scheme_ids(),
+        signature_schemes: key_exchange::offered_scheme_ids(false),
         authorities,
     }
 }
@@ -259,13 +259,12 @@ fn certificate_verify(hs: &mut HandshakeData, body: &[u8]) -> Result<(), Error> 
     let (id, sig) = read_digitally_signed(body, hs.is_tls12())?;
     let leaf = hs.peer_certs.first().ok_or(Error::Internal("no client certificate"))?;
     let spki = x509::subject_public_key_info(leaf).map_err(Error::Certificate)?;
-    let is_rsa = x509::rsa_public_key_pkcs1(leaf).is_ok();
+    let key = x509::key_type(leaf).map_err(Error::Certificate)?;
     let scheme = match id {
         Some(id) => SignatureScheme::from_id(id)
             .filter(|s| key_exchange::OFFERED_SCHEMES.contains(s))
             .ok_or(Error::IllegalParameter("CertificateVerify with a scheme we did not offer"))?,
-        None if is_rsa => SignatureScheme::RsaPkcs1Md5Sha1,
-        None => SignatureScheme::EcdsaSha1Legacy,
+        None => SignatureScheme::legacy_for(key),
     };
     if !sign::verify(scheme, &spki, &hs.transcript, sig) {
         return Err(Error::BadSignature);
@@ -331,7 +330,7 @@ fn choose<'a>(hs: &HandshakeData, cfg: &'a Config, ch: &ClientHello, version: Pr
             _ => None,
         };
         for identity in &candidates {
-            if identity.key.is_rsa() == suite.kx.needs_ecdsa_key() {
+            if identity.key.key_type() != suite.kx.cert_key() {
                 continue;
             }
             let scheme = if suite.kx.is_ephemeral() {

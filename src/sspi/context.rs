@@ -237,7 +237,7 @@ impl Context {
             szExchange: wide(s.kx.cng_name()),
             dwMinExchangeLen: bits,
             dwMaxExchangeLen: bits,
-            szCertificate: wide(if s.kx.needs_ecdsa_key() { "ECDSA" } else { "RSA" }),
+            szCertificate: wide(s.kx.cert_key().name()),
             dwKeyType: 0,
         })
     }

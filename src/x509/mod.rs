@@ -24,7 +24,7 @@ pub use crl::{Crl, CrlStore};
 pub use policy::{Purpose, RevocationMode, VerifyOptions};
 pub use trust::TrustStore;
 pub use verify::{
-    end_point_hash, issued_by_any, rsa_modulus_bits, rsa_public_key_pkcs1, subject_public_key_info, subject_string, verify_chain,
+    end_point_hash, issued_by_any, key_type, rsa_modulus_bits, rsa_public_key_pkcs1, subject_public_key_info, subject_string, verify_chain,
     verify_chain_path, verify_chain_with, verify_host_name,
 };
 

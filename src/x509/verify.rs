@@ -18,6 +18,7 @@ use super::name::name_key;
 pub use super::name::verify_host_name;
 use super::policy::{self, VerifyOptions};
 use super::{crl, md5rsa, CertError, TrustStore};
+use crate::crypto::sign::KeyType;
 use crate::crypto::signature::{self, SigAlg};
 
 /// Signature verifications one [`verify_chain`] call may spend. Path building
@@ -198,14 +199,14 @@ pub(crate) fn verify_signed(
     sig: &[u8],
     allow_md5: bool,
 ) -> Result<(), CertError> {
-    use const_oid::db::rfc5912::{ID_EC_PUBLIC_KEY, MD_5_WITH_RSA_ENCRYPTION, RSA_ENCRYPTION};
+    use const_oid::db::rfc5912::MD_5_WITH_RSA_ENCRYPTION;
     let md5 = *alg_oid == MD_5_WITH_RSA_ENCRYPTION && allow_md5;
     let alg = sig_alg_for_oid(alg_oid);
     if alg.is_none() && !md5 {
         return Err(CertError::UnsupportedSignatureAlgorithm);
     }
     let key_alg = spki::SubjectPublicKeyInfoRef::from_der(issuer_spki).map_err(|_| CertError::UnsupportedKey)?.algorithm.oid;
-    if key_alg != RSA_ENCRYPTION && key_alg != ID_EC_PUBLIC_KEY {
+    if KeyType::of_spki_oid(&key_alg).is_none() {
         return Err(CertError::UnsupportedKey);
     }
     let ok = match alg {
@@ -220,11 +221,9 @@ pub(crate) fn verify_signed(
 }
 
 /// Maps a certificate signatureAlgorithm OID to a scheme we verify.
-/// RFC 4055/8017 for RSA, RFC 5758 for ECDSA. MD5 is handled apart (only on
-/// request, see [`verify_signed`]); MD2, RSA-PSS and DSA are absent. DSA
-/// (RFC 3279 §2.2.2) would need aws-lc's `DSA_verify` through FFI in
-/// `crypto/`, which aws-lc-sys does export but `crypto::signature` does not
-/// wrap yet.
+/// RFC 4055/8017 for RSA, RFC 5758 for ECDSA and DSA-SHA256, RFC 3279 §2.2.2
+/// for DSA-SHA1. MD5 is handled apart (only on request, see
+/// [`verify_signed`]); MD2 and RSA-PSS are absent.
 fn sig_alg_for_oid(oid: &der::asn1::ObjectIdentifier) -> Option<SigAlg> {
     use const_oid::db::rfc5912::*;
     let table = [
@@ -234,6 +233,8 @@ fn sig_alg_for_oid(oid: &der::asn1::ObjectIdentifier) -> Option<SigAlg> {
         (SHA_512_WITH_RSA_ENCRYPTION, SigAlg::RsaPkcs1Sha512),
         (ECDSA_WITH_SHA_256, SigAlg::EcdsaP256Sha256),
         (ECDSA_WITH_SHA_384, SigAlg::EcdsaP384Sha384),
+        (DSA_WITH_SHA_1, SigAlg::DsaSha1),
+        (DSA_WITH_SHA_256, SigAlg::DsaSha256),
     ];
     table.iter().find(|(o, _)| o == oid).map(|(_, alg)| *alg)
 }
@@ -483,6 +484,18 @@ pub fn subject_public_key_info(cert_der: &[u8]) -> Result<Vec<u8>, CertError> {
 pub fn rsa_public_key_pkcs1(cert_der: &[u8]) -> Result<Vec<u8>, CertError> {
     let parsed = ParsedCert::parse(cert_der)?;
     Ok(rsa_key_of(&parsed)?.to_vec())
+}
+
+/// The kind of key the certificate carries (RSA keys must also decode as RSAPublicKey).
+/// [`CertError::UnsupportedKey`] for any other key type.
+pub fn key_type(cert_der: &[u8]) -> Result<KeyType, CertError> {
+    let parsed = ParsedCert::parse(cert_der)?;
+    let spki = spki::SubjectPublicKeyInfoRef::from_der(parsed.spki)?;
+    match KeyType::of_spki_oid(&spki.algorithm.oid) {
+        Some(KeyType::Rsa) => rsa_key_of(&parsed).map(|_| KeyType::Rsa),
+        Some(other) => Ok(other),
+        None => Err(CertError::UnsupportedKey),
+    }
 }
 
 /// Size in bits of the RSA modulus of the certificate's key (for the

@@ -9,10 +9,6 @@ use super::consts::*;
 use super::types::*;
 use crate::sspi::context::Context;
 
-/// wincrypt.h ALG_IDs of the certificate key for `SignatureAlgorithm`.
-const CALG_RSA_SIGN: ULONG = 0x2400;
-const CALG_ECDSA: ULONG = 0x2203;
-
 /// A NUL-terminated copy of `s` in provider memory: bytes, or UTF-16 for the W functions.
 fn provider_string(s: &str, wide: bool) -> *mut c_void {
     let bytes: Vec<u8> = if wide {
@@ -103,8 +99,8 @@ pub fn names(c: &Context, wide: bool) -> Result<SecPkgContext_NamesA, SECURITY_S
 pub fn key_info(c: &Context, wide: bool) -> Result<SecPkgContext_KeyInfoA, SECURITY_STATUS> {
     let info = c.conn.info().ok_or(SEC_E_INVALID_HANDLE)?;
     let s = info.suite;
-    let ecdsa = s.kx.needs_ecdsa_key();
-    let sig = provider_string(if ecdsa { "ECDSA" } else { "RSA" }, wide);
+    let key = s.kx.cert_key();
+    let sig = provider_string(key.name(), wide);
     let enc = provider_string(s.cng_cipher(), wide);
     if sig.is_null() || enc.is_null() {
         provider_free(sig);
@@ -116,7 +112,7 @@ pub fn key_info(c: &Context, wide: bool) -> Result<SecPkgContext_KeyInfoA, SECUR
         sSignatureAlgorithmName: sig as *mut SEC_CHAR,
         sEncryptAlgorithmName: enc as *mut SEC_CHAR,
         KeySize: s.strength_bits(),
-        SignatureAlgorithm: if ecdsa { CALG_ECDSA } else { CALG_RSA_SIGN },
+        SignatureAlgorithm: key.calg_sign(),
         EncryptAlgorithm: s.calg_cipher(),
     })
 }

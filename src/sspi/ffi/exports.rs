@@ -994,7 +994,7 @@ pub extern "C" fn OpenSchannelStatusName(status: SECURITY_STATUS) -> *const c_ch
 
 /// OpenSchannelAddServerCertificate: gives a server credential one more certificate (with its
 /// private key), chosen for clients whose server_name (SNI) matches the certificate's names, or
-/// whose suites need its key type (ECDSA beside RSA). Schannel accepts one certificate per
+/// whose suites need its key type (ECDSA or DSA beside RSA). Schannel accepts one certificate per
 /// credential (`cCreds` > 1 is SEC_E_UNKNOWN_CREDENTIALS), so further ones are added here.
 /// Applies to contexts created afterwards. Returns SEC_E_OK, SEC_E_INVALID_HANDLE,
 /// SEC_E_UNKNOWN_CREDENTIALS (not a server credential, or not a certificate context) or

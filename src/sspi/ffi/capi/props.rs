@@ -26,7 +26,7 @@ struct KeyProvInfo {
 
 impl KeyProvInfo {
     /// What a context with an attached key reports: RSA keys as a CryptoAPI provider key
-    /// (`PROV_RSA_AES`, `AT_KEYEXCHANGE`), ECDSA keys as a CNG key (`dwProvType` 0,
+    /// (`PROV_RSA_AES`, `AT_KEYEXCHANGE`), ECDSA and DSA keys as a CNG key (`dwProvType` 0,
     /// `CERT_NCRYPT_KEY_SPEC`), the way Windows' PFX import presents them.
     fn for_key(key: &SigningKey, thumbprint: &[u8]) -> Self {
         let hex: String = thumbprint.iter().map(|b| format!("{b:02x}")).collect();
