@@ -19,11 +19,10 @@ import pytest
 
 import legacy_table
 from helpers import NASSL_CLIENT, TLS_CLIENT, run
+from legacy_table import NASSL_PEER, TLSLITE_PEER
 
 HERE = Path(__file__).resolve().parent
 PEER_TIMEOUT = 10.0
-NASSL_PEER = "nassl (OpenSSL 1.0.2) client"
-TLSLITE_PEER = "tlslite-ng 0.8 server"
 
 # (our IANA name, OpenSSL 1.0.2 name)
 DSS_SUITES = [
