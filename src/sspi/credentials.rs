@@ -291,6 +291,24 @@ mod tests {
     }
 
     #[test]
+    fn export_suites_only_by_request_and_narrowed_by_strength() {
+        let c = acquire(CredRequest::default()).ok().unwrap();
+        assert!(c.config.suites.iter().all(|s| !s.is_export()), "never by default");
+        let ids = |c: &Credential| c.config.suites.iter().map(|s| s.id).collect::<Vec<_>>();
+        // CALG_RC2 names the one RC2 suite, the 40-bit export suite.
+        let c = acquire(CredRequest { algs: vec![CALG_RC2], ..Default::default() }).ok().unwrap();
+        assert_eq!(ids(&c), vec![0x0006]);
+        // CALG_RC4 names every RC4 suite; dwMinimumCipherStrength keeps the export ones out, and
+        // dwMaximumCipherStrength keeps only them.
+        let c = acquire(CredRequest { algs: vec![CALG_RC4], min_strength: 128, ..Default::default() }).ok().unwrap();
+        assert_eq!(ids(&c), vec![0x0005, 0x0004]);
+        let c = acquire(CredRequest { algs: vec![CALG_RC4], max_strength: 56, ..Default::default() }).ok().unwrap();
+        assert_eq!(ids(&c), vec![0x0064, 0x0003]);
+        let c = acquire(CredRequest { algs: vec![CALG_RC4, CALG_DES], max_strength: 40, ..Default::default() }).ok().unwrap();
+        assert_eq!(ids(&c), vec![0x0003]);
+    }
+
+    #[test]
     fn rc4_only_by_request() {
         let c = acquire(CredRequest::default()).ok().unwrap();
         assert!(c.config.suites.iter().all(|s| s.calg_cipher() != CALG_RC4));
