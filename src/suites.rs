@@ -118,9 +118,9 @@ impl CipherSuite {
             self.mac.output_len()
         }
     }
-    /// Bytes of each write key taken from the key block: the export secret (5 bytes for 40-bit
-    /// suites, 7 for 56-bit RC4, 8 for 56-bit DES as OpenSSL and Schannel key it), else the
-    /// cipher's key length.
+    /// Bytes of each write key taken from the key block: the export secret ("key material": 5
+    /// for 40-bit suites, RFC 2246 Appendix C; 7 for RC4_56 and 8 for DES_CBC,
+    /// draft-ietf-tls-56-bit-ciphersuites-01 §4), else the cipher's key length.
     pub const fn key_material_len(&self) -> usize {
         match (self.export, self.bulk) {
             (Export::None, bulk) => bulk.key_len(),

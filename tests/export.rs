@@ -227,6 +227,31 @@ fn the_client_refuses_a_temporary_key_over_the_export_limit() {
 }
 
 #[test]
+fn a_server_that_skips_the_temporary_key_is_refused() {
+    // The certificate key (2048 bits) is over the 512-bit limit: ServerKeyExchange is required;
+    // a ServerHelloDone in its place is unexpected_message.
+    let suite = suites::by_id(0x0003).unwrap();
+    let (cc, sc) = configs(&[suite], &[V::TLS1_0], "server");
+    let mut c = Connection::new_client(Arc::new(cc), Some("localhost".into()));
+    let mut s = Connection::new_server(Arc::new(sc));
+    c.start().unwrap();
+    feed(&mut s, &c.take_output()).unwrap();
+    let flight = s.take_output();
+    let mut without = Vec::new();
+    let mut at = 0;
+    while at < flight.len() {
+        let end = at + 5 + usize::from(u16::from_be_bytes([flight[at + 3], flight[at + 4]]));
+        if flight[at + 5] != SKE {
+            without.extend_from_slice(&flight[at..end]);
+        }
+        at = end;
+    }
+    assert!(without.len() < flight.len(), "the ServerKeyExchange record was removed");
+    assert!(matches!(feed(&mut c, &without), Err(Error::UnexpectedMessage(_))));
+    assert_eq!(c.take_output(), [21, 3, 1, 0, 2, 2, 10], "fatal unexpected_message");
+}
+
+#[test]
 fn a_tampered_server_key_exchange_signature_is_decrypt_error() {
     for (version, alert) in [(V::TLS1_0, 51u8), (V::SSL3_0, 40u8)] {
         let suite = suites::by_id(0x0006).unwrap();

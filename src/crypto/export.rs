@@ -1,6 +1,6 @@
 //! Final write keys and IVs of export suites, derived from the short secret keys of the key
 //! block and the hello randoms: TLS 1.0 (RFC 2246 §6.3) and SSL 3.0 (RFC 6101 §6.2.2). The 56-bit
-//! EXPORT1024 suites derive the same way (draft-ietf-tls-56-bit-ciphersuites-01 §3).
+//! EXPORT1024 suites derive the same way, DES included (draft-ietf-tls-56-bit-ciphersuites-01 §5).
 #![forbid(unsafe_code)]
 
 use md5::{Digest, Md5};
