@@ -66,8 +66,30 @@ impl ExportSecrets<'_> {
 mod tests {
     use super::*;
 
-    // No RFC publishes vectors for these derivations; the interop tests against OpenSSL 1.0.2
-    // (nassl) and scapy prove them. These check the construction against the formulas.
+    // No RFC publishes vectors for these derivations. The known answers below were computed with
+    // scapy 2.8.0's independent implementation (`PRF.postprocess_key_for_export`,
+    // `PRF.generate_iv_for_export`) for client_random 00..1f, server_random 20..3f, secret keys
+    // 0102030405 / 0a0b0c0d0e; the interop tests against OpenSSL 1.0.2 (nassl) and scapy prove
+    // the rest.
+    fn hex(b: &[u8]) -> String {
+        b.iter().map(|x| format!("{x:02x}")).collect()
+    }
+
+    #[test]
+    fn known_answers_from_an_independent_implementation() {
+        let cr: [u8; 32] = core::array::from_fn(|i| i as u8);
+        let sr: [u8; 32] = core::array::from_fn(|i| 32 + i as u8);
+        let secrets =
+            ExportSecrets { client_key: &[1, 2, 3, 4, 5], server_key: &[10, 11, 12, 13, 14], client_random: &cr, server_random: &sr };
+        let t = secrets.tls10(16, 8);
+        assert_eq!(hex(&t.client_key), "4a6a8f0f1f2e7d0cc80fbc3a187c421f");
+        assert_eq!(hex(&t.server_key), "9fe4765ef5ca43957fa016bb675413ea");
+        assert_eq!((hex(&t.client_iv), hex(&t.server_iv)), ("887e4d42b7a8443e".into(), "94affa4c01729538".into()));
+        let s = secrets.ssl3(16, 8);
+        assert_eq!(hex(&s.client_key), "f259a1eae81182f2cbe4590a02682326");
+        assert_eq!(hex(&s.server_key), "4ddf4fbdfa875865be5e501797396826");
+        assert_eq!((hex(&s.client_iv), hex(&s.server_iv)), ("b2d3f56bc197fd98".into(), "db25eda3880f5a4a".into()));
+    }
     #[test]
     fn tls10_keys_and_ivs_follow_rfc2246_section_6_3() {
         let (cr, sr) = ([1u8; 32], [2u8; 32]);
