@@ -81,6 +81,50 @@ static void test_attributes_tls12(void)
     h_pair_free(&p);
 }
 
+/* Export suites report Windows' values: 40/56-bit cipher strength, the CALG of the bulk cipher,
+ * and the temporary RSA key's size (512/1024 bits; server.pem's key is 2048) as the exchange
+ * strength, on both sides. */
+static void test_attributes_export(void)
+{
+    static const struct {
+        uint16_t suite;
+        ALG_ID cipher, hash;
+        DWORD strength, exch, block;
+        const char *name;
+    } rows[] = {
+        {0x0006, CALG_RC2, CALG_MD5, 40, 512, 8, "RC2"},  /* TLS_RSA_EXPORT_WITH_RC2_CBC_40_MD5 */
+        {0x0003, CALG_RC4, CALG_MD5, 40, 512, 0, "RC4"},  /* TLS_RSA_EXPORT_WITH_RC4_40_MD5 */
+        {0x0064, CALG_RC4, CALG_SHA1, 56, 1024, 0, "RC4"}, /* TLS_RSA_EXPORT1024_WITH_RC4_56_SHA */
+        {0x0062, CALG_DES, CALG_SHA1, 56, 1024, 8, "DES"}, /* TLS_RSA_EXPORT1024_WITH_DES_CBC_SHA */
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        h_pair p;
+        if (h_pair_init(&p, rows[i].suite) && h_handshake(&p)) {
+            CtxtHandle *sides[2] = {&p.cctx, &p.sctx};
+            for (int s = 0; s < 2; s++) {
+                SecPkgContext_ConnectionInfo ci;
+                REQUIRE_STATUS(QueryContextAttributesA(sides[s], SECPKG_ATTR_CONNECTION_INFO, &ci), SEC_E_OK);
+                CHECK_EQ(ci.aiCipher, rows[i].cipher);
+                CHECK_EQ(ci.dwCipherStrength, rows[i].strength);
+                CHECK_EQ(ci.aiHash, rows[i].hash);
+                CHECK_EQ(ci.aiExch, CALG_RSA_KEYX);
+                CHECK_EQ(ci.dwExchStrength, rows[i].exch);
+                SecPkgContext_CipherInfo cip;
+                REQUIRE_STATUS(QueryContextAttributesA(sides[s], SECPKG_ATTR_CIPHER_INFO, &cip), SEC_E_OK);
+                CHECK_EQ(cip.dwCipherSuite, rows[i].suite);
+                CHECK(h_wcs_eq_ascii(cip.szCipher, rows[i].name));
+                CHECK_EQ(cip.dwCipherLen, rows[i].strength);
+                CHECK_EQ(cip.dwCipherBlockLen, rows[i].block);
+                CHECK_EQ(cip.dwMinExchangeLen, rows[i].exch);
+            }
+            const uint8_t msg[] = "export";
+            h_roundtrip(&p.cctx, &p.sctx, msg, sizeof msg, "client to server");
+            h_roundtrip(&p.sctx, &p.cctx, msg, sizeof msg, "server to client");
+        }
+        h_pair_free(&p);
+    }
+}
+
 /* tls-unique changes with every connection; after a resumption it is the server's Finished. */
 static void test_unique_bindings_differ_per_connection(void)
 {
@@ -104,4 +148,4 @@ static void test_unique_bindings_differ_per_connection(void)
     }
 }
 
-TEST_MAIN(test_attributes_tls12, test_unique_bindings_differ_per_connection)
+TEST_MAIN(test_attributes_tls12, test_attributes_export, test_unique_bindings_differ_per_connection)

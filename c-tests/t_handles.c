@@ -451,7 +451,7 @@ static void test_supported_algs_and_strengths(void)
     CHECK_EQ(cs.dwMaximumCipherStrength, 256);
     CHECK_STATUS(FreeCredentialsHandle(&c), SEC_E_OK);
 
-    /* naming CALG_RC4 enables exactly the RC4 suites, and the report follows */
+    /* naming CALG_RC4 enables exactly the RC4 suites (export RC4-40 and RC4-56 too), and the report follows */
     ALG_ID rc4 = CALG_RC4;
     SCHANNEL_CRED sc;
     memset(&sc, 0, sizeof sc);
@@ -464,7 +464,7 @@ static void test_supported_algs_and_strengths(void)
     CHECK(!has_alg(&algs, CALG_AES_128) && !has_alg(&algs, CALG_3DES));
     CHECK_STATUS(FreeContextBuffer(algs.palgSupportedAlgs), SEC_E_OK);
     CHECK_STATUS(QueryCredentialsAttributesA(&c, SECPKG_ATTR_CIPHER_STRENGTHS, &cs), SEC_E_OK);
-    CHECK_EQ(cs.dwMinimumCipherStrength, 128);
+    CHECK_EQ(cs.dwMinimumCipherStrength, 40);
     CHECK_EQ(cs.dwMaximumCipherStrength, 128);
     CHECK_STATUS(FreeCredentialsHandle(&c), SEC_E_OK);
 

@@ -67,6 +67,39 @@ pub enum Policy {
     ExplicitOnly,
 }
 
+/// Export grade of a suite: how short its bulk key is and how large a key exchange it may use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Export {
+    /// Not an export suite.
+    None,
+    /// RFC 2246 export suites: 40-bit keys, key exchange of at most 512 bits.
+    Export40,
+    /// draft-ietf-tls-56-bit-ciphersuites-01 (what Schannel implemented): 56-bit keys, key
+    /// exchange of at most 1024 bits.
+    Export1024,
+}
+
+impl Export {
+    /// Largest RSA modulus or DH prime the key exchange may use, in bits: a server whose
+    /// certificate key is larger sends a temporary RSA key (or uses a DH group) of at most this
+    /// size. None for non-export suites.
+    pub const fn max_kx_bits(self) -> Option<u32> {
+        match self {
+            Export::None => None,
+            Export::Export40 => Some(512),
+            Export::Export1024 => Some(1024),
+        }
+    }
+    /// Secret key bits of the bulk cipher (`dwCipherStrength`). None for non-export suites.
+    pub const fn key_bits(self) -> Option<u32> {
+        match self {
+            Export::None => None,
+            Export::Export40 => Some(40),
+            Export::Export1024 => Some(56),
+        }
+    }
+}
+
 /// One cipher suite: one row of [`SUITES`]. Everything else (ALG_IDs, strengths, names, key
 /// block sizes, PRF hash) is derived from these fields.
 #[derive(Debug, PartialEq, Eq)]
@@ -83,6 +116,8 @@ pub struct CipherSuite {
     /// Lowest protocol version the suite may be used with.
     pub min_version: ProtocolVersion,
     pub policy: Policy,
+    /// Export grade; export suites take their final keys and IVs from the randoms.
+    pub export: Export,
 }
 
 impl CipherSuite {
@@ -94,6 +129,21 @@ impl CipherSuite {
             self.mac.output_len()
         }
     }
+    /// Bytes of each write key taken from the key block: the export secret ("key material": 5
+    /// for 40-bit suites, RFC 2246 Appendix C; 7 for RC4_56 and 8 for DES_CBC,
+    /// draft-ietf-tls-56-bit-ciphersuites-01 §4), else the cipher's key length.
+    pub const fn key_material_len(&self) -> usize {
+        match (self.export, self.bulk) {
+            (Export::None, bulk) => bulk.key_len(),
+            (Export::Export40, _) => 5,
+            (Export::Export1024, BulkAlg::DesCbc) => 8,
+            (Export::Export1024, _) => 7,
+        }
+    }
+    /// An export suite (RFC 2246 §6.3 final keys, temporary RSA key).
+    pub const fn is_export(&self) -> bool {
+        !matches!(self.export, Export::None)
+    }
     /// The TLS 1.2 PRF hash: SHA-384 for suites that name it, SHA-256 otherwise (RFC 5246 §5).
     pub const fn prf_hash(&self) -> HashAlg {
         match self.mac {
@@ -101,9 +151,12 @@ impl CipherSuite {
             _ => HashAlg::Sha256,
         }
     }
-    /// Highest protocol version the suite may be used with: single DES is forbidden in TLS 1.2
-    /// (RFC 5246 §1.2, Appendix A.5).
+    /// Highest protocol version the suite may be used with: export suites end with TLS 1.0
+    /// (RFC 4346 §A.5), single DES is forbidden in TLS 1.2 (RFC 5246 §1.2, Appendix A.5).
     pub const fn max_version(&self) -> ProtocolVersion {
+        if self.is_export() {
+            return ProtocolVersion::TLS1_0;
+        }
         match self.bulk {
             BulkAlg::DesCbc => ProtocolVersion::TLS1_1,
             _ => ProtocolVersion::TLS1_2,
@@ -124,6 +177,7 @@ impl CipherSuite {
             BulkAlg::DesCbc => 0x6601,                         // CALG_DES
             BulkAlg::Null => 0x6000,                           // CALG_NULLCIPHER
             BulkAlg::Rc4_128 => 0x6801,                        // CALG_RC4
+            BulkAlg::Rc2Cbc => 0x6602,                         // CALG_RC2
             BulkAlg::ChaCha20Poly1305 => 0,                    // wincrypt.h has no ChaCha20 id
         }
     }
@@ -136,10 +190,14 @@ impl CipherSuite {
             HashAlg::Sha384 => 0x800d, // CALG_SHA_384
         }
     }
-    /// Effective cipher strength in bits (`dwCipherStrength`); 3DES is 168 as Schannel reports.
+    /// Effective cipher strength in bits (`dwCipherStrength`); 3DES is 168 as Schannel reports,
+    /// export suites their secret key bits (40 or 56).
     pub const fn strength_bits(&self) -> u32 {
+        if let Some(bits) = self.export.key_bits() {
+            return bits;
+        }
         match self.bulk {
-            BulkAlg::Aes128Cbc | BulkAlg::Aes128Gcm | BulkAlg::Rc4_128 => 128,
+            BulkAlg::Aes128Cbc | BulkAlg::Aes128Gcm | BulkAlg::Rc4_128 | BulkAlg::Rc2Cbc => 128,
             BulkAlg::Aes256Cbc | BulkAlg::Aes256Gcm | BulkAlg::ChaCha20Poly1305 => 256,
             BulkAlg::TripleDesCbc => 168,
             BulkAlg::DesCbc => 56,
@@ -154,6 +212,7 @@ impl CipherSuite {
             BulkAlg::DesCbc => "DES",
             BulkAlg::Null => "NULL",
             BulkAlg::Rc4_128 => "RC4",
+            BulkAlg::Rc2Cbc => "RC2",
             BulkAlg::ChaCha20Poly1305 => "CHACHA20_POLY1305",
         }
     }
@@ -181,10 +240,18 @@ const fn row(
     min_version: ProtocolVersion,
     policy: Policy,
 ) -> CipherSuite {
-    CipherSuite { id, name, kx, bulk, mac, min_version, policy }
+    CipherSuite { id, name, kx, bulk, mac, min_version, policy, export: Export::None }
 }
 
-use BulkAlg::{Aes128Cbc, Aes128Gcm, Aes256Cbc, Aes256Gcm, ChaCha20Poly1305, DesCbc, Null, Rc4_128, TripleDesCbc};
+impl CipherSuite {
+    /// The row as an export suite of grade `export`.
+    const fn export(self, export: Export) -> CipherSuite {
+        CipherSuite { export, ..self }
+    }
+}
+
+use BulkAlg::{Aes128Cbc, Aes128Gcm, Aes256Cbc, Aes256Gcm, ChaCha20Poly1305, DesCbc, Null, Rc2Cbc, Rc4_128, TripleDesCbc};
+use Export::{Export1024, Export40};
 use HashAlg::{Md5, Sha1, Sha256, Sha384};
 use KeyExchange::{DheDss, DheRsa, EcdheEcdsa, EcdheRsa, Rsa};
 use Policy::{Default, ExplicitOnly};
@@ -225,6 +292,10 @@ pub static SUITES: &[CipherSuite] = &[
     row(0x0013, "TLS_DHE_DSS_WITH_3DES_EDE_CBC_SHA", DheDss, TripleDesCbc, Sha1, SSL3, ExplicitOnly),
     row(0x0009, "TLS_RSA_WITH_DES_CBC_SHA", Rsa, DesCbc, Sha1, SSL3, ExplicitOnly),
     row(0x0012, "TLS_DHE_DSS_WITH_DES_CBC_SHA", DheDss, DesCbc, Sha1, SSL3, ExplicitOnly),
+    row(0x0064, "TLS_RSA_EXPORT1024_WITH_RC4_56_SHA", Rsa, Rc4_128, Sha1, SSL3, ExplicitOnly).export(Export1024),
+    row(0x0062, "TLS_RSA_EXPORT1024_WITH_DES_CBC_SHA", Rsa, DesCbc, Sha1, SSL3, ExplicitOnly).export(Export1024),
+    row(0x0003, "TLS_RSA_EXPORT_WITH_RC4_40_MD5", Rsa, Rc4_128, Md5, SSL3, ExplicitOnly).export(Export40),
+    row(0x0006, "TLS_RSA_EXPORT_WITH_RC2_CBC_40_MD5", Rsa, Rc2Cbc, Md5, SSL3, ExplicitOnly).export(Export40),
     row(0x0002, "TLS_RSA_WITH_NULL_SHA", Rsa, Null, Sha1, SSL3, ExplicitOnly),
     row(0x0001, "TLS_RSA_WITH_NULL_MD5", Rsa, Null, Md5, SSL3, ExplicitOnly),
 ];
@@ -293,14 +364,43 @@ mod tests {
     fn rc4_is_off_by_default_and_enabled_by_name_or_calg() {
         assert!(defaults().iter().all(|s| s.bulk != BulkAlg::Rc4_128));
         assert_eq!(by_name("tls_rsa_with_rc4_128_md5").map(|s| s.id), Some(0x0004));
+        // Naming CALG_RC4 enables every RC4 suite, the export ones too; the strength limits
+        // (dwMinimumCipherStrength) narrow that.
         let ids: Vec<u16> = by_alg_ids(&[0x6801]).iter().map(|s| s.id).collect();
-        assert_eq!(ids, vec![0x0005, 0x0004]);
+        assert_eq!(ids, vec![0x0005, 0x0004, 0x0064, 0x0003]);
         let ids: Vec<u16> = by_alg_ids(&[0x6801, 0x8003]).iter().map(|s| s.id).collect();
-        assert_eq!(ids, vec![0x0004]);
+        assert_eq!(ids, vec![0x0004, 0x0003]);
         let ids: Vec<u16> = by_alg_ids(&[0x6000]).iter().map(|s| s.id).collect();
         assert_eq!(ids, vec![0x0002, 0x0001], "CALG_NULLCIPHER names the NULL suites");
         let ids: Vec<u16> = by_alg_ids(&[0x660e, 0x8004, 0xa400]).iter().map(|s| s.id).collect();
         assert_eq!(ids, vec![0x009C, 0x002F], "AES-128 with RSA key exchange: the GCM suite and the SHA-1 suite");
+    }
+
+    #[test]
+    fn export_rows_are_explicit_only_and_report_their_export_strength() {
+        assert!(defaults().iter().all(|s| !s.is_export()));
+        // (id, CALG cipher, strength, key bytes from the key block, key-exchange limit, CNG cipher)
+        let rows = [
+            (0x0064, 0x6801, 56, 7, 1024, "RC4"),
+            (0x0062, 0x6601, 56, 8, 1024, "DES"),
+            (0x0003, 0x6801, 40, 5, 512, "RC4"),
+            (0x0006, 0x6602, 40, 5, 512, "RC2"),
+        ];
+        for (id, calg, bits, material, kx, cng) in rows {
+            let s = by_id(id).unwrap();
+            assert_eq!(s.policy, Policy::ExplicitOnly, "{}", s.name);
+            assert_eq!((s.calg_cipher(), s.strength_bits(), s.key_material_len()), (calg, bits, material), "{}", s.name);
+            assert_eq!((s.export.max_kx_bits(), s.cng_cipher()), (Some(kx), cng), "{}", s.name);
+            assert_eq!((s.min_version, s.max_version()), (SSL3, TLS10), "{}: SSL 3.0 and TLS 1.0 only", s.name);
+            assert!(s.name.contains("EXPORT"));
+        }
+        // Schannel's order: EXPORT1024 after single DES, 40-bit before NULL.
+        let order: Vec<u16> = SUITES.iter().rev().take(6).rev().map(|s| s.id).collect();
+        assert_eq!(order, vec![0x0064, 0x0062, 0x0003, 0x0006, 0x0002, 0x0001]);
+        assert_eq!(by_alg_ids(&[0x6602]).iter().map(|s| s.id).collect::<Vec<_>>(), vec![0x0006], "CALG_RC2");
+        assert_eq!(by_name("TLS_RSA_EXPORT_WITH_RC2_CBC_40_MD5").map(|s| s.id), Some(0x0006));
+        assert_eq!(Export::None.max_kx_bits(), None);
+        assert_eq!(by_id(0x000A).unwrap().key_material_len(), 24);
     }
 
     #[test]

@@ -3,7 +3,7 @@
 #![forbid(unsafe_code)]
 
 use ::cipher::array::Array;
-use ::cipher::{BlockModeDecrypt, BlockModeEncrypt, KeyInit, KeyIvInit, StreamCipher};
+use ::cipher::{BlockModeDecrypt, BlockModeEncrypt, InnerIvInit, KeyInit, KeyIvInit, StreamCipher};
 use zeroize::Zeroize;
 
 /// Which bulk algorithm a suite uses.
@@ -14,7 +14,10 @@ pub enum BulkAlg {
     TripleDesCbc,
     /// Single DES (56-bit key): legacy, off unless named, never at TLS 1.2 (RFC 5246 §1.2).
     DesCbc,
+    /// RC4 with a 16-byte key; export suites key it with 40 or 56 secret bits (RFC 2246 §6.3).
     Rc4_128,
+    /// RC2-CBC with a 16-byte key (RustCrypto `rc2`); the export suite keys it with 40 secret bits.
+    Rc2Cbc,
     /// No encryption (NULL suites): integrity only, off unless named.
     Null,
     /// AEAD suites (TLS 1.2): protected by [`super::aead::AeadKey`], not by a [`RecordCipher`].
@@ -27,7 +30,7 @@ impl BulkAlg {
     /// Key length in bytes.
     pub const fn key_len(self) -> usize {
         match self {
-            BulkAlg::Aes128Cbc | BulkAlg::Rc4_128 | BulkAlg::Aes128Gcm => 16,
+            BulkAlg::Aes128Cbc | BulkAlg::Rc4_128 | BulkAlg::Rc2Cbc | BulkAlg::Aes128Gcm => 16,
             BulkAlg::Aes256Cbc | BulkAlg::Aes256Gcm | BulkAlg::ChaCha20Poly1305 => 32,
             BulkAlg::TripleDesCbc => 24,
             BulkAlg::DesCbc => 8,
@@ -58,7 +61,7 @@ impl BulkAlg {
     pub const fn block_len(self) -> usize {
         match self {
             BulkAlg::Aes128Cbc | BulkAlg::Aes256Cbc => 16,
-            BulkAlg::TripleDesCbc | BulkAlg::DesCbc => 8,
+            BulkAlg::TripleDesCbc | BulkAlg::DesCbc | BulkAlg::Rc2Cbc => 8,
             BulkAlg::Rc4_128 | BulkAlg::Null | BulkAlg::Aes128Gcm | BulkAlg::Aes256Gcm | BulkAlg::ChaCha20Poly1305 => 0,
         }
     }
@@ -72,6 +75,8 @@ pub enum RecordCipher {
     Aes256Dec(cbc::Decryptor<aes::Aes256>),
     Tdes(Box<super::tdes::TripleDesCbc>),
     Rc4(Box<rc4::Rc4>),
+    Rc2Enc(Box<cbc::Encryptor<rc2::Rc2>>),
+    Rc2Dec(Box<cbc::Decryptor<rc2::Rc2>>),
     /// NULL suites: the record is only MAC'd.
     Null,
 }
@@ -96,8 +101,22 @@ impl RecordCipher {
             (BulkAlg::TripleDesCbc | BulkAlg::DesCbc, dir) => Self::Tdes(Box::new(super::tdes::TripleDesCbc::new(key, iv, dir == Encrypt))),
             (BulkAlg::Null, _) => Self::Null,
             (BulkAlg::Rc4_128, _) => Self::Rc4(Box::new(rc4::Rc4::new_from_slice(key).expect(MSG))),
+            // OpenSSL (EVP_rc2_cbc) and so its peers run RC2 with as many effective key bits as
+            // the key has, export suites included: 128 for the 16-byte final key.
+            (BulkAlg::Rc2Cbc, dir) => Self::rc2(key, iv, key.len() * 8, dir),
             (BulkAlg::Aes128Gcm | BulkAlg::Aes256Gcm | BulkAlg::ChaCha20Poly1305, _) => return None,
         })
+    }
+
+    /// RC2-CBC with `effective_bits` effective key bits (RFC 2268 §2: the key expansion's T1),
+    /// independent of the key length: SSL 2.0's RC2-128 and the TLS export suite share it.
+    pub fn rc2(key: &[u8], iv: &[u8], effective_bits: usize, dir: Direction) -> Self {
+        const MSG: &str = "RC2 key and IV lengths come from the suite table";
+        let block = rc2::Rc2::new_with_eff_key_len(key, effective_bits);
+        match dir {
+            Direction::Encrypt => Self::Rc2Enc(Box::new(InnerIvInit::inner_iv_slice_init(block, iv).expect(MSG))),
+            Direction::Decrypt => Self::Rc2Dec(Box::new(InnerIvInit::inner_iv_slice_init(block, iv).expect(MSG))),
+        }
     }
 
     /// Encrypts or decrypts `buf` in place. For block ciphers `buf.len()` must be a multiple of
@@ -110,6 +129,8 @@ impl RecordCipher {
             Self::Aes256Dec(c) => c.decrypt_blocks(blocks(buf)),
             Self::Tdes(c) => c.apply(buf),
             Self::Rc4(c) => c.apply_keystream(buf),
+            Self::Rc2Enc(c) => c.encrypt_blocks(blocks(buf)),
+            Self::Rc2Dec(c) => c.decrypt_blocks(blocks(buf)),
             Self::Null => {}
         }
     }
@@ -174,8 +195,26 @@ mod tests {
     }
 
     #[test]
+    fn rc2_matches_rfc2268_vectors() {
+        // RFC 2268 §5, key 88bca90e90875a7f0f79c384627bafb2, plaintext 0: effective bits 128 ->
+        // 2269552ab0f85ca6, effective bits 64 -> 1a807d272bbe5db1. One CBC block with a zero IV
+        // is one ECB block.
+        let key = [0x88, 0xbc, 0xa9, 0x0e, 0x90, 0x87, 0x5a, 0x7f, 0x0f, 0x79, 0xc3, 0x84, 0x62, 0x7b, 0xaf, 0xb2];
+        for (bits, want) in [(128, "2269552ab0f85ca6"), (64, "1a807d272bbe5db1")] {
+            let mut buf = [0u8; 8];
+            RecordCipher::rc2(&key, &[0; 8], bits, Direction::Encrypt).apply(&mut buf);
+            let hex: String = buf.iter().map(|b| format!("{b:02x}")).collect();
+            assert_eq!(hex, want, "{bits} effective bits");
+        }
+        let mut buf = [0x11u8; 16];
+        RecordCipher::new(BulkAlg::Rc2Cbc, Direction::Encrypt, &key, &[0; 8]).unwrap().apply(&mut buf);
+        RecordCipher::rc2(&key, &[0; 8], 128, Direction::Decrypt).apply(&mut buf);
+        assert_eq!(buf, [0x11u8; 16], "a suite's RC2 runs with 128 effective bits");
+    }
+
+    #[test]
     fn every_alg_round_trips() {
-        for alg in [BulkAlg::Aes128Cbc, BulkAlg::Aes256Cbc, BulkAlg::TripleDesCbc, BulkAlg::DesCbc, BulkAlg::Rc4_128] {
+        for alg in [BulkAlg::Aes128Cbc, BulkAlg::Aes256Cbc, BulkAlg::TripleDesCbc, BulkAlg::DesCbc, BulkAlg::Rc4_128, BulkAlg::Rc2Cbc] {
             let key = vec![3u8; alg.key_len()];
             let iv = vec![4u8; alg.iv_len()];
             let mut buf = vec![0x5au8; 48];

@@ -9,6 +9,7 @@ pub mod aead;
 pub mod cipher;
 pub mod dsa;
 pub mod ecdsa;
+pub mod export;
 pub mod hash;
 pub mod kx;
 pub mod pkcs12;

@@ -48,6 +48,35 @@ impl RsaPrivateKey {
         Some(key)
     }
 
+    /// A fresh key of `bits` bits with exponent 65537, for the temporary keys of RSA export
+    /// suites (512 or 1024 bits). aws-lc generates keys from 256 bits up (multiples of 128);
+    /// only `RSA_generate_key_fips` insists on 2048.
+    pub fn generate(bits: u32) -> Option<Self> {
+        // SAFETY: RSA_new returns an owned, empty key or null.
+        let rsa = NonNull::new(unsafe { aws_lc_sys::RSA_new() })?;
+        let key = RsaPrivateKey { rsa };
+        // SAFETY: BN_new returns an owned bignum or null; it is freed below on every path.
+        let e = unsafe { aws_lc_sys::BN_new() };
+        if e.is_null() {
+            return None;
+        }
+        // SAFETY: `e` is a valid bignum; `key.rsa` a valid empty key; no callback. The key is
+        // owned by `key` (freed on drop), `e` is freed once after use.
+        let ok = unsafe {
+            let ok = aws_lc_sys::BN_set_word(e, 65537) == 1
+                && aws_lc_sys::RSA_generate_key_ex(key.rsa.as_ptr(), bits as core::ffi::c_int, e, core::ptr::null_mut()) == 1;
+            aws_lc_sys::BN_free(e);
+            ok
+        };
+        ok.then_some(key)
+    }
+
+    /// Modulus length in bits.
+    pub fn bits(&self) -> u32 {
+        // SAFETY: valid key object.
+        unsafe { aws_lc_sys::RSA_bits(self.rsa.as_ptr()) }
+    }
+
     /// Modulus length in bytes.
     pub fn modulus_len(&self) -> usize {
         // SAFETY: valid key object.
@@ -165,6 +194,27 @@ impl RsaPrivateKey {
         // SAFETY: frees the buffer allocated by RSA_public_key_to_bytes, once.
         unsafe { aws_lc_sys::OPENSSL_free(buf.cast()) };
         Some(der)
+    }
+}
+
+/// The temporary RSA keys of one server credential for export suites (RFC 2246 §7.4.3): made
+/// on first use and then reused for every handshake of the credential, as Schannel did.
+#[derive(Default)]
+pub struct TemporaryRsaKeys {
+    bits512: std::sync::OnceLock<Option<std::sync::Arc<RsaPrivateKey>>>,
+    bits1024: std::sync::OnceLock<Option<std::sync::Arc<RsaPrivateKey>>>,
+}
+
+impl TemporaryRsaKeys {
+    /// The credential's temporary key of `bits` (512 or 1024), generated on the first call.
+    /// None for any other size or when generation fails.
+    pub fn get(&self, bits: u32) -> Option<std::sync::Arc<RsaPrivateKey>> {
+        let cell = match bits {
+            512 => &self.bits512,
+            1024 => &self.bits1024,
+            _ => return None,
+        };
+        cell.get_or_init(|| RsaPrivateKey::generate(bits).map(std::sync::Arc::new)).clone()
     }
 }
 
@@ -287,6 +337,22 @@ fn public_encrypt(pkcs1_der: &[u8], msg: &[u8], padding: core::ffi::c_int) -> Op
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn temporary_keys_are_made_once_and_decrypt_a_premaster() {
+        let keys = TemporaryRsaKeys::default();
+        let k512 = keys.get(512).unwrap();
+        assert_eq!(k512.bits(), 512);
+        assert!(std::sync::Arc::ptr_eq(&k512, &keys.get(512).unwrap()), "reused, not regenerated");
+        assert_eq!(keys.get(1024).unwrap().bits(), 1024);
+        assert!(keys.get(768).is_none());
+        let public = k512.public_key_pkcs1().unwrap();
+        let mut premaster = [7u8; PREMASTER_LEN];
+        premaster[..2].copy_from_slice(&[3, 1]);
+        let enc = public_encrypt_pkcs1(&public, &premaster).unwrap();
+        assert_eq!(enc.len(), 64);
+        assert_eq!(*k512.decrypt_premaster(&enc, [3, 1], &[0; PREMASTER_LEN]), premaster);
+    }
 
     #[test]
     fn padding_check_accepts_only_well_formed_blocks() {

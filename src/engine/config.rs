@@ -78,6 +78,8 @@ pub struct Config {
     pub tickets: Option<Arc<TicketKeys>>,
     /// Client: ask for and use session tickets.
     pub offer_tickets: bool,
+    /// Server: the credential's temporary RSA keys for export suites, made on first use.
+    pub export_keys: Arc<crate::crypto::rsa::TemporaryRsaKeys>,
 }
 
 /// Renegotiation policy (RFC 5746).
@@ -122,6 +124,7 @@ impl Config {
             verify: crate::x509::VerifyOptions::default(),
             tickets: Some(Arc::new(TicketKeys::new(system_clock(), DEFAULT_ROTATION_SECS))),
             offer_tickets: true,
+            export_keys: Arc::default(),
         }
     }
 

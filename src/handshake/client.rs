@@ -192,7 +192,7 @@ pub fn handle(
         (S::ExpectCertificate, T::Certificate) => {
             hs.transcript.extend_from_slice(raw);
             certificate(hs, cfg, body)?;
-            if hs.suite()?.kx.is_ephemeral() {
+            if hs.suite()?.kx.is_ephemeral() || expects_temporary_rsa_key(hs)? {
                 Ok(S::ExpectServerKeyExchange)
             } else {
                 Ok(S::ExpectServerHelloDone { cert_requested: false })
@@ -200,7 +200,11 @@ pub fn handle(
         }
         (S::ExpectServerKeyExchange, T::ServerKeyExchange) => {
             hs.transcript.extend_from_slice(raw);
-            key_exchange::read_server_key_exchange(hs, hs.suite()?.kx, body)?;
+            let suite = hs.suite()?;
+            match suite.export.max_kx_bits() {
+                Some(limit) if suite.kx == KeyExchange::Rsa => key_exchange::read_rsa_export_key_exchange(hs, limit, body)?,
+                _ => key_exchange::read_server_key_exchange(hs, suite.kx, body)?,
+            }
             Ok(S::ExpectServerHelloDone { cert_requested: false })
         }
         (S::ExpectServerHelloDone { cert_requested: false }, T::CertificateRequest) => {
@@ -381,6 +385,17 @@ fn certificate(hs: &mut HandshakeData, cfg: &Config, body: &[u8]) -> Result<(), 
     Ok(())
 }
 
+/// RSA export suites: the server must send a temporary key when its certificate key is longer
+/// than the suite allows (RFC 2246 §7.4.3), and must not otherwise.
+fn expects_temporary_rsa_key(hs: &HandshakeData) -> Result<bool, Error> {
+    let suite = hs.suite()?;
+    let (Some(limit), KeyExchange::Rsa) = (suite.export.max_kx_bits(), suite.kx) else {
+        return Ok(false);
+    };
+    let leaf = hs.peer_certs.first().ok_or(Error::Internal("no server certificate"))?;
+    Ok(x509::rsa_modulus_bits(leaf).map_err(Error::Certificate)? > limit)
+}
+
 /// The scheme `id` would sign CertificateVerify with, if it answers the server's request: a
 /// key type the server lists, a TLS 1.2 scheme it accepts, a chain from a CA it names.
 pub fn signing_scheme(hs: &HandshakeData, id: &ServerIdentity) -> Option<SignatureScheme> {
@@ -433,7 +448,12 @@ fn send_client_flight(
         random::fill(&mut premaster[..]);
         premaster[..2].copy_from_slice(&hs.client_version.bytes());
         let leaf = hs.peer_certs.first().ok_or(Error::Internal("no server certificate"))?;
-        let pubkey = x509::rsa_public_key_pkcs1(leaf).map_err(Error::Certificate)?;
+        // An export suite's temporary key, when the server sent one; else the certificate's.
+        let pubkey = if hs.peer_kx_public.is_empty() {
+            x509::rsa_public_key_pkcs1(leaf).map_err(Error::Certificate)?
+        } else {
+            hs.peer_kx_public.clone()
+        };
         let encrypted = public_encrypt_pkcs1(&pubkey, &premaster[..]).ok_or(Error::Certificate(x509::CertError::UnsupportedKey))?;
         let mut body = Vec::new();
         if hs.is_ssl3() {

@@ -5,11 +5,13 @@ use zeroize::Zeroizing;
 
 use super::HandshakeData;
 use crate::crypto::kx::{DhKeyShare, DhParams, EcdhKeyShare, NamedGroup};
+use crate::crypto::rsa::RsaPrivateKey;
 use crate::crypto::sign::{self, SignatureScheme, SigningKey};
 use crate::engine::error::Error;
 use crate::msgs::codec::{put_prefixed, put_u16, Prefix, Reader};
 use crate::suites::KeyExchange;
 use crate::x509;
+use pkcs1::der::{Decode, Encode};
 
 /// Our half of an ephemeral exchange, kept until the peer's half arrives.
 pub enum Ephemeral {
@@ -165,6 +167,60 @@ pub fn read_server_key_exchange(hs: &mut HandshakeData, kx: KeyExchange, body: &
     }
     hs.peer_kx_public = peer_public.to_vec();
     hs.ephemeral = Some(share);
+    Ok(())
+}
+
+/// Server, RSA export suites: the ServerKeyExchange carrying `temp`'s modulus and exponent
+/// (ServerRSAParams, RFC 2246 §7.4.3), signed with the certificate key. Export suites end at
+/// TLS 1.0, so the signature is always the MD5+SHA-1 form without an algorithm id.
+pub fn server_rsa_export_key_exchange(hs: &mut HandshakeData, temp: &RsaPrivateKey, key: &SigningKey) -> Result<Vec<u8>, Error> {
+    let der = temp.public_key_pkcs1().ok_or(Error::Internal("temporary RSA key unusable"))?;
+    let public = pkcs1::RsaPublicKeyRef::from_der(&der).map_err(|_| Error::Internal("temporary RSA key unusable"))?;
+    let mut body = Vec::new();
+    put_prefixed(&mut body, Prefix::U16, |o| o.extend_from_slice(public.modulus.as_bytes()));
+    put_prefixed(&mut body, Prefix::U16, |o| o.extend_from_slice(public.public_exponent.as_bytes()));
+    let signature =
+        key.sign(SignatureScheme::RsaPkcs1Md5Sha1, &hs.signed_params(&body)).ok_or(Error::Internal("signing ServerKeyExchange failed"))?;
+    put_prefixed(&mut body, Prefix::U16, |o| o.extend_from_slice(&signature));
+    hs.kx_bits = Some(temp.bits());
+    Ok(body)
+}
+
+/// Smallest temporary RSA key a client accepts: 512 bits, the export size (anything shorter
+/// could not carry the premaster in PKCS#1 v1.5).
+const MIN_TEMP_RSA_BITS: u32 = 512;
+
+/// Client, RSA export suites: checks the server's temporary RSA key against the certificate
+/// key's signature and the suite's size limit (`max_bits`: 512, or 1024 for EXPORT1024), and
+/// keeps it (as a PKCS#1 `RSAPublicKey`) to encrypt the premaster to. A key over the limit is
+/// `handshake_failure`, as OpenSSL reports it; a bad signature `decrypt_error`.
+pub fn read_rsa_export_key_exchange(hs: &mut HandshakeData, max_bits: u32, body: &[u8]) -> Result<(), Error> {
+    let mut r = Reader::new(body);
+    let modulus = strip_zeros(r.vec_u16()?);
+    let exponent = strip_zeros(r.vec_u16()?);
+    let params = &body[..r.consumed()];
+    let signature = r.vec_u16()?;
+    r.expect_empty()?;
+    let bits = prime_bits(modulus);
+    if bits > max_bits {
+        return Err(Error::HandshakeFailure("temporary RSA key longer than the export limit"));
+    }
+    if bits < MIN_TEMP_RSA_BITS {
+        return Err(Error::IllegalParameter("temporary RSA key too short"));
+    }
+    let leaf = hs.peer_certs.first().ok_or(Error::Internal("no server certificate"))?;
+    let spki = x509::subject_public_key_info(leaf).map_err(Error::Certificate)?;
+    if !sign::verify(SignatureScheme::RsaPkcs1Md5Sha1, &spki, &hs.signed_params(params), signature) {
+        return Err(Error::BadSignature);
+    }
+    let der = pkcs1::RsaPublicKeyRef {
+        modulus: pkcs1::UintRef::new(modulus).map_err(|_| Error::IllegalParameter("bad temporary RSA modulus"))?,
+        public_exponent: pkcs1::UintRef::new(exponent).map_err(|_| Error::IllegalParameter("bad temporary RSA exponent"))?,
+    }
+    .to_der()
+    .map_err(|_| Error::IllegalParameter("bad temporary RSA key"))?;
+    hs.kx_bits = Some(bits);
+    hs.peer_kx_public = der;
     Ok(())
 }
 

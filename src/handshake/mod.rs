@@ -66,8 +66,11 @@ pub struct HandshakeData {
     pub ems: bool,
     /// Our ephemeral key-exchange share, between ServerKeyExchange and ClientKeyExchange.
     pub ephemeral: Option<key_exchange::Ephemeral>,
-    /// Client: the server's ephemeral public value from ServerKeyExchange.
+    /// Client: the server's ephemeral public value from ServerKeyExchange (for RSA export
+    /// suites the temporary key as a PKCS#1 `RSAPublicKey`).
     pub peer_kx_public: Vec<u8>,
+    /// Server: the temporary RSA key of an export suite, when our certificate key is too long.
+    pub temp_rsa: Option<std::sync::Arc<crate::crypto::rsa::RsaPrivateKey>>,
     /// Server: the client's signature_algorithms (RFC 5246 §7.4.1.4.1), empty if absent.
     pub peer_sig_schemes: Vec<u16>,
     /// Server: the client's supported_groups (RFC 8422 §5.1.1), empty if absent.
@@ -119,6 +122,7 @@ impl Default for HandshakeData {
             ems: false,
             ephemeral: None,
             peer_kx_public: Vec::new(),
+            temp_rsa: None,
             peer_sig_schemes: Vec::new(),
             peer_groups: Vec::new(),
             identity: None,
@@ -212,7 +216,10 @@ impl HandshakeData {
     /// The pending write and read states for `side` from the key block (RFC 2246 §6.3).
     pub fn derive_states(&self, side: Side) -> Result<(DirectionState, DirectionState), Error> {
         let suite = self.suite()?;
-        let (m, k, iv) = (suite.mac_key_len(), suite.bulk.key_len(), suite.bulk.iv_len());
+        // Export suites take only their short secret keys from the key block; final keys and
+        // IVs come from the randoms (RFC 2246 §6.3).
+        let iv = if suite.is_export() { 0 } else { suite.bulk.iv_len() };
+        let (m, k) = (suite.mac_key_len(), suite.key_material_len());
         let mut seed = [0u8; 64];
         seed[..32].copy_from_slice(&self.server_random);
         seed[32..].copy_from_slice(&self.client_random);
@@ -227,6 +234,24 @@ impl HandshakeData {
         let (c_key, rest) = rest.split_at(k);
         let (s_key, rest) = rest.split_at(k);
         let (c_iv, s_iv) = rest.split_at(iv);
+        let export = suite.is_export().then(|| {
+            let secrets = crate::crypto::export::ExportSecrets {
+                client_key: c_key,
+                server_key: s_key,
+                client_random: &self.client_random,
+                server_random: &self.server_random,
+            };
+            let (k, iv) = (suite.bulk.key_len(), suite.bulk.iv_len());
+            if self.is_ssl3() {
+                secrets.ssl3(k, iv)
+            } else {
+                secrets.tls10(k, iv)
+            }
+        });
+        let (c_key, s_key, c_iv, s_iv) = match &export {
+            Some(e) => (&e.client_key[..], &e.server_key[..], &e.client_iv[..], &e.server_iv[..]),
+            None => (c_key, s_key, c_iv, s_iv),
+        };
         // TLS 1.1 (RFC 4346 §6.2.3.2) sends an explicit IV with each CBC record; the key block's
         // IVs then only seed a chain whose first block the receiver discards.
         let explicit_iv = self.version.is_some_and(|v| v >= ProtocolVersion::TLS1_1);

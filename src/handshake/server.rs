@@ -204,6 +204,17 @@ fn client_hello(hs: &mut HandshakeData, cfg: &Config, rl: &mut RecordLayer, body
         let scheme = choice.scheme.ok_or(Error::Internal("ephemeral suite without a signature scheme"))?;
         let ske = key_exchange::server_key_exchange(hs, choice.suite.kx, choice.group, &choice.identity.key, scheme)?;
         hs.send(rl, HandshakeType::ServerKeyExchange, &ske)?;
+    } else if let Some(limit) = choice.suite.export.max_kx_bits() {
+        // RSA export: a certificate key over the limit is replaced by the credential's
+        // temporary key, sent signed in ServerKeyExchange (RFC 2246 §7.4.3).
+        if let SigningKey::Rsa(cert_key) = &*choice.identity.key {
+            if cert_key.bits() > limit {
+                let temp = cfg.export_keys.get(limit).ok_or(Error::Internal("temporary RSA key generation failed"))?;
+                let ske = key_exchange::server_rsa_export_key_exchange(hs, &temp, &choice.identity.key)?;
+                hs.send(rl, HandshakeType::ServerKeyExchange, &ske)?;
+                hs.temp_rsa = Some(temp);
+            }
+        }
     }
     hs.identity = Some(choice.identity.clone());
     // Client authentication is implemented for TLS only (SSL 3.0's CertificateVerify hash is
@@ -448,8 +459,10 @@ fn client_key_exchange(hs: &mut HandshakeData, rl: &mut RecordLayer, body: &[u8]
         key_exchange::read_client_key_exchange(hs, body)?
     } else {
         let identity = hs.identity.as_ref().ok_or(Error::Internal("no server identity chosen"))?;
-        let SigningKey::Rsa(key) = &*identity.key else {
-            return Err(Error::Internal("RSA key exchange with a non-RSA key"));
+        let key = match (&hs.temp_rsa, &*identity.key) {
+            (Some(temp), _) => &**temp,
+            (None, SigningKey::Rsa(key)) => key,
+            (None, _) => return Err(Error::Internal("RSA key exchange with a non-RSA key")),
         };
         // SSL 3.0 sends the encrypted premaster without TLS's length prefix (RFC 6101 §5.6.7.1).
         let encrypted = if hs.is_ssl3() { body } else { read_rsa_client_key_exchange(body)? };

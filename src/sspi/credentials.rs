@@ -295,7 +295,8 @@ mod tests {
         }
         assert_eq!(c.cipher_strengths(), (128, 256));
         let rc4 = acquire(CredRequest { algs: vec![0x6801], ..Default::default() }).ok().unwrap();
-        assert_eq!(rc4.cipher_strengths(), (128, 128));
+        // CALG_RC4 names every RC4 suite, the 40-bit export one included.
+        assert_eq!(rc4.cipher_strengths(), (40, 128));
         assert!(rc4.supported_algs().contains(&0x6801) && rc4.supported_algs().contains(&0x8003));
         let strong = acquire(CredRequest { min_strength: 129, ..Default::default() }).ok().unwrap();
         assert_eq!(strong.cipher_strengths(), (168, 256));
@@ -332,6 +333,24 @@ mod tests {
         assert!(!before.fallback_scsv, "contexts made earlier keep their configuration");
         c.set_fallback_scsv(false);
         assert!(!c.config.fallback_scsv);
+    }
+
+    #[test]
+    fn export_suites_only_by_request_and_narrowed_by_strength() {
+        let c = acquire(CredRequest::default()).ok().unwrap();
+        assert!(c.config.suites.iter().all(|s| !s.is_export()), "never by default");
+        let ids = |c: &Credential| c.config.suites.iter().map(|s| s.id).collect::<Vec<_>>();
+        // CALG_RC2 names the one RC2 suite, the 40-bit export suite.
+        let c = acquire(CredRequest { algs: vec![CALG_RC2], ..Default::default() }).ok().unwrap();
+        assert_eq!(ids(&c), vec![0x0006]);
+        // CALG_RC4 names every RC4 suite; dwMinimumCipherStrength keeps the export ones out, and
+        // dwMaximumCipherStrength keeps only them.
+        let c = acquire(CredRequest { algs: vec![CALG_RC4], min_strength: 128, ..Default::default() }).ok().unwrap();
+        assert_eq!(ids(&c), vec![0x0005, 0x0004]);
+        let c = acquire(CredRequest { algs: vec![CALG_RC4], max_strength: 56, ..Default::default() }).ok().unwrap();
+        assert_eq!(ids(&c), vec![0x0064, 0x0003]);
+        let c = acquire(CredRequest { algs: vec![CALG_RC4, CALG_DES], max_strength: 40, ..Default::default() }).ok().unwrap();
+        assert_eq!(ids(&c), vec![0x0003]);
     }
 
     #[test]
