@@ -22,6 +22,7 @@ use crate::msgs::enums::{AlertDescription, AlertLevel, ContentType, HandshakeTyp
 use crate::msgs::handshake::peek_header;
 use crate::record::layer::RecordLayer;
 use crate::record::{self, Framing, HEADER_LEN, MAX_FRAGMENT};
+use crate::ssl2;
 use crate::suites::CipherSuite;
 
 /// Largest handshake message we accept (a long certificate chain fits easily).
@@ -179,6 +180,9 @@ impl Connection {
     /// application records after a finished handshake are left for `open`.
     pub fn process_handshake(&mut self, input: &[u8]) -> Result<Step, Error> {
         self.check_usable()?;
+        if let Some(r) = self.v2_compatible_hello(input) {
+            return r.map_err(|e| self.fail(e));
+        }
         let mut consumed = 0;
         loop {
             if self.is_established() && consumed > 0 {
@@ -220,6 +224,49 @@ impl Connection {
         } else {
             Ok(Step::Continue { consumed })
         }
+    }
+
+    /// Server, first message of the first handshake: an SSL 2.0 CLIENT-HELLO (2-byte header,
+    /// message type 1). One that offers SSL 3.0 or later is translated into a TLS ClientHello
+    /// and answered in TLS (RFC 2246 Appendix E.1); the transcript covers the SSL 2.0 message
+    /// as sent. None when `input` does not start like one.
+    fn v2_compatible_hello(&mut self, input: &[u8]) -> Option<Result<Step, Error>> {
+        let first = matches!(self.state, State::Server(ServerState::ExpectClientHello)) && !self.traffic && self.hs_buf.is_empty();
+        if !first || !ssl2::hello::looks_like_client_hello(input) {
+            return None;
+        }
+        let total = match ssl2::hello::frame(input) {
+            ssl2::hello::Frame::Incomplete { needed } => return Some(Ok(Step::Incomplete { needed })),
+            ssl2::hello::Frame::Complete { header, body, .. } => header + body,
+        };
+        let msg = &input[2..total];
+        let v2 = match ssl2::hello::V2ClientHello::read(msg) {
+            Ok(v2) => v2,
+            Err(e) => return Some(Err(e.into())),
+        };
+        if v2.version < ProtocolVersion::SSL3_0 {
+            return Some(Err(Error::ProtocolVersion));
+        }
+        let ch = v2.to_tls();
+        if ch.cipher_suites.is_empty() {
+            return Some(Err(Error::HandshakeFailure("no SSL 3.0/TLS suite in an SSL 2.0-compatible hello")));
+        }
+        let mut body = Vec::new();
+        ch.encode(&mut body);
+        crate::log::handshake(false, HandshakeType::ClientHello, msg.len());
+        let r = server::handle(
+            ServerState::ExpectClientHello,
+            &mut self.hs,
+            &self.config,
+            &mut self.rl,
+            HandshakeType::ClientHello,
+            &body,
+            msg,
+        );
+        Some(r.map(|s| {
+            self.state = State::Server(s);
+            Step::Continue { consumed: total }
+        }))
     }
 
     /// Client: the handshake is waiting for [`Connection::continue_with_client_identity`].

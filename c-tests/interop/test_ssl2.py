@@ -1,0 +1,58 @@
+"""SSL 2.0 (issue 3): the server's acceptance of an SSL 2.0-compatible CLIENT-HELLO that offers
+TLS (RFC 2246 Appendix E.1), proven against the legacy OpenSSL 1.0.2 client in nassl, which
+sends such a hello (checked on the wire here) when SSL 2.0 cipher kinds are in its list.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from helpers import NASSL_CLIENT, run
+
+PEER_TIMEOUT = 10.0
+# OpenSSL 1.0.2 SSL_OP_NO_TLSv1_2 | SSL_OP_NO_TLSv1_1: the client offers TLS 1.0 at most.
+NO_TLS11_TLS12 = "0x18000000"
+
+
+def nassl(port: int, pki, cipher: str, version: str, line: str, options: str = "0") -> "object":
+    return run([sys.executable, NASSL_CLIENT, "--port", str(port), "--version", version, "--cipher", cipher,
+                "--cafile", pki / "ca.pem", "--send", line, "--options", options], timeout=30)
+
+
+def test_v2_compatible_hello_offering_tls10_is_answered_in_tls10(pki, our_server, relay, tmp_path):
+    """Our default server (no SSL 2.0) takes nassl's SSL 2.0-format hello that offers TLS 1.0,
+    negotiates TLS 1.0 and echoes data."""
+    srv, port = our_server(["--cert", str(pki / "server.pem"), "--key", str(pki / "server.key"), "--once", "--echo"])
+    rel, rport = relay(port, capture=tmp_path)
+    r = nassl(rport, pki, "AES128-SHA:DES-CBC3-MD5", "SSLV23", "v2 hello\n", NO_TLS11_TLS12)
+    out = r.stdout + r.stderr + srv.describe()
+    assert r.returncode == 0, out
+    assert "cipher: AES128-SHA" in r.stdout.splitlines(), out
+    assert "received: %r" % b"v2 hello\n" in r.stdout.splitlines(), out
+    assert srv.wait(PEER_TIMEOUT) == 0, srv.describe()
+    assert "protocol: TLSv1.0" in srv.output.splitlines(), srv.describe()
+    assert "cipher: TLS_RSA_WITH_AES_128_CBC_SHA" in srv.output.splitlines(), srv.describe()
+    rel.wait(PEER_TIMEOUT)
+    hello = (tmp_path / "1.c2s").read_bytes()
+    # 2-byte SSL 2.0 header, CLIENT-HELLO (1), version 3.1; the kinds include SSL 2.0's 3DES.
+    assert hello[0] & 0x80 and hello[2] == 1 and hello[3:5] == b"\x03\x01", hello[:16].hex()
+    specs_len = int.from_bytes(hello[5:7], "big")
+    specs = [hello[11 + i:14 + i] for i in range(0, specs_len, 3)]
+    assert b"\x07\x00\xc0" in specs and b"\x00\x00\x2f" in specs, [s.hex() for s in specs]
+
+
+def test_v2_compatible_hello_without_a_shared_tls_suite_fails_with_handshake_failure(pki, our_server):
+    srv, port = our_server(["--cert", str(pki / "server.pem"), "--key", str(pki / "server.key"), "--once"])
+    r = nassl(port, pki, "RC4-SHA:DES-CBC3-MD5", "SSLV23", "x\n", NO_TLS11_TLS12)
+    assert r.returncode != 0, r.stdout + r.stderr
+    srv.wait(PEER_TIMEOUT)
+    assert "SEC_E_ALGORITHM_MISMATCH" in srv.output, srv.describe()
+
+
+def test_default_server_refuses_an_ssl2_only_client(pki, our_server):
+    """SSL 2.0 is off by default: an SSL 2.0 CLIENT-HELLO gets SEC_E_UNSUPPORTED_FUNCTION."""
+    srv, port = our_server(["--cert", str(pki / "server.pem"), "--key", str(pki / "server.key"), "--once"])
+    r = nassl(port, pki, "RC4-MD5", "SSLV2", "x\n")
+    assert r.returncode != 0, r.stdout + r.stderr
+    srv.wait(PEER_TIMEOUT)
+    assert "SEC_E_UNSUPPORTED_FUNCTION" in srv.output, srv.describe()
