@@ -56,6 +56,54 @@ typedef struct SecPkgInfoW *PSecPkgInfoW;
 #define ECDSA_SIGN 64
 
 /*
+ SSL 2.0 message type of CLIENT-HELLO.
+ */
+#define MSG_CLIENT_HELLO 1
+
+/*
+ Largest SSL 2.0 record body with a 2-byte header (15-bit length).
+ */
+#define MAX_RECORD_2 32767
+
+/*
+ MD5 MAC length.
+ */
+#define MAC_LEN 16
+
+/*
+ Most application bytes we put in one record: a 2-byte-header body (MAC + data + padding)
+ stays within 2^14, the size SSL 2.0 implementations read in one piece.
+ */
+#define MAX_DATA (((1 << 14) - MAC_LEN) - 8)
+
+/*
+ SSL 2.0's version number.
+ */
+#define VERSION 2
+
+#define ERROR 0
+
+#define CLIENT_HELLO 1
+
+#define CLIENT_MASTER_KEY 2
+
+#define CLIENT_FINISHED 3
+
+#define SERVER_HELLO 4
+
+#define SERVER_VERIFY 5
+
+#define SERVER_FINISHED 6
+
+#define NO_CIPHER 1
+
+#define NO_CERTIFICATE 2
+
+#define BAD_CERTIFICATE 4
+
+#define UNSUPPORTED_CERTIFICATE_TYPE 6
+
+/*
  `UNISP_RPC_ID` (schannel.h): Schannel's `wRPCID`.
  */
 #define UNISP_RPC_ID 14
@@ -2414,6 +2462,22 @@ SECURITY_STATUS CompleteAuthToken(PCtxtHandle phContext,
 SECURITY_STATUS OpenSchannelSetCipherSuites(PCredHandle phCredential,
                                             const uint16_t *suites,
                                             uint32_t count);
+
+/*
+ OpenSchannelSetSsl2CipherKinds: restricts a credential to `count` SSL 2.0 cipher kinds (the
+ 3-byte `SSL_CK_*` values, e.g. 0x010080) in preference order. SSL 2.0 itself is enabled only
+ by `SP_PROT_SSL2_*` in `grbitEnabledProtocols`. Affects contexts created afterwards. Returns
+ SEC_E_OK, SEC_E_INVALID_HANDLE, SEC_E_INVALID_PARAMETER or SEC_E_ALGORITHM_MISMATCH (no known kind).
+ */
+SECURITY_STATUS OpenSchannelSetSsl2CipherKinds(PCredHandle phCredential,
+                                               const uint32_t *kinds,
+                                               uint32_t count);
+
+/*
+ OpenSchannelSsl2CipherKindFromName: the 3-byte value of an SSL 2.0 cipher kind by its name
+ (`SSL_CK_RC4_128_WITH_MD5`, …), 0 if unknown.
+ */
+uint32_t OpenSchannelSsl2CipherKindFromName(const char *name);
 
 /*
  OpenSchannelSetRecordSplitting: turns the TLS 1.0/SSL 3.0 CBC 1/n-1 record split (BEAST

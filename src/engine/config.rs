@@ -75,6 +75,11 @@ pub struct Config {
     pub tickets: Option<Arc<TicketKeys>>,
     /// Client: ask for and use session tickets.
     pub offer_tickets: bool,
+    /// SSL 2.0 is enabled for this side (`SP_PROT_SSL2_*`; off by default). `versions` lists
+    /// only SSL 3.0 and later.
+    pub ssl2: bool,
+    /// SSL 2.0 cipher kinds in preference order, used only when `ssl2` is on.
+    pub ssl2_kinds: Vec<&'static crate::suites::Ssl2Kind>,
 }
 
 /// Renegotiation policy (RFC 5746).
@@ -118,6 +123,8 @@ impl Config {
             verify: crate::x509::VerifyOptions::default(),
             tickets: Some(Arc::new(TicketKeys::new(system_clock(), DEFAULT_ROTATION_SECS))),
             offer_tickets: true,
+            ssl2: false,
+            ssl2_kinds: suites::SSL2_KINDS.iter().collect(),
         }
     }
 

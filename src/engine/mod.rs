@@ -95,6 +95,8 @@ pub struct Connection {
     declined: bool,
     /// Application data that arrived inside a renegotiation, delivered by the next `open`.
     queued: VecDeque<Vec<u8>>,
+    /// Set when the client's hello chose SSL 2.0: every later call goes to it.
+    ssl2: Option<Box<ssl2::server::Server>>,
 }
 
 /// Most application data buffered while a renegotiation is in flight.
@@ -129,6 +131,7 @@ impl Connection {
             previous: None,
             declined: false,
             queued: VecDeque::new(),
+            ssl2: None,
         }
     }
 
@@ -144,18 +147,26 @@ impl Connection {
 
     /// Whether the handshake has completed.
     pub fn is_established(&self) -> bool {
+        if let Some(s) = &self.ssl2 {
+            return s.is_established();
+        }
         matches!(self.state, State::Client(ClientState::Established) | State::Server(ServerState::Established))
     }
 
     /// Takes the bytes to send to the peer.
     pub fn take_output(&mut self) -> Vec<u8> {
+        if let Some(s) = &mut self.ssl2 {
+            return s.take_output();
+        }
         self.rl.take_output()
     }
 
     /// Records `err`, queues its alert if it has one, and hands it back.
     fn fail(&mut self, err: Error) -> Error {
         if self.failed.is_none() {
-            if let Some(mut desc) = err.alert() {
+            if let Some(s) = &mut self.ssl2 {
+                s.send_error(&err);
+            } else if let Some(mut desc) = err.alert() {
                 if self.rl.version == Some(ProtocolVersion::SSL3_0) {
                     desc = desc.for_ssl3();
                 }
@@ -181,6 +192,17 @@ impl Connection {
     pub fn process_handshake(&mut self, input: &[u8]) -> Result<Step, Error> {
         self.check_usable()?;
         if let Some(r) = self.v2_compatible_hello(input) {
+            return r.map_err(|e| self.fail(e));
+        }
+        if let Some(s) = &mut self.ssl2 {
+            let r = s.process(input).map(|p| match p {
+                ssl2::server::Progress::Incomplete { needed } => Step::Incomplete { needed },
+                ssl2::server::Progress::Consumed(consumed) if s.is_established() => Step::Done { consumed },
+                ssl2::server::Progress::Consumed(consumed) => Step::Continue { consumed },
+            });
+            if matches!(r, Ok(Step::Done { .. })) {
+                self.traffic = true;
+            }
             return r.map_err(|e| self.fail(e));
         }
         let mut consumed = 0;
@@ -244,8 +266,17 @@ impl Connection {
             Ok(v2) => v2,
             Err(e) => return Some(Err(e.into())),
         };
-        if v2.version < ProtocolVersion::SSL3_0 {
-            return Some(Err(Error::ProtocolVersion));
+        // SSL 2.0 when the client speaks nothing newer, or when we speak nothing it offers
+        // (a v2-compatible hello to an SSL 2.0-only server, RFC 2246 E.1).
+        let tls_possible = v2.version >= ProtocolVersion::SSL3_0 && self.config.versions.iter().any(|v| *v <= v2.version);
+        if !tls_possible {
+            if !self.config.ssl2 {
+                return Some(Err(Error::ProtocolVersion));
+            }
+            let mut s = Box::new(ssl2::server::Server::new(&self.config));
+            let r = s.client_hello(&self.config, &v2);
+            self.ssl2 = Some(s);
+            return Some(r.map(|_| Step::Continue { consumed: total }));
         }
         let ch = v2.to_tls();
         if ch.cipher_suites.is_empty() {
@@ -310,6 +341,7 @@ impl Connection {
         let hs = self.previous.as_deref().unwrap_or(&self.hs);
         match self.side {
             Side::Client => hs.peer_certs.first().cloned(),
+            Side::Server if self.ssl2.is_some() => self.ssl2.as_ref().and_then(|s| s.certificate()).map(<[u8]>::to_vec),
             Side::Server => hs.identity.as_ref().and_then(|i| i.chain.first().cloned()),
         }
     }
@@ -332,6 +364,9 @@ impl Connection {
         self.check_usable()?;
         if !self.is_established() {
             return Err(Error::OutOfSequence);
+        }
+        if self.ssl2.is_some() {
+            return Err(Error::HandshakeFailure("SSL 2.0 has no renegotiation"));
         }
         if !self.may_renegotiate() {
             return Err(Error::HandshakeFailure("renegotiation not allowed with this peer"));
@@ -522,8 +557,11 @@ impl Connection {
         if self.sent_close {
             return Err(Error::ContextExpired);
         }
-        if n > MAX_FRAGMENT || buf.len() < self.header_len() + n + self.max_trailer() {
+        if n > self.max_data() || buf.len() < self.header_len() + n + self.max_trailer() {
             return Err(Error::Internal("plaintext larger than one record or no room for the trailer"));
+        }
+        if let Some(s) = &mut self.ssl2 {
+            return Ok(s.write().seal_in_place(buf, n));
         }
         let (typ, v) = (ContentType::ApplicationData as u8, self.rl.version.unwrap_or(ProtocolVersion::TLS1_0));
         if self.splits_records() && n > 1 {
@@ -552,6 +590,13 @@ impl Connection {
         }
         if self.received_close {
             return Err(Error::ContextExpired);
+        }
+        if let Some(s) = &mut self.ssl2 {
+            return match s.read().open(buf) {
+                Ok(ssl2::record::Opened::Incomplete { needed }) => Ok(Opened::Incomplete { needed }),
+                Ok(ssl2::record::Opened::Record { data, total }) => Ok(Opened::Data { plaintext: data, record_len: total }),
+                Err(e) => Err(self.fail(e)),
+            };
         }
         if let Err(e) = precheck(buf) {
             return Err(self.fail(e));
@@ -598,6 +643,11 @@ impl Connection {
 
     /// Queues close_notify (RFC 2246 §7.2.1) and returns every pending byte.
     pub fn close_notify(&mut self) -> Vec<u8> {
+        if self.ssl2.is_some() {
+            // SSL 2.0 has no closure alert: the connection just ends.
+            self.sent_close = true;
+            return Vec::new();
+        }
         if !self.sent_close {
             self.sent_close = true;
             let _ = self.rl.send_alert(AlertLevel::Warning, AlertDescription::CloseNotify);
@@ -608,7 +658,9 @@ impl Connection {
     /// Queues an alert chosen by the caller (`SCHANNEL_ALERT_TOKEN`) and returns pending bytes.
     /// A fatal alert ends the connection.
     pub fn send_alert(&mut self, level: AlertLevel, desc: AlertDescription) -> Vec<u8> {
-        let _ = self.rl.send_alert(level, desc);
+        if self.ssl2.is_none() {
+            let _ = self.rl.send_alert(level, desc);
+        }
         if level == AlertLevel::Fatal {
             self.sent_close = true;
             self.failed.get_or_insert(Error::ContextExpired);
@@ -619,6 +671,7 @@ impl Connection {
     /// Negotiated parameters once a suite is chosen.
     /// Negotiated parameters of the traffic in use: during a renegotiation, those of the
     /// previous handshake until the new one completes.
+    /// TLS and SSL 3.0 only: an SSL 2.0 connection reports through [`Connection::ssl2_kind`].
     pub fn info(&self) -> Option<ConnectionInfo> {
         let hs = self.previous.as_deref().unwrap_or(&self.hs);
         Some(ConnectionInfo {
@@ -630,10 +683,29 @@ impl Connection {
         })
     }
 
+    /// The SSL 2.0 cipher kind, when the connection speaks SSL 2.0 and has chosen one.
+    pub fn ssl2_kind(&self) -> Option<&'static crate::suites::Ssl2Kind> {
+        self.ssl2.as_ref().and_then(|s| s.kind())
+    }
+
+    /// The session id of an established SSL 2.0 connection (SERVER-FINISHED's).
+    pub fn ssl2_session_id(&self) -> Option<&[u8]> {
+        self.ssl2.as_ref().filter(|s| s.is_established()).map(|s| s.session_id())
+    }
+
+    /// Most plaintext bytes one sealed record carries (`cbMaximumMessage`).
+    pub fn max_data(&self) -> usize {
+        if self.ssl2.is_some() {
+            ssl2::record::MAX_DATA
+        } else {
+            MAX_FRAGMENT
+        }
+    }
+
     /// The client random and master secret of the completed handshake, for an NSS key-log line
     /// (`SSLKEYLOGFILE`). The caller decides whether to write them anywhere.
     pub fn key_log_secrets(&self) -> Option<([u8; 32], zeroize::Zeroizing<[u8; 48]>)> {
-        self.is_established().then(|| (self.hs.client_random, self.hs.master_secret.clone()))
+        (self.is_established() && self.ssl2.is_none()).then(|| (self.hs.client_random, self.hs.master_secret.clone()))
     }
 
     /// Sets the ALPN protocols (RFC 7301): a client offers them in its ClientHello (call before
@@ -657,6 +729,9 @@ impl Connection {
     /// Bytes before the plaintext in a sealed record: the 5-byte header plus any explicit IV or
     /// nonce (`SecPkgContext_StreamSizes.cbHeader`).
     pub fn header_len(&self) -> usize {
+        if let Some(s) = &self.ssl2 {
+            return s.write_side().header_len();
+        }
         self.rl.write.header_len()
     }
 
@@ -667,6 +742,9 @@ impl Connection {
     /// 5-byte header still fits in data + trailer when the trailer can hold one more header and
     /// a second MAC and padding block.
     pub fn max_trailer(&self) -> usize {
+        if let Some(s) = &self.ssl2 {
+            return s.write_side().max_trailer();
+        }
         let one = self.rl.write.max_trailer();
         if self.splits_records() {
             HEADER_LEN + 2 * one
@@ -677,6 +755,9 @@ impl Connection {
 
     /// Block length of the current write cipher (0 for stream ciphers).
     pub fn block_len(&self) -> usize {
+        if let Some(s) = &self.ssl2 {
+            return s.write_side().block_len();
+        }
         self.rl.write.block_len()
     }
 

@@ -3,3 +3,5 @@
 #![forbid(unsafe_code)]
 
 pub mod hello;
+pub mod record;
+pub mod server;

@@ -97,10 +97,14 @@ pub fn acquire(req: CredRequest) -> Result<Credential, SECURITY_STATUS> {
     };
     let versions: Vec<ProtocolVersion> =
         VERSION_BITS.iter().filter(|&&(_, c, s)| requested & side_bits((c, s)) != 0).map(|&(v, _, _)| v).rev().collect();
-    if versions.is_empty() {
+    // SSL 2.0 only when named (never among the defaults).
+    let ssl2_bit = side_bits((SP_PROT_SSL2_CLIENT, SP_PROT_SSL2_SERVER));
+    let ssl2 = req.enabled_protocols & ssl2_bit != 0;
+    if versions.is_empty() && !ssl2 {
         return Err(SEC_E_ALGORITHM_MISMATCH);
     }
-    let protocols = VERSION_BITS.iter().filter(|(v, _, _)| versions.contains(v)).map(|&(_, c, s)| side_bits((c, s))).fold(0, |a, b| a | b);
+    let protocols = VERSION_BITS.iter().filter(|(v, _, _)| versions.contains(v)).map(|&(_, c, s)| side_bits((c, s))).fold(0, |a, b| a | b)
+        | if ssl2 { ssl2_bit } else { 0 };
 
     let mut suite_list: Vec<&'static CipherSuite> = if req.algs.is_empty() { suites::defaults() } else { suites::by_alg_ids(&req.algs) };
     if req.min_strength != 0 {
@@ -109,7 +113,11 @@ pub fn acquire(req: CredRequest) -> Result<Credential, SECURITY_STATUS> {
     if req.max_strength != 0 {
         suite_list.retain(|s| s.strength_bits() <= req.max_strength);
     }
-    if suite_list.is_empty() {
+    let mut ssl2_kinds = if req.algs.is_empty() { suites::SSL2_KINDS.iter().collect() } else { suites::ssl2_by_alg_ids(&req.algs) };
+    ssl2_kinds.retain(|k| k.strength_bits() >= req.min_strength && (req.max_strength == 0 || k.strength_bits() <= req.max_strength));
+    let usable_tls = !versions.is_empty() && !suite_list.is_empty();
+    let usable_ssl2 = ssl2 && !ssl2_kinds.is_empty();
+    if !usable_tls && !usable_ssl2 {
         return Err(SEC_E_ALGORITHM_MISMATCH);
     }
 
@@ -126,6 +134,8 @@ pub fn acquire(req: CredRequest) -> Result<Credential, SECURITY_STATUS> {
     let mut config = Config::new(req.root_store.unwrap_or_else(system_trust));
     config.versions = versions;
     config.suites = suite_list;
+    config.ssl2 = ssl2;
+    config.ssl2_kinds = ssl2_kinds;
     config.verify_chain = req.flags & SCH_CRED_MANUAL_CRED_VALIDATION == 0;
     config.verify_name = req.flags & SCH_CRED_NO_SERVERNAME_CHECK == 0;
     // SCH_CRED_REVOCATION_CHECK_* / _IGNORE_*: checked against the CRLs added with
@@ -160,6 +170,17 @@ impl Credential {
             return Err(SEC_E_ALGORITHM_MISMATCH);
         }
         self.update(|c| c.suites = list);
+        Ok(())
+    }
+
+    /// Restricts the credential's SSL 2.0 cipher kinds to `ids` in this order
+    /// (`OpenSchannelSetSsl2CipherKinds`); unknown ids are ignored.
+    pub fn set_ssl2_kinds(&mut self, ids: &[u32]) -> Result<(), SECURITY_STATUS> {
+        let list: Vec<_> = ids.iter().filter_map(|id| suites::ssl2_by_id(*id)).collect();
+        if list.is_empty() {
+            return Err(SEC_E_ALGORITHM_MISMATCH);
+        }
+        self.update(|c| c.ssl2_kinds = list);
         Ok(())
     }
 
