@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import sys
 
+import pytest
+
 from helpers import NASSL_CLIENT, run
 
 PEER_TIMEOUT = 10.0
@@ -56,3 +58,65 @@ def test_default_server_refuses_an_ssl2_only_client(pki, our_server):
     assert r.returncode != 0, r.stdout + r.stderr
     srv.wait(PEER_TIMEOUT)
     assert "SEC_E_UNSUPPORTED_FUNCTION" in srv.output, srv.describe()
+
+
+# (our SSL 2.0 kind name, OpenSSL 1.0.2 name), in Schannel's order.
+SSL2_KINDS = [
+    ("SSL_CK_RC4_128_WITH_MD5", "RC4-MD5"),
+    ("SSL_CK_DES_192_EDE3_CBC_WITH_MD5", "DES-CBC3-MD5"),
+    ("SSL_CK_RC2_128_CBC_WITH_MD5", "RC2-CBC-MD5"),
+    ("SSL_CK_DES_64_CBC_WITH_MD5", "DES-CBC-MD5"),
+    ("SSL_CK_RC4_128_EXPORT40_WITH_MD5", "EXP-RC4-MD5"),
+]
+NASSL_PEER = "nassl (OpenSSL 1.0.2) client"
+
+
+@pytest.mark.parametrize("kind, openssl", SSL2_KINDS, ids=[k[0] for k in SSL2_KINDS])
+def test_our_ssl2_server_vs_nassl_sslv2_client(kind, openssl, pki, our_server, legacy_row):
+    srv, port = our_server(["--cert", str(pki / "server.pem"), "--key", str(pki / "server.key"),
+                            "--once", "--echo", "--protocol", "ssl2", "--cipher", kind])
+    r = nassl(port, pki, openssl, "SSLV2", "over ssl2\n")
+    out = r.stdout + r.stderr + srv.describe()
+    assert r.returncode == 0, out
+    assert "cipher: %s" % openssl in r.stdout.splitlines(), out
+    assert "received: %r" % b"over ssl2\n" in r.stdout.splitlines(), out
+    assert srv.wait(PEER_TIMEOUT) == 0, srv.describe()
+    assert "protocol: SSLv2" in srv.output.splitlines(), srv.describe()
+    assert "cipher: %s" % kind in srv.output.splitlines(), srv.describe()
+    legacy_row(kind, "SSL 2.0", "our server", NASSL_PEER)
+
+
+def test_ssl2_server_without_a_shared_kind_sends_no_cipher_error(pki, our_server):
+    srv, port = our_server(["--cert", str(pki / "server.pem"), "--key", str(pki / "server.key"),
+                            "--once", "--protocol", "ssl2", "--cipher", "SSL_CK_DES_192_EDE3_CBC_WITH_MD5"])
+    r = nassl(port, pki, "RC4-MD5", "SSLV2", "x\n")
+    assert r.returncode != 0, r.stdout + r.stderr
+    srv.wait(PEER_TIMEOUT)
+    assert "SEC_E_ALGORITHM_MISMATCH" in srv.output, srv.describe()
+
+
+def test_version_rollback_through_a_mitm_is_detected(pki, our_server, relay):
+    """RFC 2246 E.2: a man in the middle rewrites nassl's v2-compatible hello (TLS 1.0) to SSL 2.0;
+    our server (SSL 2.0 and TLS 1.0 enabled) answers in SSL 2.0, the client pads its
+    CLIENT-MASTER-KEY with eight 0x03 bytes, and the server refuses with SEC_E_DOWNGRADE_DETECTED."""
+    srv, port = our_server(["--cert", str(pki / "server.pem"), "--key", str(pki / "server.key"), "--once",
+                            "--protocol", "ssl2", "--protocol", "tls1.0"])
+    rel, rport = relay(port, v2_hello_version=0x0002)
+    # DES-CBC3-MD5 exists only in SSL 2.0; with RC4-MD5 (also an SSL 3.0 name) OpenSSL 1.0.2's
+    # SSLv23 client fails in its own SSL 2.0 fallback ("EVP_MD_size: message digest is null").
+    r = nassl(rport, pki, "DES-CBC3-MD5:AES128-SHA", "SSLV23", "x\n", NO_TLS11_TLS12)
+    assert r.returncode != 0, r.stdout + r.stderr
+    srv.wait(PEER_TIMEOUT)
+    rel.wait(PEER_TIMEOUT)
+    assert "rewrote v2 hello version 0301 -> 0002" in rel.output, rel.describe()
+    assert "SEC_E_DOWNGRADE_DETECTED" in srv.output, srv.describe()
+
+
+def test_same_server_without_the_mitm_negotiates_tls(pki, our_server):
+    """The control for the rollback test: the same hello, unmodified, gets TLS 1.0."""
+    srv, port = our_server(["--cert", str(pki / "server.pem"), "--key", str(pki / "server.key"), "--once",
+                            "--echo", "--protocol", "ssl2", "--protocol", "tls1.0"])
+    r = nassl(port, pki, "DES-CBC3-MD5:AES128-SHA", "SSLV23", "no mitm\n", NO_TLS11_TLS12)
+    assert r.returncode == 0, r.stdout + r.stderr + srv.describe()
+    assert srv.wait(PEER_TIMEOUT) == 0, srv.describe()
+    assert "protocol: TLSv1.0" in srv.output.splitlines(), srv.describe()

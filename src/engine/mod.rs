@@ -96,7 +96,7 @@ pub struct Connection {
     /// Application data that arrived inside a renegotiation, delivered by the next `open`.
     queued: VecDeque<Vec<u8>>,
     /// Set when the client's hello chose SSL 2.0: every later call goes to it.
-    ssl2: Option<Box<ssl2::server::Server>>,
+    ssl2: Option<Box<ssl2::Session>>,
 }
 
 /// Most application data buffered while a renegotiation is in flight.
@@ -141,6 +141,16 @@ impl Connection {
 
     /// Client: queues the ClientHello.
     pub fn start(&mut self) -> Result<(), Error> {
+        // SSL 2.0 as the only enabled protocol: a plain SSL 2.0 CLIENT-HELLO.
+        if self.config.ssl2 && self.config.versions.is_empty() {
+            return match ssl2::Session::new_client(&self.config) {
+                Ok(s) => {
+                    self.ssl2 = Some(s);
+                    Ok(())
+                }
+                Err(e) => Err(self.fail(e)),
+            };
+        }
         let r = client::start(&mut self.hs, &self.config, &mut self.rl);
         r.map(|s| self.state = State::Client(s)).map_err(|e| self.fail(e))
     }
@@ -195,10 +205,10 @@ impl Connection {
             return r.map_err(|e| self.fail(e));
         }
         if let Some(s) = &mut self.ssl2 {
-            let r = s.process(input).map(|p| match p {
-                ssl2::server::Progress::Incomplete { needed } => Step::Incomplete { needed },
-                ssl2::server::Progress::Consumed(consumed) if s.is_established() => Step::Done { consumed },
-                ssl2::server::Progress::Consumed(consumed) => Step::Continue { consumed },
+            let r = s.process(input, &self.config, self.hs.server_name.as_deref()).map(|p| match p {
+                ssl2::Progress::Incomplete { needed } => Step::Incomplete { needed },
+                ssl2::Progress::Consumed(consumed) if s.is_established() => Step::Done { consumed },
+                ssl2::Progress::Consumed(consumed) => Step::Continue { consumed },
             });
             if matches!(r, Ok(Step::Done { .. })) {
                 self.traffic = true;
@@ -273,8 +283,7 @@ impl Connection {
             if !self.config.ssl2 {
                 return Some(Err(Error::ProtocolVersion));
             }
-            let mut s = Box::new(ssl2::server::Server::new(&self.config));
-            let r = s.client_hello(&self.config, &v2);
+            let (s, r) = ssl2::Session::new_server(&self.config, &v2);
             self.ssl2 = Some(s);
             return Some(r.map(|_| Step::Continue { consumed: total }));
         }
@@ -340,6 +349,7 @@ impl Connection {
     pub fn server_certificate(&self) -> Option<Vec<u8>> {
         let hs = self.previous.as_deref().unwrap_or(&self.hs);
         match self.side {
+            Side::Client if self.ssl2.is_some() => self.ssl2.as_ref().and_then(|s| s.certificate()).map(<[u8]>::to_vec),
             Side::Client => hs.peer_certs.first().cloned(),
             Side::Server if self.ssl2.is_some() => self.ssl2.as_ref().and_then(|s| s.certificate()).map(<[u8]>::to_vec),
             Side::Server => hs.identity.as_ref().and_then(|i| i.chain.first().cloned()),
@@ -723,6 +733,9 @@ impl Connection {
 
     /// The peer's certificates, end-entity first (empty until received).
     pub fn peer_certificates(&self) -> &[Vec<u8>] {
+        if let Some(s) = &self.ssl2 {
+            return s.peer_certificates();
+        }
         &self.hs.peer_certs
     }
 

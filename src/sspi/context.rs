@@ -236,7 +236,7 @@ impl Context {
             let bits = self.exchange_bits();
             return Some(SecPkgContext_CipherInfo {
                 dwVersion: 1,
-                dwProtocol: u32::from(crate::ssl2::server::VERSION),
+                dwProtocol: u32::from(crate::ssl2::VERSION),
                 dwCipherSuite: k.id,
                 dwBaseCipherSuite: k.id,
                 szCipherSuite: wide(k.name),
