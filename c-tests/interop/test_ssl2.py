@@ -1,6 +1,12 @@
-"""SSL 2.0 (issue 3): the server's acceptance of an SSL 2.0-compatible CLIENT-HELLO that offers
-TLS (RFC 2246 Appendix E.1), proven against the legacy OpenSSL 1.0.2 client in nassl, which
-sends such a hello (checked on the wire here) when SSL 2.0 cipher kinds are in its list.
+"""SSL 2.0 (issue 3), off by default (`--protocol ssl2`, SP_PROT_SSL2_*):
+
+- the server's acceptance of an SSL 2.0-compatible CLIENT-HELLO that offers TLS (RFC 2246
+  Appendix E.1), against the legacy OpenSSL 1.0.2 client in nassl, which sends such a hello
+  (checked on the wire here) when SSL 2.0 cipher kinds are in its list;
+- our SSL 2.0 server against nassl's SSLv2 client, every kind; the version-rollback check of
+  RFC 2246 E.2 against nassl behind a man in the middle (relay.py --v2-hello-version);
+- our SSL 2.0 client against scapy's TLSServerAutomaton (scapy_ssl2_server.py), every kind but
+  DES-64-CBC, which scapy cannot serve (peers.md): that one runs against our own server.
 """
 
 from __future__ import annotations
@@ -9,7 +15,12 @@ import sys
 
 import pytest
 
-from helpers import NASSL_CLIENT, run
+from pathlib import Path
+
+import legacy_table
+from helpers import NASSL_CLIENT, TLS_CLIENT, run
+
+HERE = Path(__file__).resolve().parent
 
 PEER_TIMEOUT = 10.0
 # OpenSSL 1.0.2 SSL_OP_NO_TLSv1_2 | SSL_OP_NO_TLSv1_1: the client offers TLS 1.0 at most.
@@ -120,3 +131,56 @@ def test_same_server_without_the_mitm_negotiates_tls(pki, our_server):
     assert r.returncode == 0, r.stdout + r.stderr + srv.describe()
     assert srv.wait(PEER_TIMEOUT) == 0, srv.describe()
     assert "protocol: TLSv1.0" in srv.output.splitlines(), srv.describe()
+
+
+# scapy serves every kind but SSL_CK_DES_64_CBC_WITH_MD5 (it crashes on it, see peers.md).
+SCAPY_KINDS = [k for k, _ in SSL2_KINDS if k != "SSL_CK_DES_64_CBC_WITH_MD5"]
+SCAPY_PEER = "scapy 2.8.0 TLSServerAutomaton"
+
+
+def our_ssl2_client(port: int, pki, kind: str, line: str):
+    return run([TLS_CLIENT, "--host", "127.0.0.1", "--port", str(port), "--servername", "localhost",
+                "--cafile", pki / "ca.pem", "--protocol", "ssl2", "--cipher", kind, "--send", line])
+
+
+@pytest.mark.parametrize("kind", SCAPY_KINDS)
+def test_our_ssl2_client_vs_scapy_server(kind, pki, procs, examples, legacy_row):
+    srv, m = procs.start_server([sys.executable, "-u", HERE / "scapy_ssl2_server.py", "--cert", pki / "server.pem",
+                                 "--key", pki / "server.key", "--connections", "1"],
+                                "scapy server", ready=r"^listening: (\d+)$", timeout=30)
+    r = our_ssl2_client(int(m.group(1)), pki, kind, "ping over ssl2")
+    out = r.stdout + r.stderr + srv.describe()
+    assert r.returncode == 0, out
+    assert r.stdout.splitlines()[:2] == ["protocol: SSLv2", "cipher: %s" % kind], out
+    assert "ping over ssl2" in r.stdout.splitlines(), out
+    assert srv.wait_for(r"^> Cipher suite\s*: %s$" % kind, PEER_TIMEOUT), srv.describe()
+    assert srv.wait_for(r"^> Received: b'ping over ssl2\\n'$", PEER_TIMEOUT), srv.describe()
+    legacy_row(kind, "SSL 2.0", "our client", SCAPY_PEER)
+
+
+def test_our_ssl2_client_vs_our_server_des64(pki, our_server, legacy_row):
+    """No peer here serves SSL_CK_DES_64_CBC_WITH_MD5: our client against our server."""
+    kind = "SSL_CK_DES_64_CBC_WITH_MD5"
+    srv, port = our_server(["--cert", str(pki / "server.pem"), "--key", str(pki / "server.key"),
+                            "--once", "--echo", "--protocol", "ssl2", "--cipher", kind])
+    r = our_ssl2_client(port, pki, kind, "des64")
+    out = r.stdout + r.stderr + srv.describe()
+    assert r.returncode == 0, out
+    assert r.stdout.splitlines()[:2] == ["protocol: SSLv2", "cipher: %s" % kind], out
+    assert "des64" in r.stdout.splitlines(), out
+    assert srv.wait(PEER_TIMEOUT) == 0, srv.describe()
+    assert "cipher: %s" % kind in srv.output.splitlines(), srv.describe()
+    legacy_row(kind, "SSL 2.0", "our client", legacy_table.OURSELVES)
+
+
+def test_default_client_does_not_speak_ssl2_to_an_ssl2_only_server(pki, our_server):
+    """Our default client sends a TLS hello; our server with only SSL 2.0 enabled refuses it with
+    SEC_E_UNSUPPORTED_FUNCTION and the client fails: SSL 2.0 is never reached by default."""
+    srv, port = our_server(["--cert", str(pki / "server.pem"), "--key", str(pki / "server.key"),
+                            "--once", "--protocol", "ssl2"])
+    r = run([TLS_CLIENT, "--host", "127.0.0.1", "--port", str(port), "--servername", "localhost",
+             "--cafile", pki / "ca.pem", "--send", "x"])
+    assert r.returncode != 0, r.stdout + r.stderr + srv.describe()
+    assert "protocol: SSLv2" not in r.stdout
+    srv.wait(PEER_TIMEOUT)
+    assert "SEC_E_UNSUPPORTED_FUNCTION" in srv.output, srv.describe()
