@@ -56,54 +56,6 @@ typedef struct SecPkgInfoW *PSecPkgInfoW;
 #define ECDSA_SIGN 64
 
 /*
- SSL 2.0 message type of CLIENT-HELLO.
- */
-#define MSG_CLIENT_HELLO 1
-
-/*
- Largest SSL 2.0 record body with a 2-byte header (15-bit length).
- */
-#define MAX_RECORD_2 32767
-
-/*
- MD5 MAC length.
- */
-#define MAC_LEN 16
-
-/*
- Most application bytes we put in one record: a 2-byte-header body (MAC + data + padding)
- stays within 2^14, the size SSL 2.0 implementations read in one piece.
- */
-#define MAX_DATA (((1 << 14) - MAC_LEN) - 8)
-
-/*
- SSL 2.0's version number.
- */
-#define VERSION 2
-
-#define ERROR 0
-
-#define CLIENT_HELLO 1
-
-#define CLIENT_MASTER_KEY 2
-
-#define CLIENT_FINISHED 3
-
-#define SERVER_HELLO 4
-
-#define SERVER_VERIFY 5
-
-#define SERVER_FINISHED 6
-
-#define NO_CIPHER 1
-
-#define NO_CERTIFICATE 2
-
-#define BAD_CERTIFICATE 4
-
-#define UNSUPPORTED_CERTIFICATE_TYPE 6
-
-/*
  `UNISP_RPC_ID` (schannel.h): Schannel's `wRPCID`.
  */
 #define UNISP_RPC_ID 14

@@ -1,15 +1,18 @@
-//! SSL 2.0 in memory: the TLS server's acceptance of an SSL 2.0-compatible CLIENT-HELLO
-//! (RFC 2246 Appendix E.1).
+//! SSL 2.0 in memory: our client against our server for every cipher kind, fed whole or a byte
+//! at a time; tampered, truncated and garbage records; the version-rollback padding (RFC 2246
+//! E.2); and the TLS server's acceptance of an SSL 2.0-compatible CLIENT-HELLO (RFC 2246 E.1).
 
 use std::sync::Arc;
 
 use openschannel::crypto::sign::SigningKey;
 use openschannel::engine::config::{Config, ServerIdentity};
 use openschannel::engine::error::Error;
-use openschannel::engine::{Connection, Step};
+use openschannel::engine::{Connection, Opened, Step};
 use openschannel::msgs::codec::InvalidMessage;
 use openschannel::msgs::enums::ProtocolVersion;
 use openschannel::ssl2::hello::V2ClientHello;
+use openschannel::ssl2::{self, Session};
+use openschannel::suites::{self, Ssl2Kind};
 use openschannel::x509::{self, TrustStore};
 
 const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data");
@@ -80,4 +83,254 @@ fn v2_compatible_hello_errors() {
     assert!(matches!(s.process_handshake(&rec), Err(Error::Decode(_))));
     // The failed connection stays failed.
     assert_eq!(s.process_handshake(&rec), Err(Error::ContextExpired));
+}
+
+/// A client and a server with SSL 2.0 as their only protocol and `kind` as their only kind.
+fn ssl2_configs(kind: &'static Ssl2Kind) -> (Arc<Config>, Arc<Config>) {
+    let mut trust = TrustStore::empty();
+    trust.add_pem_or_der(&read("ca.pem")).unwrap();
+    let mut client = Config::new(Arc::new(trust));
+    client.versions = vec![];
+    client.ssl2 = true;
+    client.ssl2_kinds = vec![kind];
+    let mut server = (*default_server()).clone();
+    server.versions = vec![];
+    server.ssl2 = true;
+    server.ssl2_kinds = vec![kind];
+    (Arc::new(client), Arc::new(server))
+}
+
+/// Feeds `bytes` `chunk` at a time the way an SSPI caller does; true once established.
+fn feed(conn: &mut Connection, bytes: &[u8], chunk: usize) -> Result<bool, Error> {
+    let mut pending: Vec<u8> = Vec::new();
+    let mut offered = 0;
+    loop {
+        if pending.is_empty() && offered == bytes.len() {
+            return Ok(conn.is_established());
+        }
+        match conn.process_handshake(&pending)? {
+            Step::Incomplete { needed } => {
+                assert!(needed > 0);
+                if offered == bytes.len() {
+                    return Ok(false);
+                }
+                let n = chunk.min(bytes.len() - offered);
+                pending.extend_from_slice(&bytes[offered..offered + n]);
+                offered += n;
+            }
+            Step::Continue { consumed } => {
+                assert!(consumed > 0 || offered < bytes.len());
+                pending.drain(..consumed);
+            }
+            Step::Done { consumed } => {
+                pending.drain(..consumed);
+                assert!(pending.is_empty() && offered == bytes.len());
+                return Ok(true);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}
+
+fn ssl2_handshake(kind: &'static Ssl2Kind, chunk: usize) -> (Connection, Connection) {
+    let (cc, sc) = ssl2_configs(kind);
+    let mut client = Connection::new_client(cc, Some("localhost".into()));
+    let mut server = Connection::new_server(sc);
+    client.start().unwrap();
+    let hello = client.take_output();
+    assert_eq!(hello[2], ssl2::msg::CLIENT_HELLO);
+    assert_eq!(&hello[3..5], &[0, 2], "a plain SSL 2.0 hello");
+    assert!(!feed(&mut server, &hello, chunk).unwrap());
+    let flight = server.take_output();
+    assert!(!feed(&mut client, &flight, chunk).unwrap());
+    let flight = client.take_output();
+    assert!(feed(&mut server, &flight, chunk).unwrap());
+    let flight = server.take_output();
+    assert!(feed(&mut client, &flight, chunk).unwrap());
+    (client, server)
+}
+
+fn transfer(from: &mut Connection, to: &mut Connection, data: &[u8]) -> Vec<u8> {
+    let mut wire = from.seal(data).unwrap();
+    match to.open(&mut wire).unwrap() {
+        Opened::Data { plaintext, record_len } => {
+            assert_eq!(record_len, wire.len());
+            wire[plaintext].to_vec()
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn every_kind_handshakes_and_transfers_both_ways_whole_and_byte_at_a_time() {
+    for kind in suites::SSL2_KINDS {
+        for chunk in [1, 5, usize::MAX] {
+            let (mut c, mut s) = ssl2_handshake(kind, chunk);
+            assert_eq!(c.ssl2_kind().map(|k| k.id), Some(kind.id), "{}", kind.name);
+            assert_eq!(s.ssl2_kind().map(|k| k.id), Some(kind.id));
+            assert!(c.info().is_none(), "SSL 2.0 reports through ssl2_kind");
+            assert_eq!(c.ssl2_session_id().map(<[u8]>::len), Some(16));
+            assert_eq!(c.ssl2_session_id(), s.ssl2_session_id());
+            assert_eq!(c.peer_certificates().len(), 1);
+            assert_eq!(transfer(&mut c, &mut s, b"ping"), b"ping");
+            let big = vec![0x42; c.max_data()];
+            assert_eq!(transfer(&mut s, &mut c, &big), big);
+            for n in 0..20 {
+                let data: Vec<u8> = (0..n as u8).collect();
+                assert_eq!(transfer(&mut c, &mut s, &data), data);
+            }
+            // Block kinds carry a 3-byte header (padding count) and up to a block less one of padding.
+            let block = kind.block_len();
+            assert_eq!(c.header_len(), if block == 0 { 2 } else { 3 } + 16);
+            assert_eq!(c.max_trailer(), block.saturating_sub(1));
+            // SSL 2.0 has no close_notify: closing sends nothing.
+            assert!(c.close_notify().is_empty());
+        }
+    }
+}
+
+#[test]
+fn tampered_records_fail_with_bad_record_mac() {
+    for kind in suites::SSL2_KINDS {
+        for at in [3, 10, 19, 25] {
+            let (mut c, mut s) = ssl2_handshake(kind, usize::MAX);
+            let mut rec = c.seal(b"0123456789abcdef").unwrap();
+            rec[at] ^= 1;
+            assert_eq!(s.open(&mut rec), Err(Error::BadRecordMac), "{} byte {at}", kind.name);
+            // The context is unusable afterwards.
+            let mut next = c.seal(b"next").unwrap();
+            assert_eq!(s.open(&mut next), Err(Error::ContextExpired));
+        }
+        // A replayed record fails too: the sequence number is in the MAC.
+        let (mut c, mut s) = ssl2_handshake(kind, usize::MAX);
+        let mut first = c.seal(b"once").unwrap();
+        let mut replay = first.clone();
+        assert!(matches!(s.open(&mut first), Ok(Opened::Data { .. })));
+        assert_eq!(s.open(&mut replay), Err(Error::BadRecordMac), "{}", kind.name);
+    }
+}
+
+#[test]
+fn partial_records_ask_for_the_missing_bytes() {
+    let kind = suites::ssl2_by_name("SSL_CK_DES_192_EDE3_CBC_WITH_MD5").unwrap();
+    let (mut c, mut s) = ssl2_handshake(kind, usize::MAX);
+    let rec = c.seal(b"partial").unwrap();
+    for n in 0..rec.len() {
+        let mut part = rec[..n].to_vec();
+        let needed = match s.open(&mut part).unwrap() {
+            Opened::Incomplete { needed } => needed,
+            other => panic!("{other:?}"),
+        };
+        assert!(needed > 0 && (n < 3 || n + needed == rec.len()), "prefix {n}: needed {needed}");
+    }
+    let mut whole = rec.clone();
+    assert!(matches!(s.open(&mut whole), Ok(Opened::Data { .. })));
+}
+
+#[test]
+fn malformed_client_master_keys_and_garbage_fail_without_panicking() {
+    let kind = suites::ssl2_by_name("SSL_CK_RC4_128_WITH_MD5").unwrap();
+    let (cc, sc) = ssl2_configs(kind);
+    let start = || {
+        let mut client = Connection::new_client(cc.clone(), Some("localhost".into()));
+        let mut server = Connection::new_server(sc.clone());
+        client.start().unwrap();
+        assert!(!feed(&mut server, &client.take_output(), usize::MAX).unwrap());
+        assert!(!feed(&mut client, &server.take_output(), usize::MAX).unwrap());
+        (server, client.take_output())
+    };
+    // The client's flight: CLIENT-MASTER-KEY (clear, 2-byte header) then CLIENT-FINISHED.
+    let (_, flight) = start();
+    let cmk_len = 2 + ((usize::from(flight[0] & 0x7f) << 8) | usize::from(flight[1]));
+    assert_eq!(flight[2], ssl2::msg::CLIENT_MASTER_KEY);
+    // Every truncation of CLIENT-MASTER-KEY inside its record is a decode error.
+    for cut in 3..cmk_len {
+        let (mut server, flight) = start();
+        let mut rec = flight[..cut].to_vec();
+        let body = cut - 2;
+        rec[0] = 0x80 | (body >> 8) as u8;
+        rec[1] = body as u8;
+        assert!(matches!(server.process_handshake(&rec), Err(Error::Decode(_))), "cut {cut}");
+    }
+    // A kind we did not offer, a clear-key length the kind forbids.
+    for (at, v) in [(3, 0x02u8), (7, 5)] {
+        let (mut server, mut flight) = start();
+        flight[at] = v;
+        assert!(matches!(server.process_handshake(&flight), Err(Error::IllegalParameter(_))), "byte {at}");
+    }
+    // A wrong RSA block: no oracle, the handshake fails at CLIENT-FINISHED like a wrong key.
+    let (mut server, mut flight) = start();
+    flight[2 + 10 + 5] ^= 0x40;
+    assert_eq!(server.process_handshake(&flight), Err(Error::BadRecordMac));
+    // Garbage where a message should be; messages out of order.
+    let (mut server, _) = start();
+    assert!(server.process_handshake(&[0x80, 3, 9, 9, 9]).is_err());
+    let (mut server, _) = start();
+    assert!(matches!(server.process_handshake(&[0x80, 1, ssl2::msg::CLIENT_FINISHED]), Err(Error::UnexpectedMessage(_))));
+    let (mut server, _) = start();
+    assert!(matches!(server.process_handshake(&[0x80, 1, 0]), Err(Error::Decode(_))), "ERROR without a code");
+    // An ERROR message with NO-CIPHER-ERROR from the peer.
+    let (mut server, _) = start();
+    assert!(matches!(server.process_handshake(&[0x80, 3, 0, 0, 1]), Err(Error::AlertReceived(_))));
+    // Deterministic pseudo-random garbage after the hello never panics.
+    let mut x: u32 = 0x1234_5678;
+    for _ in 0..200 {
+        let (mut server, _) = start();
+        let junk: Vec<u8> = (0..64)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 17;
+                x ^= x << 5;
+                x as u8
+            })
+            .collect();
+        let _ = server.process_handshake(&junk);
+    }
+}
+
+#[test]
+fn no_common_kind_answers_with_an_ssl2_no_cipher_error() {
+    let rc4 = suites::ssl2_by_name("SSL_CK_RC4_128_WITH_MD5").unwrap();
+    let des = suites::ssl2_by_name("SSL_CK_DES_64_CBC_WITH_MD5").unwrap();
+    let (cc, _) = ssl2_configs(rc4);
+    let (_, sc) = ssl2_configs(des);
+    let mut client = Connection::new_client(cc, Some("localhost".into()));
+    let mut server = Connection::new_server(sc);
+    client.start().unwrap();
+    let r = server.process_handshake(&client.take_output());
+    assert!(matches!(r, Err(Error::HandshakeFailure(_))), "{r:?}");
+    let out = server.take_output();
+    assert_eq!(out, vec![0x80, 3, ssl2::msg::ERROR, 0, 1], "NO-CIPHER-ERROR, no TLS alert");
+    let r = client.process_handshake(&out);
+    assert!(matches!(r, Err(Error::AlertReceived(_))), "{r:?}");
+}
+
+/// Runs a client [`Session`] (built directly, so that it may have TLS enabled beside SSL 2.0)
+/// against `server`; returns the server's verdict on the client's flight.
+fn session_vs_server(client_cfg: &Config, server: &mut Connection) -> Result<Step, Error> {
+    let mut client = Session::new_client(client_cfg).unwrap();
+    server.process_handshake(&client.take_output())?;
+    let flight = server.take_output();
+    client.process(&flight, client_cfg, Some("localhost")).unwrap();
+    server.process_handshake(&client.take_output())
+}
+
+#[test]
+fn rollback_padding_is_an_attack_only_when_the_server_speaks_tls_too() {
+    let kind = suites::ssl2_by_name("SSL_CK_RC4_128_WITH_MD5").unwrap();
+    let (cc, sc) = ssl2_configs(kind);
+    // A client that speaks TLS 1.0 too pads its CLIENT-MASTER-KEY with eight 0x03 bytes.
+    let mut rolled = (*cc).clone();
+    rolled.versions = vec![ProtocolVersion::TLS1_0];
+    // Our server with SSL 2.0 and TLS 1.0: the hello reached it as SSL 2.0, so it was rewritten.
+    let mut both = (*sc).clone();
+    both.versions = vec![ProtocolVersion::TLS1_0];
+    let mut server = Connection::new_server(Arc::new(both.clone()));
+    assert_eq!(session_vs_server(&rolled, &mut server), Err(Error::VersionRollback));
+    // The same server with a client that speaks only SSL 2.0 (plain padding) completes.
+    let mut server = Connection::new_server(Arc::new(both));
+    assert!(matches!(session_vs_server(&cc, &mut server), Ok(Step::Done { .. })));
+    // An SSL 2.0-only server cannot do better than SSL 2.0: the padding is no attack there.
+    let mut server = Connection::new_server(sc);
+    assert!(matches!(session_vs_server(&rolled, &mut server), Ok(Step::Done { .. })));
 }

@@ -6,10 +6,7 @@ use crate::msgs::codec::{InvalidMessage, Reader};
 use crate::msgs::enums::ProtocolVersion;
 use crate::msgs::handshake::ClientHello;
 
-/// SSL 2.0 message type of CLIENT-HELLO.
-pub const MSG_CLIENT_HELLO: u8 = 1;
-/// Largest SSL 2.0 record body with a 2-byte header (15-bit length).
-pub const MAX_RECORD_2: usize = 0x7fff;
+use super::msg::CLIENT_HELLO as MSG_CLIENT_HELLO;
 
 /// What the start of a byte stream holds, for SSL 2.0 records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

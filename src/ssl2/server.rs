@@ -90,16 +90,16 @@ impl Session {
         let clear_len = usize::from(r.u16()?);
         let enc_len = usize::from(r.u16()?);
         let arg_len = usize::from(r.u16()?);
-        let clear = r.take(clear_len)?;
-        let encrypted = r.take(enc_len)?;
-        let key_arg = r.take(arg_len)?.to_vec();
-        r.expect_empty()?;
         if id != kind.id {
             return Err(Error::IllegalParameter("CLIENT-MASTER-KEY names a kind we did not offer"));
         }
         if clear_len != kind.clear_key_len || arg_len != kind.key_arg_len() {
             return Err(Error::IllegalParameter("CLIENT-MASTER-KEY clear key or key-arg length"));
         }
+        let clear = r.take(clear_len)?;
+        let encrypted = r.take(enc_len)?;
+        let key_arg = r.take(arg_len)?.to_vec();
+        r.expect_empty()?;
         let identity = self.identity.as_ref().ok_or(Error::Internal("no identity"))?;
         let SigningKey::Rsa(key) = &*identity.key else {
             return Err(Error::Internal("SSL 2.0 with a non-RSA key"));
