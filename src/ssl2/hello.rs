@@ -41,10 +41,22 @@ pub fn frame(buf: &[u8]) -> Frame {
     Frame::Complete { header, body, padding }
 }
 
+/// Largest CLIENT-HELLO record body we take (OpenSSL's limit too): a few hundred cipher kinds.
+pub const MAX_HELLO_BODY: usize = 4096;
+
 /// Whether `buf` starts like an SSL 2.0 CLIENT-HELLO with a 2-byte header (the only form a
-/// client's first record takes): top bit set, then the message type once it has arrived.
+/// client's first record takes): top bit set, a length up to [`MAX_HELLO_BODY`], then, as the
+/// bytes arrive, message type 1 and a version of major 0 (SSL 2.0) or 3. Anything else is left
+/// to the TLS framing (which refuses it as not TLS at all).
 pub fn looks_like_client_hello(buf: &[u8]) -> bool {
-    buf.first().is_some_and(|b| b & 0x80 != 0) && buf.get(2).is_none_or(|t| *t == MSG_CLIENT_HELLO)
+    let len_ok = match buf {
+        [b0, b1, ..] => (usize::from(b0 & 0x7f) << 8 | usize::from(*b1)) <= MAX_HELLO_BODY,
+        _ => true,
+    };
+    buf.first().is_some_and(|b| b & 0x80 != 0)
+        && len_ok
+        && buf.get(2).is_none_or(|t| *t == MSG_CLIENT_HELLO)
+        && buf.get(3).is_none_or(|m| *m == 0 || *m == 3)
 }
 
 /// An SSL 2.0 CLIENT-HELLO (SSL 2.0 spec, "Client Only Protocol Messages").
@@ -172,5 +184,8 @@ mod tests {
         assert_eq!(frame(&[0x00, 2, 1, 9, 9]), Frame::Complete { header: 3, body: 2, padding: 1 });
         assert!(looks_like_client_hello(&[0x80]) && looks_like_client_hello(&[0x80, 0x2e, 1]));
         assert!(!looks_like_client_hello(&[0x16, 3, 1]) && !looks_like_client_hello(&[0x80, 0x2e, 2]));
+        // A TLS record whose type byte was overwritten: too long and the wrong version major.
+        assert!(!looks_like_client_hello(&[0x99, 3, 1, 0, 0x2e]));
+        assert!(!looks_like_client_hello(&[0x80, 0x2e, 1, 0x16]));
     }
 }
