@@ -42,7 +42,7 @@ pub fn frame(buf: &[u8]) -> Frame {
 }
 
 /// Largest CLIENT-HELLO record body we take (OpenSSL's limit too): a few hundred cipher kinds.
-pub const MAX_HELLO_BODY: usize = 4096;
+const MAX_HELLO_BODY: usize = 4096;
 
 /// Whether `buf` starts like an SSL 2.0 CLIENT-HELLO with a 2-byte header (the only form a
 /// client's first record takes): top bit set, a length up to [`MAX_HELLO_BODY`], then, as the
