@@ -290,5 +290,81 @@ static void test_default_credentials_refuse_ssl2(void)
     CHECK_STATUS(FreeCredentialsHandle(&sc), SEC_E_OK);
 }
 
+/* No renegotiation in SSL 2.0: an armed SCHANNEL_RENEGOTIATE is refused and the connection goes on. */
+static void test_renegotiation_is_refused(void)
+{
+    h_pair p;
+    if (!ssl2_pair(&p, 0x030080) || !h_handshake(&p)) {
+        h_pair_free(&p);
+        return;
+    }
+    CHECK_STATUS(apply_dword(&p.cctx, SCHANNEL_RENEGOTIATE), SEC_E_OK);
+    hbuf out = {0};
+    h_step r = h_call(&p, 0, NULL, 0, 1, &out, 0);
+    CHECK_STATUS(r.st, SEC_E_ALGORITHM_MISMATCH);
+    CHECK_EQ(out.len, 0);
+    const uint8_t still[] = "still here";
+    roundtrip(&p.cctx, &p.sctx, still, sizeof still - 1);
+    roundtrip(&p.sctx, &p.cctx, still, sizeof still - 1);
+    hbuf_free(&out);
+    h_pair_free(&p);
+}
+
+/* A server credential for SSL 2.0 restricted by palgSupportedAlgs and cipher strengths. */
+static SECURITY_STATUS ssl2_server_cred_algs(CredHandle *cred, ALG_ID *algs, DWORD nalgs, DWORD min_bits, DWORD max_bits)
+{
+    PCCERT_CONTEXT cert = OpenSchannelLoadCertificateFiles(H_SERVER_PEM, H_SERVER_KEY, NULL);
+    if (!cert)
+        return SEC_E_INTERNAL_ERROR;
+    SCHANNEL_CRED sc;
+    memset(&sc, 0, sizeof sc);
+    sc.dwVersion = SCHANNEL_CRED_VERSION;
+    sc.cCreds = 1;
+    sc.paCred = &cert;
+    sc.grbitEnabledProtocols = SP_PROT_SSL2_SERVER;
+    sc.cSupportedAlgs = nalgs;
+    sc.palgSupportedAlgs = algs;
+    sc.dwMinimumCipherStrength = min_bits;
+    sc.dwMaximumCipherStrength = max_bits;
+    SECURITY_STATUS st = AcquireCredentialsHandleA(NULL, UNISP_NAME_A, SECPKG_CRED_INBOUND, NULL, &sc, NULL, NULL, cred, NULL);
+    CertFreeCertificateContext(cert);
+    return st;
+}
+
+/* The server picks, from a client offering all five kinds, the one its policy allows. */
+static void negotiated_with_server_policy(ALG_ID *algs, DWORD nalgs, DWORD min_bits, DWORD max_bits, uint32_t want)
+{
+    h_pair p;
+    memset(&p, 0, sizeof p);
+    p.creq = H_ISC_REQ;
+    p.sreq = H_ASC_REQ;
+    h_client_protocols = SP_PROT_SSL2_CLIENT;
+    REQUIRE_STATUS(ssl2_server_cred_algs(&p.scred, algs, nalgs, min_bits, max_bits), SEC_E_OK);
+    p.have_scred = 1;
+    REQUIRE_STATUS(h_client_cred(&p.ccred, 0), SEC_E_OK);
+    p.have_ccred = 1;
+    if (h_handshake(&p)) {
+        SecPkgContext_CipherInfo cp;
+        CHECK_STATUS(QueryContextAttributesA(&p.cctx, SECPKG_ATTR_CIPHER_INFO, &cp), SEC_E_OK);
+        CHECK_EQ(cp.dwCipherSuite, want);
+    }
+    h_pair_free(&p);
+}
+
+static void test_palg_supported_algs_and_strengths(void)
+{
+    ALG_ID rc2[] = {CALG_RC2};
+    negotiated_with_server_policy(rc2, 1, 0, 0, 0x030080);
+    ALG_ID des[] = {CALG_DES, CALG_MD5, CALG_RSA_KEYX};
+    negotiated_with_server_policy(des, 3, 0, 0, 0x060040);
+    negotiated_with_server_policy(NULL, 0, 0, 40, 0x020080);  /* only the 40-bit export kind */
+    negotiated_with_server_policy(NULL, 0, 150, 0, 0x0700C0); /* only 3DES is that strong */
+    /* A hash list without MD5 leaves SSL 2.0 nothing. */
+    CredHandle c;
+    ALG_ID sha[] = {CALG_SHA1};
+    CHECK_STATUS(ssl2_server_cred_algs(&c, sha, 1, 0, 0), SEC_E_ALGORITHM_MISMATCH);
+}
+
 TEST_MAIN(test_kind_rc4_128, test_kind_3des, test_kind_rc2_128, test_kind_des_64, test_kind_rc4_export40,
-          test_missing_extra_and_tampering, test_shutdown_sends_nothing, test_default_credentials_refuse_ssl2)
+          test_missing_extra_and_tampering, test_shutdown_sends_nothing, test_default_credentials_refuse_ssl2,
+          test_renegotiation_is_refused, test_palg_supported_algs_and_strengths)
