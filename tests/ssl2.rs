@@ -150,15 +150,22 @@ fn ssl2_handshake(kind: &'static Ssl2Kind, chunk: usize) -> (Connection, Connect
     (client, server)
 }
 
+/// Seals `data` and opens every record it became (one in SSL 2.0; TLS 1.0 may split 1/n-1).
 fn transfer(from: &mut Connection, to: &mut Connection, data: &[u8]) -> Vec<u8> {
     let mut wire = from.seal(data).unwrap();
-    match to.open(&mut wire).unwrap() {
-        Opened::Data { plaintext, record_len } => {
-            assert_eq!(record_len, wire.len());
-            wire[plaintext].to_vec()
+    let (mut out, mut at, mut records) = (Vec::new(), 0, 0);
+    while at < wire.len() {
+        match to.open(&mut wire[at..]).unwrap() {
+            Opened::Data { plaintext, record_len } => {
+                out.extend_from_slice(&wire[at + plaintext.start..at + plaintext.end]);
+                at += record_len;
+                records += 1;
+            }
+            other => panic!("{other:?}"),
         }
-        other => panic!("{other:?}"),
     }
+    assert!(records == 1 || from.ssl2_kind().is_none(), "SSL 2.0 seals one record");
+    out
 }
 
 #[test]
@@ -333,4 +340,60 @@ fn rollback_padding_is_an_attack_only_when_the_server_speaks_tls_too() {
     // An SSL 2.0-only server cannot do better than SSL 2.0: the padding is no attack there.
     let mut server = Connection::new_server(sc);
     assert!(matches!(session_vs_server(&rolled, &mut server), Ok(Step::Done { .. })));
+}
+
+/// A client with SSL 2.0 and TLS 1.0 sends an SSL 2.0-compatible hello and follows whichever
+/// protocol the server answers in; a rewritten hello is caught by a server that speaks both.
+#[test]
+fn client_with_ssl2_and_tls_sends_a_compatible_hello_and_follows_the_answer() {
+    let kind = suites::ssl2_by_name("SSL_CK_RC2_128_CBC_WITH_MD5").unwrap();
+    let (cc, sc) = ssl2_configs(kind);
+    let mut both_client = (*cc).clone();
+    both_client.versions = vec![ProtocolVersion::TLS1_0];
+    let both_client = Arc::new(both_client);
+    let tls_only = (*default_server()).clone();
+    let mut both_server = (*sc).clone();
+    both_server.versions = vec![ProtocolVersion::TLS1_0];
+    // (server, expected protocol: true = SSL 2.0)
+    for (server_cfg, ssl2_expected) in [(tls_only, false), ((*sc).clone(), true), (both_server.clone(), false)] {
+        for chunk in [1, usize::MAX] {
+            let mut client = Connection::new_client(both_client.clone(), Some("localhost".into()));
+            let mut server = Connection::new_server(Arc::new(server_cfg.clone()));
+            client.start().unwrap();
+            let hello = client.take_output();
+            assert!(hello[0] & 0x80 != 0 && hello[2] == ssl2::msg::CLIENT_HELLO && hello[3..5] == [3, 1]);
+            assert_eq!(&hello[9..11], &[0, 32], "the challenge is the 32-byte client random");
+            assert!(!feed(&mut server, &hello, chunk).unwrap());
+            let mut established = false;
+            for _ in 0..4 {
+                let flight = server.take_output();
+                if flight.is_empty() {
+                    break;
+                }
+                established = feed(&mut client, &flight, chunk).unwrap();
+                let flight = client.take_output();
+                if !flight.is_empty() {
+                    feed(&mut server, &flight, chunk).unwrap();
+                }
+            }
+            assert!(established && server.is_established());
+            assert_eq!(client.ssl2_kind().is_some(), ssl2_expected);
+            if !ssl2_expected {
+                assert_eq!(client.info().unwrap().version, ProtocolVersion::TLS1_0);
+                assert!(client.info().unwrap().secure_renegotiation, "the SCSV among the kinds");
+            }
+            assert_eq!(transfer(&mut client, &mut server, b"after the compatible hello"), b"after the compatible hello");
+        }
+    }
+    // A man in the middle sets the hello's version to SSL 2.0: the server (SSL 2.0 + TLS 1.0)
+    // answers in SSL 2.0, the client follows with 0x03 padding, and the server refuses.
+    let mut client = Connection::new_client(both_client, Some("localhost".into()));
+    let mut server = Connection::new_server(Arc::new(both_server));
+    client.start().unwrap();
+    let mut hello = client.take_output();
+    hello[3..5].copy_from_slice(&[0, 2]);
+    assert!(!feed(&mut server, &hello, usize::MAX).unwrap());
+    assert!(!feed(&mut client, &server.take_output(), usize::MAX).unwrap());
+    assert_eq!(client.ssl2_kind().map(|k| k.id), Some(kind.id));
+    assert_eq!(server.process_handshake(&client.take_output()), Err(Error::VersionRollback));
 }

@@ -12,10 +12,9 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import pytest
-
-from pathlib import Path
 
 import legacy_table
 from helpers import NASSL_CLIENT, TLS_CLIENT, run
@@ -25,6 +24,15 @@ HERE = Path(__file__).resolve().parent
 PEER_TIMEOUT = 10.0
 # OpenSSL 1.0.2 SSL_OP_NO_TLSv1_2 | SSL_OP_NO_TLSv1_1: the client offers TLS 1.0 at most.
 NO_TLS11_TLS12 = "0x18000000"
+
+
+def captured_v2_hello(capture: Path, version: bytes) -> tuple[bytes, list[bytes]]:
+    """The client's first bytes as relay.py captured them: checks they are an SSL 2.0-format
+    CLIENT-HELLO (2-byte header, type 1) with `version`; returns them and its 3-byte kinds."""
+    hello = (capture / "1.c2s").read_bytes()
+    assert hello[0] & 0x80 and hello[2] == 1 and hello[3:5] == version, hello[:16].hex()
+    specs_len = int.from_bytes(hello[5:7], "big")
+    return hello, [hello[11 + i:14 + i] for i in range(0, specs_len, 3)]
 
 
 def nassl(port: int, pki, cipher: str, version: str, line: str, options: str = "0") -> "object":
@@ -46,11 +54,8 @@ def test_v2_compatible_hello_offering_tls10_is_answered_in_tls10(pki, our_server
     assert "protocol: TLSv1.0" in srv.output.splitlines(), srv.describe()
     assert "cipher: TLS_RSA_WITH_AES_128_CBC_SHA" in srv.output.splitlines(), srv.describe()
     rel.wait(PEER_TIMEOUT)
-    hello = (tmp_path / "1.c2s").read_bytes()
-    # 2-byte SSL 2.0 header, CLIENT-HELLO (1), version 3.1; the kinds include SSL 2.0's 3DES.
-    assert hello[0] & 0x80 and hello[2] == 1 and hello[3:5] == b"\x03\x01", hello[:16].hex()
-    specs_len = int.from_bytes(hello[5:7], "big")
-    specs = [hello[11 + i:14 + i] for i in range(0, specs_len, 3)]
+    # The kinds include SSL 2.0's 3DES and the TLS suite.
+    _, specs = captured_v2_hello(tmp_path, b"\x03\x01")
     assert b"\x07\x00\xc0" in specs and b"\x00\x00\x2f" in specs, [s.hex() for s in specs]
 
 
@@ -184,3 +189,49 @@ def test_default_client_does_not_speak_ssl2_to_an_ssl2_only_server(pki, our_serv
     assert "protocol: SSLv2" not in r.stdout
     srv.wait(PEER_TIMEOUT)
     assert "SEC_E_UNSUPPORTED_FUNCTION" in srv.output, srv.describe()
+
+
+def test_our_client_with_ssl2_and_tls10_sends_a_v2_compatible_hello_gnutls_answers_tls(pki, gnutls_server, relay, tmp_path):
+    """Windows' behaviour with SSL 2.0 and TLS 1.0 both enabled: an SSL 2.0-compatible hello
+    (checked on the wire), and TLS 1.0 when the server (GnuTLS) answers in TLS."""
+    srv, port = gnutls_server(pki / "server.pem", pki / "server.key", "NORMAL:-VERS-ALL:+VERS-TLS1.0:+RSA")
+    rel, rport = relay(port, capture=tmp_path)
+    r = run([TLS_CLIENT, "--host", "127.0.0.1", "--port", str(rport), "--servername", "localhost",
+             "--cafile", pki / "ca.pem", "--protocol", "ssl2", "--protocol", "tls1.0", "--send", "v2 hello to gnutls"])
+    out = r.stdout + r.stderr + srv.describe()
+    assert r.returncode == 0, out
+    assert r.stdout.splitlines()[0] == "protocol: TLSv1.0", out
+    assert "v2 hello to gnutls" in r.stdout.splitlines(), out
+    rel.wait(PEER_TIMEOUT)
+    hello, specs = captured_v2_hello(tmp_path, b"\x03\x01")
+    assert b"\x01\x00\x80" in specs and b"\x00\x00\xff" in specs, [s.hex() for s in specs]
+    assert int.from_bytes(hello[9:11], "big") == 32, "the challenge is our 32-byte client random"
+
+
+def test_our_client_with_ssl2_and_tls10_follows_scapys_ssl2_answer(pki, procs, examples):
+    """The same hello to scapy, which answers SSL 2.0: our client goes on in SSL 2.0."""
+    srv, m = procs.start_server([sys.executable, "-u", HERE / "scapy_ssl2_server.py", "--cert", pki / "server.pem",
+                                 "--key", pki / "server.key", "--connections", "1"],
+                                "scapy server", ready=r"^listening: (\d+)$", timeout=30)
+    r = run([TLS_CLIENT, "--host", "127.0.0.1", "--port", m.group(1), "--servername", "localhost",
+             "--cafile", pki / "ca.pem", "--protocol", "ssl2", "--protocol", "tls1.0",
+             "--cipher", "SSL_CK_DES_192_EDE3_CBC_WITH_MD5", "--cipher", "TLS_RSA_WITH_AES_128_CBC_SHA", "--send", "followed"])
+    out = r.stdout + r.stderr + srv.describe()
+    assert r.returncode == 0, out
+    assert r.stdout.splitlines()[:2] == ["protocol: SSLv2", "cipher: SSL_CK_DES_192_EDE3_CBC_WITH_MD5"], out
+    assert srv.wait_for(r"^> Received: b'followed\\n'$", PEER_TIMEOUT), srv.describe()
+
+
+def test_our_client_and_server_detect_a_rollback_of_our_own_hello(pki, our_server, relay):
+    """Our client (SSL 2.0 + TLS 1.0) through the rewriting relay to our server (SSL 2.0 + TLS 1.0):
+    the client follows the SSL 2.0 answer with 0x03 padding and the server refuses."""
+    srv, port = our_server(["--cert", str(pki / "server.pem"), "--key", str(pki / "server.key"), "--once",
+                            "--protocol", "ssl2", "--protocol", "tls1.0"])
+    rel, rport = relay(port, v2_hello_version=0x0002)
+    r = run([TLS_CLIENT, "--host", "127.0.0.1", "--port", str(rport), "--servername", "localhost",
+             "--cafile", pki / "ca.pem", "--protocol", "ssl2", "--protocol", "tls1.0", "--send", "x"])
+    assert r.returncode != 0, r.stdout + r.stderr
+    srv.wait(PEER_TIMEOUT)
+    rel.wait(PEER_TIMEOUT)
+    assert "rewrote v2 hello version 0301 -> 0002" in rel.output, rel.describe()
+    assert "SEC_E_DOWNGRADE_DETECTED" in srv.output, srv.describe()

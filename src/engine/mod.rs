@@ -97,6 +97,9 @@ pub struct Connection {
     queued: VecDeque<Vec<u8>>,
     /// Set when the client's hello chose SSL 2.0: every later call goes to it.
     ssl2: Option<Box<ssl2::Session>>,
+    /// Client with SSL 2.0 and later versions enabled: the challenge of the SSL 2.0-compatible
+    /// hello we sent, until the server's answer shows which protocol it chose.
+    v2_challenge: Option<Vec<u8>>,
 }
 
 /// Most application data buffered while a renegotiation is in flight.
@@ -132,6 +135,7 @@ impl Connection {
             declined: false,
             queued: VecDeque::new(),
             ssl2: None,
+            v2_challenge: None,
         }
     }
 
@@ -152,7 +156,46 @@ impl Connection {
             };
         }
         let r = client::start(&mut self.hs, &self.config, &mut self.rl);
-        r.map(|s| self.state = State::Client(s)).map_err(|e| self.fail(e))
+        let r = r.map(|s| self.state = State::Client(s));
+        // SSL 2.0 beside later versions: the same offer in an SSL 2.0-compatible hello, as
+        // Windows sends it; the server's answer decides the protocol.
+        let r = r.and_then(|_| if self.config.ssl2 { self.rewrite_as_v2_compatible_hello() } else { Ok(()) });
+        r.map_err(|e| self.fail(e))
+    }
+
+    /// Replaces the queued TLS ClientHello by an SSL 2.0-compatible hello (RFC 2246 E.1) with
+    /// the SSL 2.0 kinds, the TLS suites and the SCSV, and our 32-byte random as the challenge.
+    /// Extensions cannot be carried: no SNI, ALPN, EMS, ETM, tickets or resumption on this path.
+    fn rewrite_as_v2_compatible_hello(&mut self) -> Result<(), Error> {
+        let ch = self.hs.transcript.get(4..).map(crate::msgs::handshake::ClientHello::read);
+        let Some(Ok(ch)) = ch else {
+            return Err(Error::Internal("no ClientHello to rewrite"));
+        };
+        let mut cipher_specs: Vec<u32> = self.config.ssl2_kinds.iter().map(|k| k.id).collect();
+        cipher_specs.extend(ch.cipher_suites.iter().map(|s| u32::from(*s)));
+        let v2 = ssl2::hello::V2ClientHello { version: ch.version, cipher_specs, session_id: Vec::new(), challenge: ch.random.to_vec() };
+        let mut msg = Vec::new();
+        v2.encode(&mut msg);
+        self.rl.take_output();
+        self.rl.queue_raw(&[0x80 | (msg.len() >> 8) as u8, msg.len() as u8]);
+        self.rl.queue_raw(&msg);
+        self.hs.transcript.clear();
+        self.hs.transcript.extend_from_slice(&msg);
+        self.hs.session_id.clear();
+        self.v2_challenge = Some(v2.challenge);
+        Ok(())
+    }
+
+    /// Client after an SSL 2.0-compatible hello: an SSL 2.0 answer (top bit set) hands the
+    /// connection to SSL 2.0. Anything else stays with TLS.
+    fn follow_ssl2_answer(&mut self, input: &[u8]) {
+        if input.first().is_some_and(|b| b & 0x80 != 0) && matches!(self.state, State::Client(ClientState::ExpectServerHello)) {
+            if let Some(challenge) = self.v2_challenge.take() {
+                self.ssl2 = Some(ssl2::Session::new_client_after_compatible_hello(&challenge));
+            }
+        } else if !input.is_empty() {
+            self.v2_challenge = None;
+        }
     }
 
     /// Whether the handshake has completed.
@@ -203,6 +246,9 @@ impl Connection {
         self.check_usable()?;
         if let Some(r) = self.v2_compatible_hello(input) {
             return r.map_err(|e| self.fail(e));
+        }
+        if self.v2_challenge.is_some() {
+            self.follow_ssl2_answer(input);
         }
         if let Some(s) = &mut self.ssl2 {
             let r = s.process(input, &self.config, self.hs.server_name.as_deref()).map(|p| match p {

@@ -36,6 +36,16 @@ impl Session {
         Ok(s)
     }
 
+    /// A client that sent an SSL 2.0-compatible hello (its record 0) with `challenge`, offering
+    /// SSL 3.0/TLS too, and got an SSL 2.0 answer: it continues in SSL 2.0 and pads its
+    /// CLIENT-MASTER-KEY to say it could have done better (RFC 2246 E.2).
+    pub fn new_client_after_compatible_hello(challenge: &[u8]) -> Box<Self> {
+        let mut s = Box::new(Session::new(Side::Client, State::ExpectServerHello, true));
+        s.challenge = challenge.to_vec();
+        s.write.count_clear_record();
+        s
+    }
+
     pub(super) fn client_message(&mut self, typ: u8, body: &[u8], cfg: &Config, server_name: Option<&str>) -> Result<(), Error> {
         match (self.state, typ) {
             (State::ExpectServerHello, msg::SERVER_HELLO) => self.server_hello(body, cfg, server_name),
