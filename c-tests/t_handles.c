@@ -478,6 +478,20 @@ static void test_supported_algs_and_strengths(void)
     CHECK_EQ(cs.dwMaximumCipherStrength, 256);
     CHECK_STATUS(QueryCredentialsAttributesA(&c, SECPKG_ATTR_CIPHER_STRENGTHS, NULL), SEC_E_INTERNAL_ERROR);
     CHECK_STATUS(FreeCredentialsHandle(&c), SEC_E_OK);
+
+    /* an SSL 2.0-only client: the SSL 2.0 kinds (RC2, 40-bit export RC4, 3DES) are what it reports */
+    memset(&sc, 0, sizeof sc);
+    sc.dwVersion = SCHANNEL_CRED_VERSION;
+    sc.grbitEnabledProtocols = SP_PROT_SSL2_CLIENT;
+    REQUIRE_STATUS(acquire(UNISP_NAME_A, SECPKG_CRED_OUTBOUND, &sc, &c), SEC_E_OK);
+    REQUIRE_STATUS(QueryCredentialsAttributesA(&c, SECPKG_ATTR_SUPPORTED_ALGS, &algs), SEC_E_OK);
+    CHECK(has_alg(&algs, CALG_RC2) && has_alg(&algs, CALG_RC4) && has_alg(&algs, CALG_DES) && has_alg(&algs, CALG_3DES));
+    CHECK(has_alg(&algs, CALG_MD5) && has_alg(&algs, CALG_RSA_KEYX));
+    CHECK_STATUS(FreeContextBuffer(algs.palgSupportedAlgs), SEC_E_OK);
+    CHECK_STATUS(QueryCredentialsAttributesA(&c, SECPKG_ATTR_CIPHER_STRENGTHS, &cs), SEC_E_OK);
+    CHECK_EQ(cs.dwMinimumCipherStrength, 40);
+    CHECK_EQ(cs.dwMaximumCipherStrength, 168);
+    CHECK_STATUS(FreeCredentialsHandle(&c), SEC_E_OK);
 }
 
 static void test_package_names(void)

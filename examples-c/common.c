@@ -679,17 +679,22 @@ int parse_argv(const char *prog, int server, void (*usage)(void), const struct o
             }
             tls->revocation_flags |= mode;
         } else if (strcmp(a, "--cipher") == 0) {
+            /* An IANA suite name, or an SSL 2.0 cipher kind (SSL_CK_...). */
             uint16_t id = OpenSchannelCipherSuiteFromName(v);
-            if (id == 0) {
+            uint32_t kind = id ? 0 : OpenSchannelSsl2CipherKindFromName(v);
+            if (id == 0 && kind == 0) {
                 printf("error: unknown cipher %s\n", v);
                 fflush(stdout);
                 exit(2);
             }
-            if (tls->n_ciphers == MAX_CIPHERS) {
+            if (tls->n_ciphers == MAX_CIPHERS || tls->n_ssl2_kinds == MAX_CIPHERS) {
                 fprintf(stderr, "%s: too many --cipher options\n", prog);
                 return -1;
             }
-            tls->ciphers[tls->n_ciphers++] = id;
+            if (id)
+                tls->ciphers[tls->n_ciphers++] = id;
+            else
+                tls->ssl2_kinds[tls->n_ssl2_kinds++] = kind;
         } else {
             fprintf(stderr, "%s: unknown option %s\n", prog, a);
             return -1;
@@ -727,6 +732,8 @@ int acquire_credentials(ULONG use, SCHANNEL_CRED *sc, const struct tls_options *
     }
     if (tls->n_ciphers > 0)
         st = OpenSchannelSetCipherSuites(cred, tls->ciphers, tls->n_ciphers);
+    if (st == SEC_E_OK && tls->n_ssl2_kinds > 0)
+        st = OpenSchannelSetSsl2CipherKinds(cred, tls->ssl2_kinds, tls->n_ssl2_kinds);
     if (st == SEC_E_OK && tls->no_record_split)
         st = OpenSchannelSetRecordSplitting(cred, 0);
     if (st == SEC_E_OK && tls->refuse_renegotiation)

@@ -177,6 +177,8 @@ struct tls_options {
     DWORD protocols; /* grbitEnabledProtocols */
     uint16_t ciphers[MAX_CIPHERS];
     uint32_t n_ciphers;
+    uint32_t ssl2_kinds[MAX_CIPHERS]; /* SSL 2.0 cipher kinds named with --cipher SSL_CK_... */
+    uint32_t n_ssl2_kinds;
     int no_record_split;              /* OpenSchannelSetRecordSplitting(&cred, 0) */
     int refuse_renegotiation;         /* OPENSCHANNEL_RENEGOTIATION_REFUSE */
     int allow_insecure_renegotiation; /* OPENSCHANNEL_RENEGOTIATION_ALLOW_INSECURE */

@@ -2436,6 +2436,22 @@ SECURITY_STATUS OpenSchannelSetCipherSuites(PCredHandle phCredential,
                                             uint32_t count);
 
 /*
+ OpenSchannelSetSsl2CipherKinds: restricts a credential to `count` SSL 2.0 cipher kinds (the
+ 3-byte `SSL_CK_*` values, e.g. 0x010080) in preference order. SSL 2.0 itself is enabled only
+ by `SP_PROT_SSL2_*` in `grbitEnabledProtocols`. Affects contexts created afterwards. Returns
+ SEC_E_OK, SEC_E_INVALID_HANDLE, SEC_E_INVALID_PARAMETER or SEC_E_ALGORITHM_MISMATCH (no known kind).
+ */
+SECURITY_STATUS OpenSchannelSetSsl2CipherKinds(PCredHandle phCredential,
+                                               const uint32_t *kinds,
+                                               uint32_t count);
+
+/*
+ OpenSchannelSsl2CipherKindFromName: the 3-byte value of an SSL 2.0 cipher kind by its name
+ (`SSL_CK_RC4_128_WITH_MD5`, …), 0 if unknown.
+ */
+uint32_t OpenSchannelSsl2CipherKindFromName(const char *name);
+
+/*
  OpenSchannelSetRecordSplitting: turns the TLS 1.0/SSL 3.0 CBC 1/n-1 record split (BEAST
  countermeasure, on by default) on (`enable` non-zero) or off for contexts created from this
  credential afterwards. `OPENSCHANNEL_RECORD_SPLITTING=0` in the environment turns it off for

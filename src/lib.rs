@@ -16,6 +16,7 @@ pub mod handshake;
 pub mod log;
 pub mod msgs;
 pub mod record;
+pub mod ssl2;
 pub mod sspi;
 pub mod suites;
 pub mod x509;

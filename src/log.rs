@@ -145,6 +145,12 @@ pub fn handshake(sent: bool, typ: crate::msgs::enums::HandshakeType, body_len: u
     crate::log_event!(Level::Debug, "handshake {} {:?} len={}", if sent { "sent" } else { "received" }, typ, body_len);
 }
 
+/// An SSL 2.0 handshake message sent or received: its type number and length, never its body.
+#[inline]
+pub fn ssl2_handshake(sent: bool, typ: u8, len: usize) {
+    crate::log_event!(Level::Debug, "ssl2 handshake {} type={} len={}", if sent { "sent" } else { "received" }, typ, len);
+}
+
 /// The status an export returns. Errors (except SEC_E_INCOMPLETE_MESSAGE) are `error`, the
 /// handshake and credential calls `debug`, per-record calls (`EncryptMessage`, `DecryptMessage`)
 /// `trace`. The reason is the engine error recorded by [`set_reason`] during the call, if any.

@@ -300,6 +300,121 @@ pub static SUITES: &[CipherSuite] = &[
     row(0x0001, "TLS_RSA_WITH_NULL_MD5", Rsa, Null, Md5, SSL3, ExplicitOnly),
 ];
 
+/// The bulk cipher of an SSL 2.0 cipher kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ssl2Cipher {
+    Rc4,
+    Rc2Cbc,
+    DesCbc,
+    TripleDesCbc,
+}
+
+/// One SSL 2.0 cipher kind (SSL 2.0 spec, Appendix C): one row of [`SSL2_KINDS`]. Every SSL 2.0
+/// kind uses RSA key exchange and an MD5 MAC; ALG_IDs, strengths and key sizes derive from the row.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Ssl2Kind {
+    /// The 3-byte CIPHER-KIND as on the wire.
+    pub id: u32,
+    /// Schannel/SSL 2.0 name, e.g. `SSL_CK_RC4_128_WITH_MD5`.
+    pub name: &'static str,
+    pub cipher: Ssl2Cipher,
+    /// Bytes of the master key sent in the clear (export kinds: all but 40 bits).
+    pub clear_key_len: usize,
+}
+
+impl Ssl2Kind {
+    /// Length of each direction's key (and of the master key): the cipher's full key size.
+    pub const fn key_len(&self) -> usize {
+        match self.cipher {
+            Ssl2Cipher::Rc4 | Ssl2Cipher::Rc2Cbc => 16,
+            Ssl2Cipher::DesCbc => 8,
+            Ssl2Cipher::TripleDesCbc => 24,
+        }
+    }
+    /// KEY-ARG length: the CBC IV (0 for RC4).
+    pub const fn key_arg_len(&self) -> usize {
+        match self.cipher {
+            Ssl2Cipher::Rc4 => 0,
+            _ => 8,
+        }
+    }
+    /// Block length (0 for RC4).
+    pub const fn block_len(&self) -> usize {
+        self.key_arg_len()
+    }
+    /// Secret bits of the key: `dwCipherStrength` (3DES is 168 as Schannel reports).
+    pub const fn strength_bits(&self) -> u32 {
+        match self.cipher {
+            Ssl2Cipher::TripleDesCbc => 168,
+            Ssl2Cipher::DesCbc => 56,
+            _ => ((self.key_len() - self.clear_key_len) * 8) as u32,
+        }
+    }
+    /// wincrypt.h ALG_ID for `aiCipher`.
+    pub const fn calg_cipher(&self) -> u32 {
+        match self.cipher {
+            Ssl2Cipher::Rc4 => 0x6801,          // CALG_RC4
+            Ssl2Cipher::Rc2Cbc => 0x6602,       // CALG_RC2
+            Ssl2Cipher::DesCbc => 0x6601,       // CALG_DES
+            Ssl2Cipher::TripleDesCbc => 0x6603, // CALG_3DES
+        }
+    }
+    /// wincrypt.h ALG_ID for `aiHash`: CALG_MD5 for every kind.
+    pub const fn calg_hash(&self) -> u32 {
+        0x8003
+    }
+    /// wincrypt.h ALG_ID for `aiExch`: CALG_RSA_KEYX for every kind.
+    pub const fn calg_exch(&self) -> u32 {
+        KeyExchange::Rsa.calg()
+    }
+    /// Cipher name for `SecPkgContext_CipherInfo.szCipher`.
+    pub const fn cng_cipher(&self) -> &'static str {
+        match self.cipher {
+            Ssl2Cipher::Rc4 => "RC4",
+            Ssl2Cipher::Rc2Cbc => "RC2",
+            Ssl2Cipher::DesCbc => "DES",
+            Ssl2Cipher::TripleDesCbc => "3DES",
+        }
+    }
+}
+
+/// Every SSL 2.0 cipher kind we implement, in Schannel's order of preference. SSL 2.0 itself is
+/// off unless a caller names it, so every row is off by default too.
+#[rustfmt::skip]
+pub static SSL2_KINDS: &[Ssl2Kind] = &[
+    Ssl2Kind { id: 0x010080, name: "SSL_CK_RC4_128_WITH_MD5", cipher: Ssl2Cipher::Rc4, clear_key_len: 0 },
+    Ssl2Kind { id: 0x0700C0, name: "SSL_CK_DES_192_EDE3_CBC_WITH_MD5", cipher: Ssl2Cipher::TripleDesCbc, clear_key_len: 0 },
+    Ssl2Kind { id: 0x030080, name: "SSL_CK_RC2_128_CBC_WITH_MD5", cipher: Ssl2Cipher::Rc2Cbc, clear_key_len: 0 },
+    Ssl2Kind { id: 0x060040, name: "SSL_CK_DES_64_CBC_WITH_MD5", cipher: Ssl2Cipher::DesCbc, clear_key_len: 0 },
+    Ssl2Kind { id: 0x020080, name: "SSL_CK_RC4_128_EXPORT40_WITH_MD5", cipher: Ssl2Cipher::Rc4, clear_key_len: 11 },
+];
+
+/// Looks an SSL 2.0 kind up by its wire value.
+pub fn ssl2_by_id(id: u32) -> Option<&'static Ssl2Kind> {
+    SSL2_KINDS.iter().find(|k| k.id == id)
+}
+
+/// Looks an SSL 2.0 kind up by name (exact, case-insensitive).
+pub fn ssl2_by_name(name: &str) -> Option<&'static Ssl2Kind> {
+    SSL2_KINDS.iter().find(|k| k.name.eq_ignore_ascii_case(name))
+}
+
+/// SSL 2.0 kinds allowed by a list of Windows `ALG_ID`s (`palgSupportedAlgs`): a kind stays when
+/// its cipher id is named, or when the list names no cipher (then all of them: SSL 2.0 is
+/// already opt-in through `grbitEnabledProtocols`). A hash or exchange list must name MD5 and
+/// RSA key exchange.
+pub fn ssl2_by_alg_ids(algs: &[u32]) -> Vec<&'static Ssl2Kind> {
+    let names_cipher = algs.iter().any(|a| *a & 0xe000 == 0x6000);
+    let names_hash = algs.iter().any(|a| *a & 0xe000 == 0x8000);
+    let names_exch = algs.iter().any(|a| *a & 0xe000 == 0xa000);
+    SSL2_KINDS
+        .iter()
+        .filter(|k| !names_cipher || algs.contains(&k.calg_cipher()))
+        .filter(|k| !names_hash || algs.contains(&k.calg_hash()))
+        .filter(|k| !names_exch || algs.contains(&k.calg_exch()))
+        .collect()
+}
+
 /// The signalling suite value of RFC 5746 §3.3; never negotiated.
 pub const TLS_EMPTY_RENEGOTIATION_INFO_SCSV: u16 = 0x00FF;
 
@@ -349,6 +464,26 @@ pub fn by_alg_ids(algs: &[u32]) -> Vec<&'static CipherSuite> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ssl2_rows_derive_their_windows_values() {
+        let got: Vec<(u32, u32, u32, usize, usize)> =
+            SSL2_KINDS.iter().map(|k| (k.id, k.calg_cipher(), k.strength_bits(), k.key_len(), k.key_arg_len())).collect();
+        assert_eq!(
+            got,
+            vec![
+                (0x010080, 0x6801, 128, 16, 0),
+                (0x0700C0, 0x6603, 168, 24, 8),
+                (0x030080, 0x6602, 128, 16, 8),
+                (0x060040, 0x6601, 56, 8, 8),
+                (0x020080, 0x6801, 40, 16, 0),
+            ]
+        );
+        assert_eq!(ssl2_by_name("ssl_ck_rc2_128_cbc_with_md5").map(|k| k.id), Some(0x030080));
+        let rc4: Vec<u32> = ssl2_by_alg_ids(&[0x6801]).iter().map(|k| k.id).collect();
+        assert_eq!(rc4, vec![0x010080, 0x020080]);
+        assert!(ssl2_by_alg_ids(&[0x8004]).is_empty(), "SSL 2.0 MACs are MD5 only");
+    }
 
     #[test]
     fn table_ids_and_names_are_unique() {

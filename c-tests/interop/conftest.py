@@ -146,10 +146,11 @@ def relay(procs) -> Callable[..., tuple[Proc, int]]:
     itself after `lifetime` seconds or `connections` closed connections."""
 
     def start(target_port: int, connections: int = 1, lifetime: float = 60.0,
-              capture: Optional[Path] = None) -> tuple[Proc, int]:
+              capture: Optional[Path] = None, v2_hello_version: Optional[int] = None) -> tuple[Proc, int]:
         cmd = [sys.executable, "-u", RELAY, "--target-port", str(target_port),
                "--connections", str(connections), "--lifetime", str(lifetime),
-               *(["--capture", str(capture)] if capture else [])]
+               *(["--capture", str(capture)] if capture else []),
+               *(["--v2-hello-version", hex(v2_hello_version)] if v2_hello_version is not None else [])]
         p, m = procs.start_server(cmd, "relay", ready=r"^listening: (\d+)$")
         return p, int(m.group(1))
 

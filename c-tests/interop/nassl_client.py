@@ -56,6 +56,8 @@ def main() -> int:
     ap.add_argument("--servername", help="send this SNI host name")
     ap.add_argument("--send", default="ping from nassl\n")
     ap.add_argument("--io-timeout", type=float, default=5.0)
+    ap.add_argument("--options", type=lambda v: int(v, 0), default=0,
+                    help="SSL_set_options bits, e.g. 0x18000000 = no TLS 1.1/1.2 (OpenSSL 1.0.2 values)")
     args = ap.parse_args()
 
     sock = socket.create_connection((args.host, args.port), timeout=args.io_timeout)
@@ -72,6 +74,8 @@ def main() -> int:
         ssl_verify_locations=locations,
     )
     client.set_cipher_list(args.cipher)
+    if args.options:
+        client._ssl.set_options(args.options)
     if args.servername:
         client.set_tlsext_host_name(args.servername)
     try:

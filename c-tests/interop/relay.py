@@ -15,6 +15,10 @@ Output on stdout, one flushed line each:
     1 s2c unparsed                      (bytes that are not TLS records: parsing stops)
     conn 1 closed
 
+With --v2-hello-version V (e.g. 0x0002) the relay plays a man in the middle: the
+version field of a client's SSL 2.0-format CLIENT-HELLO (the first bytes of c2s)
+is rewritten to V, as in the version-rollback attack of RFC 2246 Appendix E.2.
+
 With --capture DIR the raw bytes of connection N are also written to
 DIR/N.c2s and DIR/N.s2c (a capture for the key-log test to decrypt).
 
@@ -70,6 +74,7 @@ class Direction:
         self.skip = 0  # body bytes of the current record still to pass
         self.broken = False
         self.eof = False
+        self.seen_first = False
 
     def frame(self, data: bytes) -> None:
         if self.capture:
@@ -99,6 +104,14 @@ class Direction:
             self.skip = length
 
 
+def rewrite_v2_hello(data: bytes, version: int) -> bytes:
+    """Sets the version of an SSL 2.0 CLIENT-HELLO (2-byte header, type 1) at the start of data."""
+    if len(data) >= 5 and data[0] & 0x80 and data[2] == 1:
+        say("rewrote v2 hello version %04x -> %04x" % (int.from_bytes(data[3:5], "big"), version))
+        return data[:3] + version.to_bytes(2, "big") + data[5:]
+    return data
+
+
 def say(line: str) -> None:
     sys.stdout.write(line + "\n")
     sys.stdout.flush()
@@ -111,6 +124,8 @@ def main() -> int:
     ap.add_argument("--lifetime", type=float, default=60.0, help="exit after this many seconds")
     ap.add_argument("--connections", type=int, default=0,
                     help="exit once this many connections were relayed and closed (0: no limit)")
+    ap.add_argument("--v2-hello-version", type=lambda v: int(v, 0),
+                    help="rewrite the version of an SSL 2.0-format CLIENT-HELLO to this value")
     ap.add_argument("--capture", help="write each connection's raw bytes to DIR/<n>.c2s and DIR/<n>.s2c")
     args = ap.parse_args()
 
@@ -182,6 +197,9 @@ def main() -> int:
             except OSError:
                 data = b""
             if data:
+                if args.v2_hello_version is not None and d.name == "c2s" and not d.seen_first:
+                    data = rewrite_v2_hello(data, args.v2_hello_version)
+                d.seen_first = True
                 d.frame(data)
                 try:
                     d.dst.setblocking(True)

@@ -100,6 +100,24 @@ impl RsaPrivateKey {
         if ciphertext.len() != k || k < PREMASTER_LEN + 11 {
             return out;
         }
+        let Some(em) = self.raw_decrypt(ciphertext) else {
+            return out;
+        };
+        let good = pkcs1_type2_premaster_ok(&em, client_version);
+        let msg = &em[k - PREMASTER_LEN..];
+        for (o, m) in out.iter_mut().zip(msg) {
+            *o = u8::conditional_select(o, m, good);
+        }
+        out
+    }
+}
+
+impl RsaPrivateKey {
+    /// The raw RSA private operation on a full-width block (`ciphertext.len()` = modulus length),
+    /// padding left to the caller. None only for ciphertext >= modulus, which anyone can compute
+    /// from the public key, so that failure leaks nothing.
+    fn raw_decrypt(&self, ciphertext: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
+        let k = self.modulus_len();
         let mut em = Zeroizing::new(vec![0u8; k]);
         let mut em_len = 0usize;
         // SAFETY: `em` has room for k bytes (max_out = k); input pointer/length describe `ciphertext`.
@@ -114,20 +132,41 @@ impl RsaPrivateKey {
                 aws_lc_sys::RSA_NO_PADDING,
             )
         };
-        // Fails only for ciphertext >= modulus, which anyone can compute from the public key.
-        if ok != 1 || em_len != k {
-            return out;
+        (ok == 1 && em_len == k).then_some(em)
+    }
+
+    /// SSL 2.0 CLIENT-MASTER-KEY: decrypts the SECRET-KEY-DATA, whose length the cipher kind
+    /// fixes, and returns it or `fallback` (same length, random), chosen in constant time like
+    /// [`RsaPrivateKey::decrypt_premaster`]. The second value is set, also without branching,
+    /// when the padding is good and its last eight bytes are 0x03: the client could speak SSL 3.0
+    /// or later (RFC 2246 Appendix E.2 version-rollback detection).
+    pub fn decrypt_ssl2_key(&self, ciphertext: &[u8], fallback: &[u8]) -> (Zeroizing<Vec<u8>>, Choice) {
+        let k = self.modulus_len();
+        let n = fallback.len();
+        let mut out = Zeroizing::new(fallback.to_vec());
+        // Lengths are visible on the wire: branching on them leaks nothing. The padding string
+        // is at least 8 bytes (PKCS#1 v1.5).
+        if ciphertext.len() != k || k < n + 11 {
+            return (out, Choice::from(0));
         }
-        let good = pkcs1_type2_premaster_ok(&em, client_version);
-        let msg = &em[k - PREMASTER_LEN..];
-        for (o, m) in out.iter_mut().zip(msg) {
+        let Some(em) = self.raw_decrypt(ciphertext) else {
+            return (out, Choice::from(0));
+        };
+        let sep = k - n - 1;
+        let mut good = em[0].ct_eq(&0) & em[1].ct_eq(&2) & em[sep].ct_eq(&0);
+        for b in &em[2..sep] {
+            good &= !b.ct_eq(&0);
+        }
+        let mut rollback = good;
+        for b in &em[sep - 8..sep] {
+            rollback &= b.ct_eq(&3);
+        }
+        for (o, m) in out.iter_mut().zip(&em[sep + 1..]) {
             *o = u8::conditional_select(o, m, good);
         }
-        out
+        (out, rollback)
     }
-}
 
-impl RsaPrivateKey {
     /// RSASSA-PKCS1-v1_5 signature over an already computed `digest` (RFC 8017 §8.2.1). For
     /// [`RsaHash::Md5Sha1`] the 36-byte MD5||SHA-1 digest is padded without a DigestInfo, the
     /// TLS 1.0/1.1 form (RFC 2246 §7.4.3). aws-lc blinds the private operation. None when the

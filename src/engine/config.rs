@@ -80,6 +80,11 @@ pub struct Config {
     pub offer_tickets: bool,
     /// Server: the credential's temporary RSA keys for export suites, made on first use.
     pub export_keys: Arc<crate::crypto::rsa::TemporaryRsaKeys>,
+    /// SSL 2.0 is enabled for this side (`SP_PROT_SSL2_*`; off by default). `versions` lists
+    /// only SSL 3.0 and later.
+    pub ssl2: bool,
+    /// SSL 2.0 cipher kinds in preference order, used only when `ssl2` is on.
+    pub ssl2_kinds: Vec<&'static crate::suites::Ssl2Kind>,
 }
 
 /// Renegotiation policy (RFC 5746).
@@ -125,6 +130,8 @@ impl Config {
             tickets: Some(Arc::new(TicketKeys::new(system_clock(), DEFAULT_ROTATION_SECS))),
             offer_tickets: true,
             export_keys: Arc::default(),
+            ssl2: false,
+            ssl2_kinds: suites::SSL2_KINDS.iter().collect(),
         }
     }
 

@@ -40,6 +40,9 @@ pub enum Error {
     InappropriateFallback,
     /// Client: the server random carries the RFC 8446 §4.1.3 downgrade sentinel.
     Downgrade,
+    /// SSL 2.0 server: the client's CLIENT-MASTER-KEY padding ends in eight 0x03 bytes, so it
+    /// speaks SSL 3.0 or later, which we enabled too: its hello was rewritten (RFC 2246 E.2).
+    VersionRollback,
     /// No application protocol (ALPN) in common (RFC 7301 §3.2).
     NoApplicationProtocol,
     /// The peer's certificate or chain was rejected.
@@ -78,7 +81,8 @@ impl Error {
     pub fn alert(&self) -> Option<AlertDescription> {
         use AlertDescription as A;
         Some(match self {
-            Error::NotTls | Error::AlertReceived(_) | Error::ContextExpired | Error::OutOfSequence => return None,
+            // SSL 2.0 has no alerts: a rollback is only detected in SSL 2.0.
+            Error::NotTls | Error::AlertReceived(_) | Error::ContextExpired | Error::OutOfSequence | Error::VersionRollback => return None,
             Error::Decode(_) => A::DecodeError,
             Error::UnexpectedMessage(_) => A::UnexpectedMessage,
             Error::BadRecordMac => A::BadRecordMac,

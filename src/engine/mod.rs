@@ -22,6 +22,7 @@ use crate::msgs::enums::{AlertDescription, AlertLevel, ContentType, HandshakeTyp
 use crate::msgs::handshake::peek_header;
 use crate::record::layer::RecordLayer;
 use crate::record::{self, Framing, HEADER_LEN, MAX_FRAGMENT};
+use crate::ssl2;
 use crate::suites::CipherSuite;
 
 /// Largest handshake message we accept (a long certificate chain fits easily).
@@ -94,6 +95,11 @@ pub struct Connection {
     declined: bool,
     /// Application data that arrived inside a renegotiation, delivered by the next `open`.
     queued: VecDeque<Vec<u8>>,
+    /// Set when the client's hello chose SSL 2.0: every later call goes to it.
+    ssl2: Option<Box<ssl2::Session>>,
+    /// Client with SSL 2.0 and later versions enabled: the challenge of the SSL 2.0-compatible
+    /// hello we sent, until the server's answer shows which protocol it chose.
+    v2_challenge: Option<Vec<u8>>,
 }
 
 /// Most application data buffered while a renegotiation is in flight.
@@ -128,6 +134,8 @@ impl Connection {
             previous: None,
             declined: false,
             queued: VecDeque::new(),
+            ssl2: None,
+            v2_challenge: None,
         }
     }
 
@@ -137,24 +145,81 @@ impl Connection {
 
     /// Client: queues the ClientHello.
     pub fn start(&mut self) -> Result<(), Error> {
+        // SSL 2.0 as the only enabled protocol: a plain SSL 2.0 CLIENT-HELLO.
+        if self.config.ssl2 && self.config.versions.is_empty() {
+            return match ssl2::Session::new_client(&self.config) {
+                Ok(s) => {
+                    self.ssl2 = Some(s);
+                    Ok(())
+                }
+                Err(e) => Err(self.fail(e)),
+            };
+        }
         let r = client::start(&mut self.hs, &self.config, &mut self.rl);
-        r.map(|s| self.state = State::Client(s)).map_err(|e| self.fail(e))
+        let r = r.map(|s| self.state = State::Client(s));
+        // SSL 2.0 beside later versions: the same offer in an SSL 2.0-compatible hello, as
+        // Windows sends it; the server's answer decides the protocol.
+        let r = r.and_then(|_| if self.config.ssl2 { self.rewrite_as_v2_compatible_hello() } else { Ok(()) });
+        r.map_err(|e| self.fail(e))
+    }
+
+    /// Replaces the queued TLS ClientHello by an SSL 2.0-compatible hello (RFC 2246 E.1) with
+    /// the SSL 2.0 kinds, the TLS suites and the SCSV, and our 32-byte random as the challenge.
+    /// Extensions cannot be carried: no SNI, ALPN, EMS, ETM, tickets or resumption on this path.
+    fn rewrite_as_v2_compatible_hello(&mut self) -> Result<(), Error> {
+        let ch = self.hs.transcript.get(4..).map(crate::msgs::handshake::ClientHello::read);
+        let Some(Ok(ch)) = ch else {
+            return Err(Error::Internal("no ClientHello to rewrite"));
+        };
+        let mut cipher_specs: Vec<u32> = self.config.ssl2_kinds.iter().map(|k| k.id).collect();
+        cipher_specs.extend(ch.cipher_suites.iter().map(|s| u32::from(*s)));
+        let v2 = ssl2::hello::V2ClientHello { version: ch.version, cipher_specs, session_id: Vec::new(), challenge: ch.random.to_vec() };
+        let mut msg = Vec::new();
+        v2.encode(&mut msg);
+        self.rl.take_output();
+        self.rl.queue_raw(&[0x80 | (msg.len() >> 8) as u8, msg.len() as u8]);
+        self.rl.queue_raw(&msg);
+        self.hs.transcript.clear();
+        self.hs.transcript.extend_from_slice(&msg);
+        self.hs.session_id.clear();
+        self.v2_challenge = Some(v2.challenge);
+        Ok(())
+    }
+
+    /// Client after an SSL 2.0-compatible hello: an SSL 2.0 answer (top bit set) hands the
+    /// connection to SSL 2.0. Anything else stays with TLS.
+    fn follow_ssl2_answer(&mut self, input: &[u8]) {
+        if input.first().is_some_and(|b| b & 0x80 != 0) && matches!(self.state, State::Client(ClientState::ExpectServerHello)) {
+            if let Some(challenge) = self.v2_challenge.take() {
+                self.ssl2 = Some(ssl2::Session::new_client_after_compatible_hello(&challenge));
+            }
+        } else if !input.is_empty() {
+            self.v2_challenge = None;
+        }
     }
 
     /// Whether the handshake has completed.
     pub fn is_established(&self) -> bool {
+        if let Some(s) = &self.ssl2 {
+            return s.is_established();
+        }
         matches!(self.state, State::Client(ClientState::Established) | State::Server(ServerState::Established))
     }
 
     /// Takes the bytes to send to the peer.
     pub fn take_output(&mut self) -> Vec<u8> {
+        if let Some(s) = &mut self.ssl2 {
+            return s.take_output();
+        }
         self.rl.take_output()
     }
 
     /// Records `err`, queues its alert if it has one, and hands it back.
     fn fail(&mut self, err: Error) -> Error {
         if self.failed.is_none() {
-            if let Some(mut desc) = err.alert() {
+            if let Some(s) = &mut self.ssl2 {
+                s.send_error(&err);
+            } else if let Some(mut desc) = err.alert() {
                 if self.rl.version == Some(ProtocolVersion::SSL3_0) {
                     desc = desc.for_ssl3();
                 }
@@ -179,6 +244,23 @@ impl Connection {
     /// application records after a finished handshake are left for `open`.
     pub fn process_handshake(&mut self, input: &[u8]) -> Result<Step, Error> {
         self.check_usable()?;
+        if let Some(r) = self.v2_compatible_hello(input) {
+            return r.map_err(|e| self.fail(e));
+        }
+        if self.v2_challenge.is_some() {
+            self.follow_ssl2_answer(input);
+        }
+        if let Some(s) = &mut self.ssl2 {
+            let r = s.process(input, &self.config, self.hs.server_name.as_deref()).map(|p| match p {
+                ssl2::Progress::Incomplete { needed } => Step::Incomplete { needed },
+                ssl2::Progress::Consumed(consumed) if s.is_established() => Step::Done { consumed },
+                ssl2::Progress::Consumed(consumed) => Step::Continue { consumed },
+            });
+            if matches!(r, Ok(Step::Done { .. })) {
+                self.traffic = true;
+            }
+            return r.map_err(|e| self.fail(e));
+        }
         let mut consumed = 0;
         loop {
             if self.is_established() && consumed > 0 {
@@ -222,6 +304,57 @@ impl Connection {
         }
     }
 
+    /// Server, first message of the first handshake: an SSL 2.0 CLIENT-HELLO (2-byte header,
+    /// message type 1). One that offers SSL 3.0 or later is translated into a TLS ClientHello
+    /// and answered in TLS (RFC 2246 Appendix E.1); the transcript covers the SSL 2.0 message
+    /// as sent. None when `input` does not start like one.
+    fn v2_compatible_hello(&mut self, input: &[u8]) -> Option<Result<Step, Error>> {
+        let first = matches!(self.state, State::Server(ServerState::ExpectClientHello)) && !self.traffic && self.hs_buf.is_empty();
+        if !first || !ssl2::hello::looks_like_client_hello(input) {
+            return None;
+        }
+        let total = match ssl2::hello::frame(input) {
+            ssl2::hello::Frame::Incomplete { needed } => return Some(Ok(Step::Incomplete { needed })),
+            ssl2::hello::Frame::Complete { header, body, .. } => header + body,
+        };
+        let msg = &input[2..total];
+        let v2 = match ssl2::hello::V2ClientHello::read(msg) {
+            Ok(v2) => v2,
+            Err(e) => return Some(Err(e.into())),
+        };
+        // SSL 2.0 when the client speaks nothing newer, or when we speak nothing it offers
+        // (a v2-compatible hello to an SSL 2.0-only server, RFC 2246 E.1).
+        let tls_possible = v2.version >= ProtocolVersion::SSL3_0 && self.config.versions.iter().any(|v| *v <= v2.version);
+        if !tls_possible {
+            if !self.config.ssl2 {
+                return Some(Err(Error::ProtocolVersion));
+            }
+            let (s, r) = ssl2::Session::new_server(&self.config, &v2);
+            self.ssl2 = Some(s);
+            return Some(r.map(|_| Step::Continue { consumed: total }));
+        }
+        let ch = v2.to_tls();
+        if ch.cipher_suites.is_empty() {
+            return Some(Err(Error::HandshakeFailure("no SSL 3.0/TLS suite in an SSL 2.0-compatible hello")));
+        }
+        let mut body = Vec::new();
+        ch.encode(&mut body);
+        crate::log::handshake(false, HandshakeType::ClientHello, msg.len());
+        let r = server::handle(
+            ServerState::ExpectClientHello,
+            &mut self.hs,
+            &self.config,
+            &mut self.rl,
+            HandshakeType::ClientHello,
+            &body,
+            msg,
+        );
+        Some(r.map(|s| {
+            self.state = State::Server(s);
+            Step::Continue { consumed: total }
+        }))
+    }
+
     /// Client: the handshake is waiting for [`Connection::continue_with_client_identity`].
     pub fn awaiting_credentials(&self) -> bool {
         matches!(self.state, State::Client(ClientState::AwaitClientCredentials))
@@ -262,7 +395,9 @@ impl Connection {
     pub fn server_certificate(&self) -> Option<Vec<u8>> {
         let hs = self.previous.as_deref().unwrap_or(&self.hs);
         match self.side {
+            Side::Client if self.ssl2.is_some() => self.ssl2.as_ref().and_then(|s| s.certificate()).map(<[u8]>::to_vec),
             Side::Client => hs.peer_certs.first().cloned(),
+            Side::Server if self.ssl2.is_some() => self.ssl2.as_ref().and_then(|s| s.certificate()).map(<[u8]>::to_vec),
             Side::Server => hs.identity.as_ref().and_then(|i| i.chain.first().cloned()),
         }
     }
@@ -285,6 +420,9 @@ impl Connection {
         self.check_usable()?;
         if !self.is_established() {
             return Err(Error::OutOfSequence);
+        }
+        if self.ssl2.is_some() {
+            return Err(Error::HandshakeFailure("SSL 2.0 has no renegotiation"));
         }
         if !self.may_renegotiate() {
             return Err(Error::HandshakeFailure("renegotiation not allowed with this peer"));
@@ -475,8 +613,11 @@ impl Connection {
         if self.sent_close {
             return Err(Error::ContextExpired);
         }
-        if n > MAX_FRAGMENT || buf.len() < self.header_len() + n + self.max_trailer() {
+        if n > self.max_data() || buf.len() < self.header_len() + n + self.max_trailer() {
             return Err(Error::Internal("plaintext larger than one record or no room for the trailer"));
+        }
+        if let Some(s) = &mut self.ssl2 {
+            return Ok(s.write().seal_in_place(buf, n));
         }
         let (typ, v) = (ContentType::ApplicationData as u8, self.rl.version.unwrap_or(ProtocolVersion::TLS1_0));
         if self.splits_records() && n > 1 {
@@ -505,6 +646,13 @@ impl Connection {
         }
         if self.received_close {
             return Err(Error::ContextExpired);
+        }
+        if let Some(s) = &mut self.ssl2 {
+            return match s.read().open(buf) {
+                Ok(ssl2::record::Opened::Incomplete { needed }) => Ok(Opened::Incomplete { needed }),
+                Ok(ssl2::record::Opened::Record { data, total }) => Ok(Opened::Data { plaintext: data, record_len: total }),
+                Err(e) => Err(self.fail(e)),
+            };
         }
         if let Err(e) = precheck(buf) {
             return Err(self.fail(e));
@@ -551,6 +699,11 @@ impl Connection {
 
     /// Queues close_notify (RFC 2246 §7.2.1) and returns every pending byte.
     pub fn close_notify(&mut self) -> Vec<u8> {
+        if self.ssl2.is_some() {
+            // SSL 2.0 has no closure alert: the connection just ends.
+            self.sent_close = true;
+            return Vec::new();
+        }
         if !self.sent_close {
             self.sent_close = true;
             let _ = self.rl.send_alert(AlertLevel::Warning, AlertDescription::CloseNotify);
@@ -561,7 +714,9 @@ impl Connection {
     /// Queues an alert chosen by the caller (`SCHANNEL_ALERT_TOKEN`) and returns pending bytes.
     /// A fatal alert ends the connection.
     pub fn send_alert(&mut self, level: AlertLevel, desc: AlertDescription) -> Vec<u8> {
-        let _ = self.rl.send_alert(level, desc);
+        if self.ssl2.is_none() {
+            let _ = self.rl.send_alert(level, desc);
+        }
         if level == AlertLevel::Fatal {
             self.sent_close = true;
             self.failed.get_or_insert(Error::ContextExpired);
@@ -572,6 +727,7 @@ impl Connection {
     /// Negotiated parameters once a suite is chosen.
     /// Negotiated parameters of the traffic in use: during a renegotiation, those of the
     /// previous handshake until the new one completes.
+    /// TLS and SSL 3.0 only: an SSL 2.0 connection reports through [`Connection::ssl2_kind`].
     pub fn info(&self) -> Option<ConnectionInfo> {
         let hs = self.previous.as_deref().unwrap_or(&self.hs);
         Some(ConnectionInfo {
@@ -583,10 +739,29 @@ impl Connection {
         })
     }
 
+    /// The SSL 2.0 cipher kind, when the connection speaks SSL 2.0 and has chosen one.
+    pub fn ssl2_kind(&self) -> Option<&'static crate::suites::Ssl2Kind> {
+        self.ssl2.as_ref().and_then(|s| s.kind())
+    }
+
+    /// The session id of an established SSL 2.0 connection (SERVER-FINISHED's).
+    pub fn ssl2_session_id(&self) -> Option<&[u8]> {
+        self.ssl2.as_ref().filter(|s| s.is_established()).map(|s| s.session_id())
+    }
+
+    /// Most plaintext bytes one sealed record carries (`cbMaximumMessage`).
+    pub fn max_data(&self) -> usize {
+        if self.ssl2.is_some() {
+            ssl2::record::MAX_DATA
+        } else {
+            MAX_FRAGMENT
+        }
+    }
+
     /// The client random and master secret of the completed handshake, for an NSS key-log line
     /// (`SSLKEYLOGFILE`). The caller decides whether to write them anywhere.
     pub fn key_log_secrets(&self) -> Option<([u8; 32], zeroize::Zeroizing<[u8; 48]>)> {
-        self.is_established().then(|| (self.hs.client_random, self.hs.master_secret.clone()))
+        (self.is_established() && self.ssl2.is_none()).then(|| (self.hs.client_random, self.hs.master_secret.clone()))
     }
 
     /// Sets the ALPN protocols (RFC 7301): a client offers them in its ClientHello (call before
@@ -604,12 +779,18 @@ impl Connection {
 
     /// The peer's certificates, end-entity first (empty until received).
     pub fn peer_certificates(&self) -> &[Vec<u8>] {
+        if let Some(s) = &self.ssl2 {
+            return s.peer_certificates();
+        }
         &self.hs.peer_certs
     }
 
     /// Bytes before the plaintext in a sealed record: the 5-byte header plus any explicit IV or
     /// nonce (`SecPkgContext_StreamSizes.cbHeader`).
     pub fn header_len(&self) -> usize {
+        if let Some(s) = &self.ssl2 {
+            return s.write_side().header_len();
+        }
         self.rl.write.header_len()
     }
 
@@ -620,6 +801,9 @@ impl Connection {
     /// 5-byte header still fits in data + trailer when the trailer can hold one more header and
     /// a second MAC and padding block.
     pub fn max_trailer(&self) -> usize {
+        if let Some(s) = &self.ssl2 {
+            return s.write_side().max_trailer();
+        }
         let one = self.rl.write.max_trailer();
         if self.splits_records() {
             HEADER_LEN + 2 * one
@@ -630,6 +814,9 @@ impl Connection {
 
     /// Block length of the current write cipher (0 for stream ciphers).
     pub fn block_len(&self) -> usize {
+        if let Some(s) = &self.ssl2 {
+            return s.write_side().block_len();
+        }
         self.rl.write.block_len()
     }
 

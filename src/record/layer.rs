@@ -46,6 +46,11 @@ impl RecordLayer {
         self.send(ContentType::Alert, &[level as u8, desc as u8])
     }
 
+    /// Queues bytes that are not a TLS record: a client's SSL 2.0-format hello.
+    pub fn queue_raw(&mut self, bytes: &[u8]) {
+        self.out.extend_from_slice(bytes);
+    }
+
     /// Takes every queued byte.
     pub fn take_output(&mut self) -> Vec<u8> {
         core::mem::take(&mut self.out)

@@ -15,7 +15,6 @@ use super::status::from_error;
 use crate::engine::{Connection, Step};
 use crate::handshake::Side;
 use crate::msgs::enums::{AlertDescription, AlertLevel};
-use crate::record::MAX_FRAGMENT;
 
 /// A request queued by `ApplyControlToken`, carried out by the next ISC/ASC call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -177,11 +176,13 @@ impl Context {
 
     /// `SECPKG_ATTR_STREAM_SIZES`; None before a suite is negotiated.
     pub fn stream_sizes(&self) -> Option<SecPkgContext_StreamSizes> {
-        self.conn.info()?;
+        if self.conn.info().is_none() && self.conn.ssl2_kind().is_none() {
+            return None;
+        }
         Some(SecPkgContext_StreamSizes {
             cbHeader: self.conn.header_len() as u32,
             cbTrailer: self.conn.max_trailer() as u32,
-            cbMaximumMessage: MAX_FRAGMENT as u32,
+            cbMaximumMessage: self.conn.max_data() as u32,
             cBuffers: 4,
             cbBlockSize: self.conn.block_len() as u32,
         })
@@ -193,6 +194,17 @@ impl Context {
 
     /// `SECPKG_ATTR_CONNECTION_INFO`.
     pub fn connection_info(&self) -> Option<SecPkgContext_ConnectionInfo> {
+        if let Some(k) = self.conn.ssl2_kind() {
+            return Some(SecPkgContext_ConnectionInfo {
+                dwProtocol: if self.is_inbound() { SP_PROT_SSL2_SERVER } else { SP_PROT_SSL2_CLIENT },
+                aiCipher: k.calg_cipher(),
+                dwCipherStrength: k.strength_bits(),
+                aiHash: k.calg_hash(),
+                dwHashStrength: 128,
+                aiExch: k.calg_exch(),
+                dwExchStrength: self.exchange_bits(),
+            });
+        }
         let info = self.conn.info()?;
         let s = info.suite;
         Some(SecPkgContext_ConnectionInfo {
@@ -220,6 +232,26 @@ impl Context {
 
     /// `SECPKG_ATTR_CIPHER_INFO`.
     pub fn cipher_info(&self) -> Option<SecPkgContext_CipherInfo> {
+        if let Some(k) = self.conn.ssl2_kind() {
+            let bits = self.exchange_bits();
+            return Some(SecPkgContext_CipherInfo {
+                dwVersion: 1,
+                dwProtocol: u32::from(crate::ssl2::VERSION),
+                dwCipherSuite: k.id,
+                dwBaseCipherSuite: k.id,
+                szCipherSuite: wide(k.name),
+                szCipher: wide(k.cng_cipher()),
+                dwCipherLen: k.strength_bits(),
+                dwCipherBlockLen: k.block_len() as u32,
+                szHash: wide("MD5"),
+                dwHashLen: 128,
+                szExchange: wide("RSA"),
+                dwMinExchangeLen: bits,
+                dwMaxExchangeLen: bits,
+                szCertificate: wide("RSA"),
+                dwKeyType: 0,
+            });
+        }
         let info = self.conn.info()?;
         let s = info.suite;
         let bits = self.exchange_bits();

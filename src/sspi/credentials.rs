@@ -97,10 +97,14 @@ pub fn acquire(req: CredRequest) -> Result<Credential, SECURITY_STATUS> {
     };
     let versions: Vec<ProtocolVersion> =
         VERSION_BITS.iter().filter(|&&(_, c, s)| requested & side_bits((c, s)) != 0).map(|&(v, _, _)| v).rev().collect();
-    if versions.is_empty() {
+    // SSL 2.0 only when named (never among the defaults).
+    let ssl2_bit = side_bits((SP_PROT_SSL2_CLIENT, SP_PROT_SSL2_SERVER));
+    let ssl2 = req.enabled_protocols & ssl2_bit != 0;
+    if versions.is_empty() && !ssl2 {
         return Err(SEC_E_ALGORITHM_MISMATCH);
     }
-    let protocols = VERSION_BITS.iter().filter(|(v, _, _)| versions.contains(v)).map(|&(_, c, s)| side_bits((c, s))).fold(0, |a, b| a | b);
+    let protocols = VERSION_BITS.iter().filter(|(v, _, _)| versions.contains(v)).map(|&(_, c, s)| side_bits((c, s))).fold(0, |a, b| a | b)
+        | if ssl2 { ssl2_bit } else { 0 };
 
     let mut suite_list: Vec<&'static CipherSuite> = if req.algs.is_empty() { suites::defaults() } else { suites::by_alg_ids(&req.algs) };
     let mut too_weak = Vec::new();
@@ -112,7 +116,11 @@ pub fn acquire(req: CredRequest) -> Result<Credential, SECURITY_STATUS> {
     if req.max_strength != 0 {
         suite_list.retain(|s| s.strength_bits() <= req.max_strength);
     }
-    if suite_list.is_empty() {
+    let mut ssl2_kinds = if req.algs.is_empty() { suites::SSL2_KINDS.iter().collect() } else { suites::ssl2_by_alg_ids(&req.algs) };
+    ssl2_kinds.retain(|k| k.strength_bits() >= req.min_strength && (req.max_strength == 0 || k.strength_bits() <= req.max_strength));
+    let usable_tls = !versions.is_empty() && !suite_list.is_empty();
+    let usable_ssl2 = ssl2 && !ssl2_kinds.is_empty();
+    if !usable_tls && !usable_ssl2 {
         return Err(SEC_E_ALGORITHM_MISMATCH);
     }
 
@@ -130,6 +138,8 @@ pub fn acquire(req: CredRequest) -> Result<Credential, SECURITY_STATUS> {
     config.versions = versions;
     config.suites = suite_list;
     config.too_weak = too_weak;
+    config.ssl2 = ssl2;
+    config.ssl2_kinds = ssl2_kinds;
     config.verify_chain = req.flags & SCH_CRED_MANUAL_CRED_VALIDATION == 0;
     config.verify_name = req.flags & SCH_CRED_NO_SERVERNAME_CHECK == 0;
     // SCH_CRED_REVOCATION_CHECK_* / _IGNORE_*: checked against the CRLs added with
@@ -156,24 +166,35 @@ pub fn acquire(req: CredRequest) -> Result<Credential, SECURITY_STATUS> {
 }
 
 impl Credential {
-    /// The distinct `CALG_*` ids of the enabled suites' ciphers, hashes and exchanges, in suite
+    /// The distinct `CALG_*` ids of the usable suites' ciphers, hashes and exchanges, in suite
     /// preference order (`SECPKG_ATTR_SUPPORTED_ALGS`).
+    /// SSL 2.0 cipher kinds included when SSL 2.0 is enabled.
     pub fn supported_algs(&self) -> Vec<u32> {
+        let tls = self.usable_suites().map(|s| [s.calg_cipher(), s.calg_hash(), s.kx.calg()]);
+        let ssl2 = self.ssl2_kinds().map(|k| [k.calg_cipher(), k.calg_hash(), k.calg_exch()]);
         let mut algs = Vec::new();
-        for s in &self.config.suites {
-            for id in [s.calg_cipher(), s.calg_hash(), s.kx.calg()] {
-                if id != 0 && !algs.contains(&id) {
-                    algs.push(id);
-                }
+        for id in tls.chain(ssl2).flatten() {
+            if id != 0 && !algs.contains(&id) {
+                algs.push(id);
             }
         }
         algs
     }
 
-    /// The weakest and strongest enabled cipher, in bits (`SECPKG_ATTR_CIPHER_STRENGTHS`).
+    /// The weakest and strongest enabled cipher, in bits (`SECPKG_ATTR_CIPHER_STRENGTHS`),
+    /// SSL 2.0 kinds included when SSL 2.0 is enabled.
     pub fn cipher_strengths(&self) -> (u32, u32) {
-        let bits = self.config.suites.iter().map(|s| s.strength_bits());
-        (bits.clone().min().unwrap_or(0), bits.max().unwrap_or(0))
+        let bits: Vec<u32> = self.usable_suites().map(|s| s.strength_bits()).chain(self.ssl2_kinds().map(|k| k.strength_bits())).collect();
+        (bits.iter().copied().min().unwrap_or(0), bits.iter().copied().max().unwrap_or(0))
+    }
+
+    /// Enabled suites that some enabled version allows (none when only SSL 2.0 is on).
+    fn usable_suites(&self) -> impl Iterator<Item = &'static CipherSuite> + '_ {
+        self.config.suites.iter().copied().filter(|s| self.config.versions.iter().any(|v| s.allows(*v)))
+    }
+
+    fn ssl2_kinds(&self) -> impl Iterator<Item = &'static suites::Ssl2Kind> + '_ {
+        self.config.ssl2_kinds.iter().copied().filter(|_| self.config.ssl2)
     }
 
     /// Restricts the credential to `ids` in this order (`OpenSchannelSetCipherSuites`). Naming
@@ -184,6 +205,17 @@ impl Credential {
             return Err(SEC_E_ALGORITHM_MISMATCH);
         }
         self.update(|c| c.suites = list);
+        Ok(())
+    }
+
+    /// Restricts the credential's SSL 2.0 cipher kinds to `ids` in this order
+    /// (`OpenSchannelSetSsl2CipherKinds`); unknown ids are ignored.
+    pub fn set_ssl2_kinds(&mut self, ids: &[u32]) -> Result<(), SECURITY_STATUS> {
+        let list: Vec<_> = ids.iter().filter_map(|id| suites::ssl2_by_id(*id)).collect();
+        if list.is_empty() {
+            return Err(SEC_E_ALGORITHM_MISMATCH);
+        }
+        self.update(|c| c.ssl2_kinds = list);
         Ok(())
     }
 

@@ -19,7 +19,7 @@ pub fn from_error(e: &Error) -> SECURITY_STATUS {
         Error::HandshakeFailure(_) | Error::InsufficientSecurity => SEC_E_ALGORITHM_MISMATCH,
         Error::FinishedMismatch | Error::BadSignature => SEC_E_MESSAGE_ALTERED,
         Error::UnsupportedExtension => SEC_E_ILLEGAL_MESSAGE,
-        Error::Downgrade | Error::InappropriateFallback => SEC_E_DOWNGRADE_DETECTED,
+        Error::Downgrade | Error::InappropriateFallback | Error::VersionRollback => SEC_E_DOWNGRADE_DETECTED,
         Error::NoApplicationProtocol => SEC_E_APPLICATION_PROTOCOL_MISMATCH,
         Error::Certificate(c) => match c {
             CertError::UnknownIssuer | CertError::NotCa | CertError::PathTooLong => SEC_E_UNTRUSTED_ROOT,

@@ -7,6 +7,7 @@ use core::ffi::c_void;
 use super::buffers::{provider_alloc, provider_copy, provider_free};
 use super::consts::*;
 use super::types::*;
+use crate::crypto::sign::KeyType;
 use crate::sspi::context::Context;
 
 /// A NUL-terminated copy of `s` in provider memory: bytes, or UTF-16 for the W functions.
@@ -97,11 +98,14 @@ pub fn names(c: &Context, wide: bool) -> Result<SecPkgContext_NamesA, SECURITY_S
 
 /// `SECPKG_ATTR_KEY_INFO`: the bulk cipher and the key type that authenticated the server.
 pub fn key_info(c: &Context, wide: bool) -> Result<SecPkgContext_KeyInfoA, SECURITY_STATUS> {
-    let info = c.conn.info().ok_or(SEC_E_INVALID_HANDLE)?;
-    let s = info.suite;
-    let key = s.kx.cert_key();
+    // (cipher name, strength, CALG, certificate key type) of the SSL 2.0 kind or TLS suite.
+    let (cipher, strength, calg, key) = match (c.conn.ssl2_kind(), c.conn.info()) {
+        (Some(k), _) => (k.cng_cipher(), k.strength_bits(), k.calg_cipher(), KeyType::Rsa),
+        (None, Some(i)) => (i.suite.cng_cipher(), i.suite.strength_bits(), i.suite.calg_cipher(), i.suite.kx.cert_key()),
+        (None, None) => return Err(SEC_E_INVALID_HANDLE),
+    };
     let sig = provider_string(key.name(), wide);
-    let enc = provider_string(s.cng_cipher(), wide);
+    let enc = provider_string(cipher, wide);
     if sig.is_null() || enc.is_null() {
         provider_free(sig);
         provider_free(enc);
@@ -111,9 +115,9 @@ pub fn key_info(c: &Context, wide: bool) -> Result<SecPkgContext_KeyInfoA, SECUR
     Ok(SecPkgContext_KeyInfoA {
         sSignatureAlgorithmName: sig as *mut SEC_CHAR,
         sEncryptAlgorithmName: enc as *mut SEC_CHAR,
-        KeySize: s.strength_bits(),
+        KeySize: strength,
         SignatureAlgorithm: key.calg_sign(),
-        EncryptAlgorithm: s.calg_cipher(),
+        EncryptAlgorithm: calg,
     })
 }
 

@@ -720,19 +720,21 @@ unsafe fn query_context(ph_context: PCtxtHandle, attribute: ULONG, buffer: *mut 
             SECPKG_ATTR_CONNECTION_INFO => c.connection_info().map_or(SEC_E_INVALID_HANDLE, |v| put(buffer, v)),
             SECPKG_ATTR_CIPHER_INFO => c.cipher_info().map_or(SEC_E_INVALID_HANDLE, |v| put(buffer, v)),
             SECPKG_ATTR_APPLICATION_PROTOCOL => put(buffer, c.application_protocol()),
-            SECPKG_ATTR_SESSION_INFO => match c.conn.info() {
-                Some(i) => {
-                    // SSL_SESSION_RECONNECT (1): this connection resumed a cached session.
-                    let mut s = SecPkgContext_SessionInfo {
-                        dwFlags: u32::from(c.conn.resumed()),
-                        cbSessionId: i.session_id.len().min(32) as u32,
-                        rgbSessionId: [0; 32],
-                    };
-                    s.rgbSessionId[..s.cbSessionId as usize].copy_from_slice(&i.session_id[..s.cbSessionId as usize]);
-                    put(buffer, s)
+            SECPKG_ATTR_SESSION_INFO => {
+                match c.conn.ssl2_session_id().map(<[u8]>::to_vec).or_else(|| c.conn.info().map(|i| i.session_id)) {
+                    Some(id) => {
+                        // SSL_SESSION_RECONNECT (1): this connection resumed a cached session.
+                        let mut s = SecPkgContext_SessionInfo {
+                            dwFlags: u32::from(c.conn.resumed()),
+                            cbSessionId: id.len().min(32) as u32,
+                            rgbSessionId: [0; 32],
+                        };
+                        s.rgbSessionId[..s.cbSessionId as usize].copy_from_slice(&id[..s.cbSessionId as usize]);
+                        put(buffer, s)
+                    }
+                    None => SEC_E_INVALID_HANDLE,
                 }
-                None => SEC_E_INVALID_HANDLE,
-            },
+            }
             SECPKG_ATTR_REMOTE_CERT_CONTEXT => {
                 let certs = c.conn.peer_certificates();
                 match certs.split_first() {
@@ -896,6 +898,35 @@ pub unsafe extern "C" fn OpenSchannelSetCipherSuites(phCredential: PCredHandle, 
                 cred.set_suites(core::slice::from_raw_parts(suites, count as usize))
             })
         }
+    })
+}
+
+/// OpenSchannelSetSsl2CipherKinds: restricts a credential to `count` SSL 2.0 cipher kinds (the
+/// 3-byte `SSL_CK_*` values, e.g. 0x010080) in preference order. SSL 2.0 itself is enabled only
+/// by `SP_PROT_SSL2_*` in `grbitEnabledProtocols`. Affects contexts created afterwards. Returns
+/// SEC_E_OK, SEC_E_INVALID_HANDLE, SEC_E_INVALID_PARAMETER or SEC_E_ALGORITHM_MISMATCH (no known kind).
+#[no_mangle]
+pub unsafe extern "C" fn OpenSchannelSetSsl2CipherKinds(phCredential: PCredHandle, kinds: *const u32, count: u32) -> SECURITY_STATUS {
+    ffi_guard!(status "OpenSchannelSetSsl2CipherKinds", SEC_E_INTERNAL_ERROR, {
+        // SAFETY (closure): `count` ids at `kinds`, checked non-NULL.
+        unsafe {
+            with_credential(phCredential, |cred| {
+                if kinds.is_null() || count == 0 || count > 1024 {
+                    return Err(SEC_E_INVALID_PARAMETER);
+                }
+                cred.set_ssl2_kinds(core::slice::from_raw_parts(kinds, count as usize))
+            })
+        }
+    })
+}
+
+/// OpenSchannelSsl2CipherKindFromName: the 3-byte value of an SSL 2.0 cipher kind by its name
+/// (`SSL_CK_RC4_128_WITH_MD5`, …), 0 if unknown.
+#[no_mangle]
+pub unsafe extern "C" fn OpenSchannelSsl2CipherKindFromName(name: *const c_char) -> u32 {
+    ffi_guard!(0, {
+        // SAFETY: NULL or a NUL-terminated string.
+        unsafe { ansi(name) }.and_then(|n| crate::suites::ssl2_by_name(&n)).map_or(0, |k| k.id)
     })
 }
 

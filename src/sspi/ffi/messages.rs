@@ -8,7 +8,7 @@ use super::exports::CONTEXTS;
 use super::types::*;
 use crate::engine::Opened;
 use crate::ffi_guard;
-use crate::record::{HEADER_LEN, MAX_FRAGMENT};
+use crate::record::HEADER_LEN;
 use crate::sspi::status::from_error;
 
 /// EncryptMessage: seals the DATA buffer into one record, in place. Buffers:
@@ -53,10 +53,11 @@ pub unsafe extern "C" fn EncryptMessage(
             Ok(x) => x.len(),
             Err(s) => return s,
         };
-        if n > MAX_FRAGMENT {
+        let mut c = ctx.lock();
+        // A record's most plaintext: 2^14 in TLS, a little less in SSL 2.0 (MAC inside the body).
+        if n > c.conn.max_data() {
             return SEC_E_BUFFER_TOO_SMALL;
         }
-        let mut c = ctx.lock();
         let hl = c.conn.header_len();
         if (bufs[h].cbBuffer as usize) < hl || (bufs[t].cbBuffer as usize) < c.conn.max_trailer() {
             return SEC_E_BUFFER_TOO_SMALL;
