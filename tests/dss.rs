@@ -20,6 +20,7 @@ const DHE_DSS_3DES: u16 = 0x0013;
 const DHE_DSS_DES: u16 = 0x0012;
 const DHE_DSS_AES128: u16 = 0x0032;
 const DHE_DSS_AES256: u16 = 0x0038;
+const DHE_DSS_EXPORT1024_DES: u16 = 0x0063;
 
 fn suite(id: u16) -> &'static CipherSuite {
     suites::by_id(id).unwrap()
@@ -30,9 +31,9 @@ fn dss_suites() -> Vec<&'static CipherSuite> {
 }
 
 #[test]
-fn the_table_has_the_four_dhe_dss_rows_off_by_default() {
+fn the_table_has_the_five_dhe_dss_rows_off_by_default() {
     let ids: Vec<u16> = dss_suites().iter().map(|s| s.id).collect();
-    assert_eq!(ids, vec![DHE_DSS_AES128, DHE_DSS_AES256, DHE_DSS_3DES, DHE_DSS_DES]);
+    assert_eq!(ids, vec![DHE_DSS_AES128, DHE_DSS_AES256, DHE_DSS_3DES, DHE_DSS_DES, DHE_DSS_EXPORT1024_DES]);
     for s in dss_suites() {
         assert_eq!(s.policy, suites::Policy::ExplicitOnly, "{}", s.name);
         assert_eq!(s.kx.calg(), 0xaa02, "CALG_DH_EPHEM as Schannel reports for DHE");
@@ -56,7 +57,9 @@ fn dhe_dss_at_ssl3_tls10_and_tls12_with_the_dsa_certificate() {
             let (mut c, mut srv) = handshake_versions(s, &[version], &[version]).unwrap();
             let info = c.info().unwrap();
             assert_eq!((info.version, info.suite.id), (version, s.id), "{}", s.name);
-            assert_eq!(info.kx_bits, Some(2048), "ffdhe2048");
+            // ffdhe2048, or Oakley group 2 within the EXPORT1024 limit.
+            let bits = if s.is_export() { 1024 } else { 2048 };
+            assert_eq!(info.kx_bits, Some(bits), "{}", s.name);
             assert_eq!(srv.info().unwrap().suite.id, s.id);
             // The server chose its DSA identity among RSA, ECDSA and DSA.
             assert_eq!(x509::key_type(&c.peer_certificates()[0]), Ok(KeyType::Dsa));

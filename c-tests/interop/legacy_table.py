@@ -42,6 +42,7 @@ OURSELVES = "openschannel (no real peer here)"
 # The real peers, named the same way in every test.
 NASSL_PEER = "nassl (OpenSSL 1.0.2) client"
 TLSLITE_PEER = "tlslite-ng 0.8 server"
+SCAPY_PEER = "scapy 2.8.0 TLSServerAutomaton"
 
 
 def required_rows() -> list[tuple[str, str, str]]:

@@ -126,15 +126,18 @@ def test_our_server_vs_openssl3_client_dhe_dss_aes(flag, proto, proto_line, sess
     assert "cipher: %s" % iana in srv.output.splitlines(), srv.describe()
 
 
+@pytest.mark.parametrize("iana", ["TLS_DHE_DSS_WITH_DES_CBC_SHA", "TLS_DHE_DSS_EXPORT1024_WITH_DES_CBC_SHA"])
 @pytest.mark.parametrize("proto, proto_line, table_proto", [("ssl3", "SSLv3", "SSL 3.0"), ("tls1.0", "TLSv1.0", "TLS 1.0")])
-def test_our_client_vs_our_server_dhe_dss_des(proto, proto_line, table_proto, pki, our_server, legacy_row):
-    """No server on this machine has DHE-DSS with single DES: our client against our server."""
-    iana = "TLS_DHE_DSS_WITH_DES_CBC_SHA"
+def test_our_client_vs_our_server_dhe_dss_des(iana, proto, proto_line, table_proto, pki, our_server, legacy_row):
+    """No server on this machine has DHE-DSS with single DES (nor any EXPORT1024 suite): our
+    client against our server; both roles are ours, so both rows are recorded."""
     srv, port = our_server([*server_args(pki), "--once", "--echo", "--protocol", proto, "--cipher", iana])
     assert_client_ok(client(port, pki, proto, iana), proto_line, iana, "ping", srv)
     assert srv.wait(PEER_TIMEOUT) == 0, srv.describe()
     assert "cipher: %s" % iana in srv.output.splitlines(), srv.describe()
     legacy_row(iana, table_proto, "our client", legacy_table.OURSELVES)
+    if "EXPORT1024" in iana:
+        legacy_row(iana, table_proto, "our server", legacy_table.OURSELVES)
 
 
 def test_a_default_server_refuses_a_dhe_dss_only_client(pki, our_server):

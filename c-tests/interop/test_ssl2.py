@@ -18,6 +18,7 @@ import pytest
 
 import legacy_table
 from helpers import NASSL_CLIENT, TLS_CLIENT, run
+from legacy_table import NASSL_PEER, SCAPY_PEER
 
 HERE = Path(__file__).resolve().parent
 
@@ -84,7 +85,6 @@ SSL2_KINDS = [
     ("SSL_CK_DES_64_CBC_WITH_MD5", "DES-CBC-MD5"),
     ("SSL_CK_RC4_128_EXPORT40_WITH_MD5", "EXP-RC4-MD5"),
 ]
-NASSL_PEER = "nassl (OpenSSL 1.0.2) client"
 
 
 @pytest.mark.parametrize("kind, openssl", SSL2_KINDS, ids=[k[0] for k in SSL2_KINDS])
@@ -140,7 +140,6 @@ def test_same_server_without_the_mitm_negotiates_tls(pki, our_server):
 
 # scapy serves every kind but SSL_CK_DES_64_CBC_WITH_MD5 (it crashes on it, see peers.md).
 SCAPY_KINDS = [k for k, _ in SSL2_KINDS if k != "SSL_CK_DES_64_CBC_WITH_MD5"]
-SCAPY_PEER = "scapy 2.8.0 TLSServerAutomaton"
 
 
 def our_ssl2_client(port: int, pki, kind: str, line: str):

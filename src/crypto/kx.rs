@@ -125,6 +125,14 @@ const FFDHE2048_P: &str = "\
     9172FE9CE98583FF8E4F1232EEF28183C3FE3B1B4C6FAD733BB5FCBC2EC22005C58EF1837D1683B2C6F34A26C1B2EFFA\
     886B423861285C97FFFFFFFFFFFFFFFF";
 
+/// RFC 2409 §6.2 Second Oakley Group, 1024 bits: p = 2^1024 - 2^960 - 1 + 2^64 * (floor(2^894 pi)
+/// + 129093), g = 2. Only the DHE-DSS EXPORT1024 suite uses it (its key exchange may not exceed
+/// 1024 bits); see `oakley_group2_is_the_rfc_2409_prime` for how it is checked.
+const OAKLEY2_P: &str = "\
+    FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD129024E088A67CC74020BBEA63B139B22514A08798E3404DD\
+    EF9519B3CD3A431B302B0A6DF25F14374FE1356D6D51C245E485B576625E7EC6F44C42E9A637ED6B0BFF5CB6F406B7ED\
+    EE386BFB5A899FA5AE9F24117C4B1FE649286651ECE65381FFFFFFFFFFFFFFFF";
+
 /// Finite-field DH group parameters for DHE suites, as carried in ServerKeyExchange
 /// (RFC 5246 §7.4.3): big-endian, no leading zeros.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -138,9 +146,17 @@ impl DhParams {
     /// prime-order subgroup, so a fixed, vetted group instead of per-server parameters (which
     /// clients cannot check and which enabled Logjam-style precomputation on weak ones).
     pub fn ffdhe2048() -> Self {
-        let hex = FFDHE2048_P.as_bytes();
+        Self::with_generator_2(FFDHE2048_P)
+    }
+
+    /// RFC 2409 Oakley group 2 (1024 bits, g=2): the export-limited DHE group.
+    pub fn oakley_group2() -> Self {
+        Self::with_generator_2(OAKLEY2_P)
+    }
+
+    fn with_generator_2(hex_prime: &str) -> Self {
         let nibble = |c: u8| (c as char).to_digit(16).unwrap_or(0) as u8;
-        let p = hex.chunks(2).map(|pair| (nibble(pair[0]) << 4) | nibble(pair[1])).collect();
+        let p = hex_prime.as_bytes().chunks(2).map(|pair| (nibble(pair[0]) << 4) | nibble(pair[1])).collect();
         DhParams { p, g: vec![2] }
     }
 }
@@ -360,6 +376,21 @@ mod tests {
                 assert!(fresh().agree(&vec![0u8; other.len()]).is_none());
             }
         }
+    }
+
+    #[test]
+    fn oakley_group2_is_the_rfc_2409_prime() {
+        let params = DhParams::oakley_group2();
+        assert_eq!(params.g, [2]);
+        assert_eq!(params.p.len(), 128);
+        assert!(params.p[..8].iter().chain(&params.p[120..]).all(|&b| b == 0xff));
+        // SHA-256 of the 128-byte prime computed once with Python from RFC 2409's formula
+        // (pi by Machin's formula in integers), where p and (p-1)/2 were also checked to be
+        // probable primes; the same value as the RFC's hex, which this constant is compared with.
+        let digest = Sha256::digest(&params.p);
+        let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(hex, "3f35a3f5f6c4376a744acad409bb22f8d897f949d2311d885adaa890981b67a0");
+        assert!(DhKeyShare::generate(&params, 1024).is_some());
     }
 
     #[test]

@@ -9,7 +9,7 @@ use crate::crypto::rsa::RsaPrivateKey;
 use crate::crypto::sign::{self, SignatureScheme, SigningKey};
 use crate::engine::error::Error;
 use crate::msgs::codec::{put_prefixed, put_u16, Prefix, Reader};
-use crate::suites::KeyExchange;
+use crate::suites::{CipherSuite, Export, KeyExchange};
 use crate::x509;
 use pkcs1::der::{Decode, Encode};
 
@@ -43,6 +43,9 @@ pub const DSA_SCHEMES: [SignatureScheme; 2] = [SignatureScheme::DsaSha256, Signa
 /// Smallest DH prime a client accepts from a server: 2048 bits (Logjam; RFC 7919 §1 notes
 /// 1024-bit groups are within reach of precomputation).
 pub const MIN_DH_BITS: usize = 2048;
+
+/// Smallest DH prime a client accepts for an export DHE suite (the export limit is the maximum).
+const EXPORT_MIN_DH_BITS: usize = 512;
 
 /// The TLS 1.2 code points of [`OFFERED_SCHEMES`], then of [`DSA_SCHEMES`] when `dsa`.
 pub fn offered_scheme_ids(dsa: bool) -> Vec<u16> {
@@ -97,9 +100,10 @@ pub fn server_key_exchange(
             Ephemeral::Ecdh(share)
         }
         KeyExchange::DheRsa | KeyExchange::DheDss => {
-            let group = dh_group(kx);
-            hs.kx_bits = Some(prime_bits(&group.p));
-            let share = DhKeyShare::generate(&group, MIN_DH_BITS).ok_or(Error::Internal("DH key generation failed"))?;
+            let group = dh_group(hs.suite()?);
+            let bits = prime_bits(&group.p);
+            hs.kx_bits = Some(bits);
+            let share = DhKeyShare::generate(&group, bits as usize).ok_or(Error::Internal("DH key generation failed"))?;
             put_prefixed(&mut params, Prefix::U16, |o| o.extend_from_slice(&group.p));
             put_prefixed(&mut params, Prefix::U16, |o| o.extend_from_slice(&group.g));
             put_prefixed(&mut params, Prefix::U16, |o| o.extend_from_slice(share.public_key()));
@@ -139,9 +143,18 @@ pub fn read_server_key_exchange(hs: &mut HandshakeData, kx: KeyExchange, body: &
             let g = strip_zeros(r.vec_u16()?);
             let ys = r.vec_u16()?;
             let group = DhParams { p: p.to_vec(), g: g.to_vec() };
-            hs.kx_bits = Some(prime_bits(p));
-            let share =
-                DhKeyShare::generate(&group, MIN_DH_BITS).ok_or(Error::HandshakeFailure("server DH group is too small or invalid"))?;
+            let bits = prime_bits(p);
+            hs.kx_bits = Some(bits);
+            // An export suite caps the group (and its 512-bit floor is all it can ask for);
+            // every other suite has the Logjam floor.
+            let (min_bits, max_bits) = match hs.suite()?.export.max_kx_bits() {
+                Some(max) => (EXPORT_MIN_DH_BITS, max),
+                None => (MIN_DH_BITS, u32::MAX),
+            };
+            if bits > max_bits {
+                return Err(Error::HandshakeFailure("server DH group is larger than the export limit"));
+            }
+            let share = DhKeyShare::generate(&group, min_bits).ok_or(Error::HandshakeFailure("server DH group is too small or invalid"))?;
             (Ephemeral::Dh(share), ys)
         }
         KeyExchange::Rsa => return Err(Error::UnexpectedMessage("ServerKeyExchange with RSA key exchange")),
@@ -258,10 +271,14 @@ pub fn read_client_key_exchange(hs: &mut HandshakeData, body: &[u8]) -> Result<Z
     premaster.ok_or(Error::IllegalParameter("invalid client key share"))
 }
 
-/// Server: the finite-field group for a DHE suite. Every DHE suite uses ffdhe2048 today; the
-/// export DHE suites will choose their own (≤ 512 or 1024 bits) here.
-fn dh_group(_kx: KeyExchange) -> DhParams {
-    DhParams::ffdhe2048()
+/// Server: the finite-field group for a DHE suite: ffdhe2048, or for the DHE-DSS EXPORT1024
+/// suite (key exchange of at most 1024 bits) RFC 2409's 1024-bit Oakley group 2. The table has
+/// no 40-bit export DHE suite, which would need a 512-bit group.
+fn dh_group(suite: &CipherSuite) -> DhParams {
+    match suite.export {
+        Export::Export1024 => DhParams::oakley_group2(),
+        _ => DhParams::ffdhe2048(),
+    }
 }
 
 /// Bit length of a big-endian number without leading zero bytes.
