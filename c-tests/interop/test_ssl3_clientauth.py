@@ -4,9 +4,14 @@ client answers an SSL 3.0 CertificateRequest with its certificate and that Certi
 or with the `no_certificate` warning alert when it has none.
 
 Real peers: the legacy OpenSSL 1.0.2 in nassl as the client (it signs the SSL 3.0 hash with our
-server checking it), tlslite-ng as the server (it checks our signature and prints the
-certificate it received). No peer here speaks SSL 3.0 with an ECDSA client certificate; that
-form is tested in memory (`tests/ssl3_clientauth.rs`) and in `c-tests/t_clientauth.c`.
+server checking it, with an RSA and an ECDSA certificate), tlslite-ng as the server (it checks
+our RSA signature and prints the certificate it received).
+
+ECDSA at SSL 3.0 was never specified (RFC 4492 starts at TLS 1.0). We sign and check the SHA-1
+half of the hashes, as OpenSSL 1.0.2 does (shown below); tlslite-ng 0.8 instead takes the first
+32 bytes of MD5 || SHA-1 and so refuses both OpenSSL's and our ECDSA signature at SSL 3.0: our
+client's ECDSA form is tested against our server only (`tests/ssl3_clientauth.rs`,
+`c-tests/t_clientauth.c`).
 """
 
 from __future__ import annotations
@@ -71,6 +76,33 @@ def test_our_server_verifies_nassl_ssl3_client_certificate(iana, openssl, _c, _m
     # Our server saw and verified OpenSSL 1.0.2's certificate and SSL 3.0 CertificateVerify.
     assert "client: %s" % CLIENT_SUBJECT in lines, srv.describe()
     legacy_row(iana, "SSL 3.0", "our server", NASSL_PEER)
+
+
+@pytest.fixture
+def ec_client(pki: Path, tmp_path: Path) -> tuple[Path, Path]:
+    """A P-256 client certificate (clientAuth) issued by the test PKI's root."""
+    key, csr, cert, ext = (tmp_path / n for n in ("ec-client.key", "ec-client.csr", "ec-client.pem", "ext.cnf"))
+    ext.write_text("extendedKeyUsage=clientAuth\nbasicConstraints=CA:FALSE\n")
+    for cmd in (["openssl", "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", key,
+                 "-out", csr, "-subj", "/O=openschannel tests/CN=openschannel ec client"],
+                ["openssl", "x509", "-req", "-in", csr, "-CA", pki / "ca.pem", "-CAkey", pki / "ca.key",
+                 "-set_serial", "7", "-out", cert, "-days", "2", "-extfile", ext]):
+        r = run(cmd)
+        assert r.returncode == 0, r.stdout + r.stderr
+    return cert, key
+
+
+def test_our_server_verifies_nassl_ssl3_ecdsa_client_certificate(pki, our_server, ec_client):
+    """OpenSSL 1.0.2 signs the SHA-1 half of the SSL 3.0 hashes with its ECDSA key; our server
+    checks exactly that."""
+    cert, key = ec_client
+    srv, port = start_our_server(our_server, pki, "TLS_RSA_WITH_3DES_EDE_CBC_SHA")
+    r = nassl(port, pki, "DES-CBC3-SHA", "--cert", str(cert), "--key", str(key))
+    assert r.returncode == 0, r.stdout + r.stderr + srv.describe()
+    assert srv.wait(PEER_TIMEOUT) == 0, srv.describe()
+    lines = srv.output.splitlines()
+    assert "protocol: SSLv3" in lines, srv.describe()
+    assert "client: O=openschannel tests, CN=openschannel ec client" in lines, srv.describe()
 
 
 def test_our_server_refuses_nassl_ssl3_client_without_certificate(pki, our_server):
