@@ -197,6 +197,9 @@ static void test_certificate_from_the_credential(void)
     }
 }
 
+/* (client, server) grbitEnabledProtocols: the defaults (TLS), and SSL 3.0 only. */
+static const DWORD default_and_ssl3[][2] = {{0, 0}, {SP_PROT_SSL3_CLIENT, SP_PROT_SSL3_SERVER}};
+
 static CredHandle g_supplied;
 static void supply_certificate(h_pair *p)
 {
@@ -213,18 +216,18 @@ static void supply_certificate(h_pair *p)
 /* No certificate in the credential: SEC_I_INCOMPLETE_CREDENTIALS, then one is supplied. */
 static void test_incomplete_credentials_then_supplied(void)
 {
-    h_pair p;
-    SECURITY_STATUS sst;
-    if (pair(&p, 0, 0, NULL, NULL) && client_cred(&g_supplied, 0, H_SERVER_PEM, H_SERVER_KEY)) {
-        CHECK_EQ(drive(&p, supply_certificate, &sst, NULL), 1);
-        check_remote_is(&p, H_SERVER_PEM, H_SERVER_KEY);
-        roundtrip(&p);
+    for (size_t i = 0; i < sizeof default_and_ssl3 / sizeof default_and_ssl3[0]; i++) {
+        h_pair p;
+        SECURITY_STATUS sst;
+        const DWORD *proto = default_and_ssl3[i];
+        if (pair(&p, proto[0], proto[1], NULL, NULL) && client_cred(&g_supplied, proto[0], H_SERVER_PEM, H_SERVER_KEY)) {
+            CHECK_EQ(drive(&p, supply_certificate, &sst, NULL), 1);
+            check_remote_is(&p, H_SERVER_PEM, H_SERVER_KEY);
+            roundtrip(&p);
+        }
+        h_pair_free(&p);
     }
-    h_pair_free(&p);
 }
-
-/* (client, server) grbitEnabledProtocols: the defaults (TLS), and SSL 3.0 only. */
-static const DWORD default_and_ssl3[][2] = {{0, 0}, {SP_PROT_SSL3_CLIENT, SP_PROT_SSL3_SERVER}};
 
 /* ... or the application goes on without one: the handshake completes, anonymously (at SSL 3.0
  * the client says so with a no_certificate warning alert). */
