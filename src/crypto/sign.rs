@@ -1,4 +1,4 @@
-//! Handshake signatures: ServerKeyExchange and (later) CertificateVerify.
+//! Handshake signatures: ServerKeyExchange and CertificateVerify (TLS, and SSL 3.0 through [`SigningKey::sign_prehashed`]).
 //!
 //! Private-key operations stay in aws-lc ([`RsaPrivateKey`] blinds RSA, [`EcdsaPrivateKey`] uses
 //! constant-time scalar multiplication). This module hashes the message, picks padding, loads keys
