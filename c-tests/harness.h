@@ -227,7 +227,8 @@ static inline size_t h_expected_missing(const uint8_t *p, size_t have)
     }
 }
 
-/* Number of whole records in p[0..len) that exactly tile it; -1 when they do not. */
+/* Number of whole records in p[0..len) that exactly tile it; -1 when they do not. Record
+ * versions 3.0 (SSL 3.0, when a test enables it) through 3.3. */
 static inline int h_count_records(const uint8_t *p, size_t len, uint8_t want_type)
 {
     size_t off = 0;
@@ -236,7 +237,7 @@ static inline int h_count_records(const uint8_t *p, size_t len, uint8_t want_typ
         size_t total = h_record_total(p + off, len - off);
         if (total == 0 || off + total > len)
             return -1;
-        if (p[off] != want_type || p[off + 1] != 3 || p[off + 2] < 1 || p[off + 2] > 3)
+        if (p[off] != want_type || p[off + 1] != 3 || p[off + 2] > 3)
             return -1;
         off += total;
         n++;

@@ -2,7 +2,7 @@
  * t_clientauth.c: client authentication through the SSPI ABI (issue 5, point 3).
  * The server asks with ASC_REQ_MUTUAL_AUTH (or requires with OpenSchannelRequireClientCertificate)
  * and names its hRootStore's CAs; the client answers from its credential's certificate
- * (RSA or ECDSA; TLS 1.0 and TLS 1.2 CertificateVerify forms), or gets
+ * (RSA or ECDSA; SSL 3.0, TLS 1.0 and TLS 1.2 CertificateVerify forms), or gets
  * SEC_I_INCOMPLETE_CREDENTIALS, reads SECPKG_ATTR_ISSUER_LIST_EX, and continues with a
  * credential that has one, or without.
  */
@@ -158,7 +158,8 @@ static void roundtrip(h_pair *p)
     h_roundtrip(&p->sctx, &p->cctx, msg, sizeof msg, "server -> client");
 }
 
-/* A client credential with a certificate answers at once: RSA and ECDSA, TLS 1.0 and 1.2. */
+/* A client credential with a certificate answers at once: RSA and ECDSA, TLS 1.0 and 1.2, and
+ * SSL 3.0 when both sides enable it (its own CertificateVerify hash, RFC 6101 §5.6.8). */
 static void test_certificate_from_the_credential(void)
 {
     const struct {
@@ -169,6 +170,8 @@ static void test_certificate_from_the_credential(void)
         {SP_PROT_TLS1_0_CLIENT, SP_PROT_TLS1_0_SERVER, H_SERVER_PEM, H_SERVER_KEY},
         {SP_PROT_TLS1_2_CLIENT, SP_PROT_TLS1_2_SERVER, EC_PEM, EC_KEY},
         {SP_PROT_TLS1_0_CLIENT, SP_PROT_TLS1_0_SERVER, EC_PEM, EC_KEY},
+        {SP_PROT_SSL3_CLIENT, SP_PROT_SSL3_SERVER, H_SERVER_PEM, H_SERVER_KEY},
+        {SP_PROT_SSL3_CLIENT, SP_PROT_SSL3_SERVER, EC_PEM, EC_KEY},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         h_pair p;
@@ -178,6 +181,9 @@ static void test_certificate_from_the_credential(void)
             CHECK_EQ(drive(&p, NULL, &sst, &sattr), 0);
             CHECK(sattr & ASC_RET_MUTUAL_AUTH);
             check_remote_is(&p, cases[i].pem, cases[i].key);
+            SecPkgContext_ConnectionInfo ci;
+            REQUIRE_STATUS(QueryContextAttributesA(&p.cctx, SECPKG_ATTR_CONNECTION_INFO, &ci), SEC_E_OK);
+            CHECK_EQ(ci.dwProtocol, cases[i].cproto);
             SecPkgContext_IssuerListInfoEx il;
             REQUIRE_STATUS(QueryContextAttributesA(&p.cctx, SECPKG_ATTR_ISSUER_LIST_EX, &il), SEC_E_OK);
             CHECK_EQ(il.cIssuers, 1);
@@ -190,6 +196,9 @@ static void test_certificate_from_the_credential(void)
         h_pair_free(&p);
     }
 }
+
+/* (client, server) grbitEnabledProtocols: the defaults (TLS), and SSL 3.0 only. */
+static const DWORD default_and_ssl3[][2] = {{0, 0}, {SP_PROT_SSL3_CLIENT, SP_PROT_SSL3_SERVER}};
 
 static CredHandle g_supplied;
 static void supply_certificate(h_pair *p)
@@ -207,43 +216,52 @@ static void supply_certificate(h_pair *p)
 /* No certificate in the credential: SEC_I_INCOMPLETE_CREDENTIALS, then one is supplied. */
 static void test_incomplete_credentials_then_supplied(void)
 {
-    h_pair p;
-    SECURITY_STATUS sst;
-    if (pair(&p, 0, 0, NULL, NULL) && client_cred(&g_supplied, 0, H_SERVER_PEM, H_SERVER_KEY)) {
-        CHECK_EQ(drive(&p, supply_certificate, &sst, NULL), 1);
-        check_remote_is(&p, H_SERVER_PEM, H_SERVER_KEY);
-        roundtrip(&p);
+    for (size_t i = 0; i < sizeof default_and_ssl3 / sizeof default_and_ssl3[0]; i++) {
+        h_pair p;
+        SECURITY_STATUS sst;
+        const DWORD *proto = default_and_ssl3[i];
+        if (pair(&p, proto[0], proto[1], NULL, NULL) && client_cred(&g_supplied, proto[0], H_SERVER_PEM, H_SERVER_KEY)) {
+            CHECK_EQ(drive(&p, supply_certificate, &sst, NULL), 1);
+            check_remote_is(&p, H_SERVER_PEM, H_SERVER_KEY);
+            roundtrip(&p);
+        }
+        h_pair_free(&p);
     }
-    h_pair_free(&p);
 }
 
-/* ... or the application goes on without one: the handshake completes, anonymously. */
+/* ... or the application goes on without one: the handshake completes, anonymously (at SSL 3.0
+ * the client says so with a no_certificate warning alert). */
 static void test_incomplete_credentials_then_none(void)
 {
-    h_pair p;
-    SECURITY_STATUS sst;
-    if (pair(&p, 0, 0, NULL, NULL)) {
-        CHECK_EQ(drive(&p, NULL, &sst, NULL), 1);
-        PCCERT_CONTEXT remote = (PCCERT_CONTEXT)1;
-        CHECK_STATUS(QueryContextAttributesA(&p.sctx, SECPKG_ATTR_REMOTE_CERT_CONTEXT, (void *)&remote), SEC_E_NO_CREDENTIALS);
-        roundtrip(&p);
+    for (size_t i = 0; i < sizeof default_and_ssl3 / sizeof default_and_ssl3[0]; i++) {
+        h_pair p;
+        SECURITY_STATUS sst;
+        if (pair(&p, default_and_ssl3[i][0], default_and_ssl3[i][1], NULL, NULL)) {
+            CHECK_EQ(drive(&p, NULL, &sst, NULL), 1);
+            PCCERT_CONTEXT remote = (PCCERT_CONTEXT)1;
+            CHECK_STATUS(QueryContextAttributesA(&p.sctx, SECPKG_ATTR_REMOTE_CERT_CONTEXT, (void *)&remote), SEC_E_NO_CREDENTIALS);
+            roundtrip(&p);
+        }
+        h_pair_free(&p);
     }
-    h_pair_free(&p);
 }
 
-/* A server that requires a certificate refuses a client without one (handshake_failure). */
+/* A server that requires a certificate refuses a client without one (handshake_failure), at
+ * SSL 3.0 too, where "none" is a no_certificate warning instead of an empty Certificate. */
 static void test_required_certificate_missing(void)
 {
-    h_pair p;
-    SECURITY_STATUS sst;
-    if (pair(&p, 0, 0, NULL, NULL)) {
-        CHECK_STATUS(OpenSchannelRequireClientCertificate(&p.scred, TRUE), SEC_E_OK);
-        CHECK_STATUS(OpenSchannelRequireClientCertificate(&p.ccred, TRUE), SEC_E_UNKNOWN_CREDENTIALS);
-        p.sreq &= ~(ULONG)ASC_REQ_MUTUAL_AUTH; /* the credential asks by itself */
-        CHECK_EQ(drive(&p, NULL, &sst, NULL), -1);
-        CHECK_STATUS(sst, SEC_E_ALGORITHM_MISMATCH);
+    for (size_t i = 0; i < sizeof default_and_ssl3 / sizeof default_and_ssl3[0]; i++) {
+        h_pair p;
+        SECURITY_STATUS sst;
+        if (pair(&p, default_and_ssl3[i][0], default_and_ssl3[i][1], NULL, NULL)) {
+            CHECK_STATUS(OpenSchannelRequireClientCertificate(&p.scred, TRUE), SEC_E_OK);
+            CHECK_STATUS(OpenSchannelRequireClientCertificate(&p.ccred, TRUE), SEC_E_UNKNOWN_CREDENTIALS);
+            p.sreq &= ~(ULONG)ASC_REQ_MUTUAL_AUTH; /* the credential asks by itself */
+            CHECK_EQ(drive(&p, NULL, &sst, NULL), -1);
+            CHECK_STATUS(sst, SEC_E_ALGORITHM_MISMATCH);
+        }
+        h_pair_free(&p);
     }
-    h_pair_free(&p);
 }
 
 /* A client certificate from a CA the server does not trust: unknown_ca. */

@@ -6,7 +6,7 @@ mod common;
 
 use std::sync::Arc;
 
-use common::{configs, feed, handshake_versions, read, transfer};
+use common::{configs, feed, flip_last_byte_of, handshake_versions, read, transfer};
 use openschannel::crypto::sign::{KeyType, SignatureScheme, SigningKey};
 use openschannel::engine::error::Error;
 use openschannel::engine::Connection;
@@ -71,27 +71,6 @@ fn dhe_dss_at_ssl3_tls10_and_tls12_with_the_dsa_certificate() {
     assert!(!suite(DHE_DSS_DES).allows(V::TLS1_2));
 }
 
-/// The server's first flight with the last byte of the ServerKeyExchange signature flipped (the
-/// low byte of the DER INTEGER s: still well-formed, no longer a valid signature).
-fn tamper_ske_signature(flight: &mut [u8]) {
-    let mut at = 0;
-    while at + 5 <= flight.len() {
-        let len = u16::from_be_bytes([flight[at + 3], flight[at + 4]]) as usize;
-        assert_eq!(flight[at], 22, "handshake records only before the client's flight");
-        let mut m = at + 5;
-        while m < at + 5 + len {
-            let body_len = u32::from_be_bytes([0, flight[m + 1], flight[m + 2], flight[m + 3]]) as usize;
-            if flight[m] == 12 {
-                flight[m + 4 + body_len - 1] ^= 0x01;
-                return;
-            }
-            m += 4 + body_len;
-        }
-        at += 5 + len;
-    }
-    panic!("no ServerKeyExchange in the flight");
-}
-
 #[test]
 fn a_tampered_dsa_signature_is_decrypt_error_and_message_altered() {
     for version in [V::SSL3_0, V::TLS1_0, V::TLS1_2] {
@@ -104,7 +83,8 @@ fn a_tampered_dsa_signature_is_decrypt_error_and_message_altered() {
         c.start().unwrap();
         feed(&mut s, &c.take_output(), usize::MAX).unwrap();
         let mut flight = s.take_output();
-        tamper_ske_signature(&mut flight);
+        // The low byte of the DER INTEGER s: still well-formed, no longer a valid signature.
+        flip_last_byte_of(&mut flight, 12);
         let err = feed(&mut c, &flight, usize::MAX).unwrap_err();
         assert_eq!(err, Error::BadSignature, "{version:?}");
         assert_eq!(from_error(&err), SEC_E_MESSAGE_ALTERED);

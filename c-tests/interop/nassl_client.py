@@ -5,6 +5,12 @@ the caller enforces a timeout and kills us):
 
     python3 nassl_client.py --port P --cipher AES128-SHA [--version TLSV1]
                             [--cafile ca.pem] [--send TEXT]
+                            [--cert client.pem --key client.key | --no-client-cert]
+
+--cert/--key: a client certificate (PEM chain) and its key, sent when the server asks.
+--no-client-cert: answer a certificate request without one (OpenSSL's default when no
+client_cert_cb is set: an empty Certificate, or SSL 3.0's no_certificate warning) instead
+of stopping the handshake (nassl's ClientCertificateRequested, the default).
 
 Prints, one per line and flushed:
     cipher: <OpenSSL cipher name>
@@ -54,11 +60,18 @@ def main() -> int:
     ap.add_argument("--version", default="TLSV1", choices=[v.name for v in OpenSslVersionEnum])
     ap.add_argument("--cafile", help="verify the server against this CA bundle")
     ap.add_argument("--servername", help="send this SNI host name")
+    ap.add_argument("--cert", help="client certificate chain (PEM), sent when the server asks")
+    ap.add_argument("--key", help="the client certificate's private key (PEM)")
+    ap.add_argument("--no-client-cert", action="store_true", help="go on without a certificate when asked")
     ap.add_argument("--send", default="ping from nassl\n")
     ap.add_argument("--io-timeout", type=float, default=5.0)
     ap.add_argument("--options", type=lambda v: int(v, 0), default=0,
                     help="SSL_set_options bits, e.g. 0x18000000 = no TLS 1.1/1.2 (OpenSSL 1.0.2 values)")
     args = ap.parse_args()
+    if bool(args.cert) != bool(args.key):
+        ap.error("--cert and --key go together")
+    if args.cert and args.no_client_cert:
+        ap.error("--no-client-cert excludes --cert")
 
     sock = socket.create_connection((args.host, args.port), timeout=args.io_timeout)
     if args.cafile:
@@ -67,11 +80,17 @@ def main() -> int:
     else:
         verify = OpenSslVerifyEnum.NONE
         locations = None
+    identity = {}
+    if args.no_client_cert:
+        identity = {"ignore_client_authentication_requests": True}
+    if args.cert:
+        identity = {"client_certificate_chain": pathlib.Path(args.cert), "client_key": pathlib.Path(args.key)}
     client = LegacySslClient(
         underlying_socket=sock,
         ssl_version=OpenSslVersionEnum[args.version],
         ssl_verify=verify,
         ssl_verify_locations=locations,
+        **identity,
     )
     client.set_cipher_list(args.cipher)
     if args.options:

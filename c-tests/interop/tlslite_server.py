@@ -2,10 +2,15 @@
 
     python3 tlslite_server.py --cert server.pem --key server.key --version ssl3
                               [--cipher aes128|aes256|3des|rc4|null] [--mac sha|md5]
-                              [--kx rsa|dhe_dss]
+                              [--kx rsa|dhe_dss] [--request-cert]
 
 --kx dhe_dss: DHE with the DSA certificate and key given (tlslite's "dhe_dsa"); the
 default is RSA key exchange.
+
+--request-cert: send a CertificateRequest (tlslite's reqCert=True; an empty CA list) and
+print `client certificate: <SHA-256 of the leaf's DER>` after the handshake, or
+`client certificate: none`. tlslite checks the client's CertificateVerify signature with
+the leaf's key (the SSL 3.0 hash at SSL 3.0) and fails the handshake if it does not verify.
 
 Listens on 127.0.0.1 (ephemeral port), prints `listening: <port>`, serves one
 connection: handshake, then echoes each line back until the client closes;
@@ -16,6 +21,7 @@ handshake. Exits after that connection or on any error (status 1).
 from __future__ import annotations
 
 import argparse
+import hashlib
 import socket
 import sys
 
@@ -37,6 +43,7 @@ def main() -> int:
     ap.add_argument("--cipher", default="aes128", choices=list(CIPHERS))
     ap.add_argument("--mac", default="sha", choices=["sha", "md5"])
     ap.add_argument("--kx", default="rsa", choices=["rsa", "dhe_dss"])
+    ap.add_argument("--request-cert", action="store_true", help="ask the client for a certificate")
     ap.add_argument("--timeout", type=float, default=20.0)
     args = ap.parse_args()
 
@@ -59,9 +66,16 @@ def main() -> int:
     conn.settimeout(args.timeout)
     tls = TLSConnection(conn)
     try:
-        tls.handshakeServer(certChain=chain, privateKey=key, settings=settings)
+        tls.handshakeServer(certChain=chain, privateKey=key, settings=settings, reqCert=args.request_cert)
         say("version: %d.%d" % tls.version)
         say("cipher: %s" % tls.getCipherName())
+        if args.request_cert:
+            client_chain = tls.session.clientCertChain
+            if client_chain and client_chain.getNumCerts():
+                leaf = bytes(client_chain.x509List[0].bytes)
+                say("client certificate: %s" % hashlib.sha256(leaf).hexdigest())
+            else:
+                say("client certificate: none")
         buf = b""
         while True:
             data = tls.read()

@@ -125,9 +125,10 @@ const FFDHE2048_P: &str = "\
     9172FE9CE98583FF8E4F1232EEF28183C3FE3B1B4C6FAD733BB5FCBC2EC22005C58EF1837D1683B2C6F34A26C1B2EFFA\
     886B423861285C97FFFFFFFFFFFFFFFF";
 
-/// RFC 2409 §6.2 Second Oakley Group, 1024 bits: p = 2^1024 - 2^960 - 1 + 2^64 * (floor(2^894 pi)
-/// + 129093), g = 2. Only the DHE-DSS EXPORT1024 suite uses it (its key exchange may not exceed
-/// 1024 bits); see `oakley_group2_is_the_rfc_2409_prime` for how it is checked.
+/// RFC 2409 §6.2 Second Oakley Group, 1024 bits, g = 2, where
+/// p = 2^1024 - 2^960 - 1 + 2^64 * (floor(2^894 pi) + 129093). Only the DHE-DSS EXPORT1024 suite
+/// uses it (its key exchange may not exceed 1024 bits); `oakley_group2_is_the_rfc_2409_prime`
+/// says how it is checked.
 const OAKLEY2_P: &str = "\
     FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD129024E088A67CC74020BBEA63B139B22514A08798E3404DD\
     EF9519B3CD3A431B302B0A6DF25F14374FE1356D6D51C245E485B576625E7EC6F44C42E9A637ED6B0BFF5CB6F406B7ED\

@@ -1,4 +1,4 @@
-//! Handshake signatures: ServerKeyExchange and (later) CertificateVerify.
+//! Handshake signatures: ServerKeyExchange and CertificateVerify (TLS, and SSL 3.0 through [`SigningKey::sign_prehashed`]).
 //!
 //! Private-key operations stay in aws-lc ([`RsaPrivateKey`] blinds RSA, [`EcdsaPrivateKey`] uses
 //! constant-time scalar multiplication). This module hashes the message, picks padding, loads keys
@@ -115,6 +115,17 @@ impl Hash {
             Hash::Sha256 => Sha256::digest(msg).to_vec(),
             Hash::Sha384 => Sha384::digest(msg).to_vec(),
             Hash::Sha512 => Sha512::digest(msg).to_vec(),
+        }
+    }
+
+    /// Length of [`Hash::digest`]'s output.
+    const fn len(self) -> usize {
+        match self {
+            Hash::Md5Sha1 => 36,
+            Hash::Sha1 => 20,
+            Hash::Sha256 => 32,
+            Hash::Sha384 => 48,
+            Hash::Sha512 => 64,
         }
     }
 
@@ -341,13 +352,23 @@ impl SigningKey {
     /// TLS 1.2 does not bind them (a TLS 1.3 caller must use the curve's own scheme). None if the
     /// scheme does not fit the key type, or the key is too small for the scheme.
     pub fn sign(&self, scheme: SignatureScheme, msg: &[u8]) -> Option<Vec<u8>> {
+        self.sign_prehashed(scheme, &scheme.hash().digest(msg))
+    }
+
+    /// Signs a digest computed by the caller (SSL 3.0's CertificateVerify hashes, RFC 6101
+    /// §5.6.8): `digest` must have the length of the scheme's hash (36 bytes for
+    /// [`SignatureScheme::RsaPkcs1Md5Sha1`], 20 for the SHA-1 schemes). None as for
+    /// [`SigningKey::sign`], or for a digest of another length.
+    pub fn sign_prehashed(&self, scheme: SignatureScheme, digest: &[u8]) -> Option<Vec<u8>> {
         let hash = scheme.hash();
-        let digest = hash.digest(msg);
+        if digest.len() != hash.len() {
+            return None;
+        }
         match (self, scheme.family()) {
-            (SigningKey::Rsa(key), Family::RsaPkcs1) => key.sign_pkcs1(hash.rsa(), &digest),
-            (SigningKey::Rsa(key), Family::RsaPss) => key.sign_pss(hash.rsa(), &digest),
-            (SigningKey::Ecdsa(key, _), Family::Ecdsa) => key.sign_digest(&digest),
-            (SigningKey::Dsa(key), Family::Dsa) => key.sign_digest(&digest),
+            (SigningKey::Rsa(key), Family::RsaPkcs1) => key.sign_pkcs1(hash.rsa(), digest),
+            (SigningKey::Rsa(key), Family::RsaPss) => key.sign_pss(hash.rsa(), digest),
+            (SigningKey::Ecdsa(key, _), Family::Ecdsa) => key.sign_digest(digest),
+            (SigningKey::Dsa(key), Family::Dsa) => key.sign_digest(digest),
             _ => None,
         }
     }
@@ -474,42 +495,49 @@ pub fn verify(scheme: SignatureScheme, spki_der: &[u8], msg: &[u8], sig: &[u8]) 
     if let Some(alg) = delegated {
         return signature::verify(alg, spki_der, msg, sig);
     }
-    let Ok(spki) = SubjectPublicKeyInfoRef::from_der(spki_der) else {
+    if let Some(params) = match scheme {
+        SignatureScheme::RsaPssRsaeSha256 => Some(&lc::RSA_PSS_2048_8192_SHA256),
+        SignatureScheme::RsaPssRsaeSha384 => Some(&lc::RSA_PSS_2048_8192_SHA384),
+        SignatureScheme::RsaPssRsaeSha512 => Some(&lc::RSA_PSS_2048_8192_SHA512),
+        _ => None,
+    } {
+        return spki_key(scheme, spki_der).is_some_and(|(_, key)| UnparsedPublicKey::new(params, key).verify(msg, sig).is_ok());
+    }
+    verify_prehashed(scheme, spki_der, &scheme.hash().digest(msg), sig)
+}
+
+/// Verifies `sig` over a digest computed by the caller (SSL 3.0's CertificateVerify hashes),
+/// for the schemes whose hash we compute ourselves: the legacy forms (MD5 || SHA-1 RSA, SHA-1
+/// ECDSA and DSA) and DSA over SHA-256. False for the others, and for a digest whose length is
+/// not the scheme's.
+pub fn verify_prehashed(scheme: SignatureScheme, spki_der: &[u8], digest: &[u8], sig: &[u8]) -> bool {
+    let Some((spki, key)) = spki_key(scheme, spki_der) else {
         return false;
     };
-    let Some(key) = spki.subject_public_key.as_bytes() else {
-        return false;
-    };
-    if KeyType::of_spki_oid(&spki.algorithm.oid) != Some(scheme.key_type()) {
+    if digest.len() != scheme.hash().len() {
         return false;
     }
-    let digest = scheme.hash().digest(msg);
     match scheme {
-        SignatureScheme::DsaSha1 | SignatureScheme::DsaSha256 | SignatureScheme::DsaSha1Legacy => {
-            dsa::verify_digest(spki_der, &digest, sig)
-        }
-        SignatureScheme::RsaPkcs1Md5Sha1 => rsa::verify_pkcs1(key, RsaHash::Md5Sha1, &digest, sig),
-        SignatureScheme::RsaPssRsaeSha256 | SignatureScheme::RsaPssRsaeSha384 | SignatureScheme::RsaPssRsaeSha512 => {
-            let params = match scheme {
-                SignatureScheme::RsaPssRsaeSha256 => &lc::RSA_PSS_2048_8192_SHA256,
-                SignatureScheme::RsaPssRsaeSha384 => &lc::RSA_PSS_2048_8192_SHA384,
-                _ => &lc::RSA_PSS_2048_8192_SHA512,
-            };
-            UnparsedPublicKey::new(params, key).verify(msg, sig).is_ok()
-        }
-        _ => {
+        SignatureScheme::DsaSha1 | SignatureScheme::DsaSha256 | SignatureScheme::DsaSha1Legacy => dsa::verify_digest(spki_der, digest, sig),
+        SignatureScheme::RsaPkcs1Md5Sha1 => rsa::verify_pkcs1(key, RsaHash::Md5Sha1, digest, sig),
+        SignatureScheme::EcdsaSha1 | SignatureScheme::EcdsaSha1Legacy => {
             // ECDSA over SHA-1, which aws-lc-rs offers for P-256 only.
-            if spki.algorithm.oid != ID_EC_PUBLIC_KEY {
-                return false;
-            }
             let curve = match spki.algorithm.parameters_oid() {
                 Ok(oid) if oid == SECP_256_R_1 => NamedGroup::Secp256r1,
                 Ok(oid) if oid == SECP_384_R_1 => NamedGroup::Secp384r1,
                 _ => return false,
             };
-            ecdsa::verify_digest(curve, key, &digest, sig)
+            ecdsa::verify_digest(curve, key, digest, sig)
         }
+        _ => false,
     }
+}
+
+/// The parsed SubjectPublicKeyInfo and its key bits, if its algorithm is the scheme's key type.
+fn spki_key(scheme: SignatureScheme, spki_der: &[u8]) -> Option<(SubjectPublicKeyInfoRef<'_>, &[u8])> {
+    let spki = SubjectPublicKeyInfoRef::from_der(spki_der).ok()?;
+    let key = spki.subject_public_key.as_bytes()?;
+    (KeyType::of_spki_oid(&spki.algorithm.oid) == Some(scheme.key_type())).then_some((spki, key))
 }
 
 #[cfg(test)]
@@ -710,6 +738,24 @@ mod tests {
         let key = load(RSA_P8_PEM);
         assert_eq!(key.sign(SignatureScheme::RsaPkcs1Sha256, MSG).unwrap(), SIG_RSA_PKCS1_SHA256);
         assert_eq!(key.sign(SignatureScheme::RsaPkcs1Md5Sha1, MSG).unwrap(), SIG_RSA_MD5SHA1);
+    }
+
+    /// SSL 3.0's CertificateVerify signs a digest we compute: the same PKCS#1 block as
+    /// hashing inside (PKCS#1 v1.5 is deterministic); a digest of the wrong length is refused.
+    #[test]
+    fn prehashed_digests_sign_and_verify() {
+        let key = load(RSA_P8_PEM);
+        let digest = Hash::Md5Sha1.digest(MSG);
+        let sig = key.sign_prehashed(SignatureScheme::RsaPkcs1Md5Sha1, &digest).unwrap();
+        assert_eq!(sig, SIG_RSA_MD5SHA1);
+        assert!(verify_prehashed(SignatureScheme::RsaPkcs1Md5Sha1, RSA_SPKI, &digest, &sig));
+        assert!(!verify_prehashed(SignatureScheme::RsaPkcs1Md5Sha1, RSA_SPKI, &digest[..20], &sig));
+        assert!(key.sign_prehashed(SignatureScheme::RsaPkcs1Md5Sha1, &digest[..20]).is_none());
+        // ECDSA over a 20-byte (SHA-1) digest: the SHA half of SSL 3.0's hashes.
+        assert!(verify_prehashed(SignatureScheme::EcdsaSha1Legacy, P256_SPKI, &Hash::Sha1.digest(MSG), SIG_P256_SHA1));
+        assert!(!verify_prehashed(SignatureScheme::EcdsaSha1Legacy, RSA_SPKI, &Hash::Sha1.digest(MSG), SIG_P256_SHA1));
+        // Schemes whose hash aws-lc computes are not verified from a digest.
+        assert!(!verify_prehashed(SignatureScheme::RsaPkcs1Sha256, RSA_SPKI, &Hash::Sha256.digest(MSG), SIG_RSA_PKCS1_SHA256));
     }
 
     #[test]

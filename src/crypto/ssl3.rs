@@ -46,10 +46,10 @@ pub fn mac(alg: HashAlg, secret: &[u8], header: &[u8; 11], data: &[u8], out: &mu
     }
 }
 
-/// Finished.verify_data (36 bytes): MD5 and SHA-1 of handshake_messages + sender + master
-/// secret + pad1, each wrapped as hash(master + pad2 + inner) (RFC 6101 §5.6.9). `sender` is
-/// "CLNT" or "SRVR".
-pub fn finished(master: &[u8], transcript: &[u8], sender: &[u8; 4]) -> [u8; 36] {
+/// MD5 and SHA-1 of handshake_messages + sender + master secret + pad1, each wrapped as
+/// hash(master + pad2 + inner): Finished.verify_data (RFC 6101 §5.6.9) with `sender` "CLNT" or
+/// "SRVR", the CertificateVerify hashes (§5.6.8) with no sender.
+fn handshake_hashes(master: &[u8], transcript: &[u8], sender: &[u8]) -> [u8; 36] {
     let mut out = [0u8; 36];
     let md5_inner = Md5::new().chain_update(transcript).chain_update(sender).chain_update(master).chain_update([PAD1; 48]).finalize();
     let md5 = Md5::new().chain_update(master).chain_update([PAD2; 48]).chain_update(md5_inner).finalize();
@@ -58,6 +58,19 @@ pub fn finished(master: &[u8], transcript: &[u8], sender: &[u8; 4]) -> [u8; 36] 
     out[..16].copy_from_slice(&md5);
     out[16..].copy_from_slice(&sha);
     out
+}
+
+/// Finished.verify_data (36 bytes, RFC 6101 §5.6.9). `sender` is "CLNT" or "SRVR".
+pub fn finished(master: &[u8], transcript: &[u8], sender: &[u8; 4]) -> [u8; 36] {
+    handshake_hashes(master, transcript, sender)
+}
+
+/// What CertificateVerify signs (RFC 6101 §5.6.8): MD5(master + pad2 + MD5(handshake_messages +
+/// master + pad1)) followed by the same with SHA-1. An RSA key signs all 36 bytes (PKCS#1 type 1
+/// without DigestInfo, as TLS 1.0 signs MD5 || SHA-1); a DSA or ECDSA key signs the SHA-1 half
+/// (`[16..]`).
+pub fn certificate_verify_hashes(master: &[u8], transcript: &[u8]) -> [u8; 36] {
+    handshake_hashes(master, transcript, b"")
 }
 
 #[cfg(test)]
@@ -97,5 +110,17 @@ mod tests {
         let f1 = finished(&[5; 48], b"msgs", b"CLNT");
         assert_ne!(f1, finished(&[5; 48], b"msgs", b"SRVR"));
         assert_ne!(f1, finished(&[6; 48], b"msgs", b"CLNT"));
+    }
+
+    /// RFC 6101 §5.6.8: the expected value was computed independently with Python's hashlib
+    /// (md5(m + 0x5c*48 + md5(t + m + 0x36*48)) + sha1(m + 0x5c*40 + sha1(t + m + 0x36*40))).
+    #[test]
+    fn certificate_verify_hashes_known_answer() {
+        let (master, msgs) = ([5u8; 48], b"client hello ... client key exchange");
+        let cv = certificate_verify_hashes(&master, msgs);
+        let hex: String = cv.iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(hex, "554cd10fd7db014bdbc9c6c991ced976c4c99c212b2e60c90556acd507ef5b751d0825df");
+        assert_ne!(cv, finished(&master, msgs, b"CLNT"));
+        assert_ne!(cv, certificate_verify_hashes(&[6; 48], msgs));
     }
 }

@@ -581,6 +581,13 @@ impl Connection {
                 self.declined = true;
                 Ok(false)
             }
+            // SSL 3.0: a client without a certificate answers our CertificateRequest so.
+            (1, Some(AlertDescription::NoCertificate)) if self.hs_buf.is_empty() => {
+                if let State::Server(s) = self.state {
+                    self.state = State::Server(server::no_certificate_alert(s, &self.hs, &self.config)?);
+                }
+                Ok(false)
+            }
             (1, Some(_)) => Ok(false),
             (2, Some(d)) => {
                 self.failed = Some(Error::AlertReceived(d));

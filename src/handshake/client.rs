@@ -400,9 +400,6 @@ fn expects_temporary_rsa_key(hs: &HandshakeData) -> Result<bool, Error> {
 /// key type the server lists, a TLS 1.2 scheme it accepts, a chain from a CA it names.
 pub fn signing_scheme(hs: &HandshakeData, id: &ServerIdentity) -> Option<SignatureScheme> {
     let req = hs.cert_request.as_ref()?;
-    if hs.is_ssl3() {
-        return None; // SSL 3.0 CertificateVerify is not implemented: answer without a certificate
-    }
     let kind = if id.key.is_rsa() { cert_type::RSA_SIGN } else { cert_type::ECDSA_SIGN };
     if !req.certificate_types.contains(&kind) || !id.chain.iter().any(|c| x509::issued_by_any(c, &req.authorities)) {
         return None;
@@ -466,8 +463,8 @@ fn send_client_flight(
     hs.send(rl, HandshakeType::ClientKeyExchange, &body)?;
     hs.set_master_secret(&premaster[..])?;
     if let Some((id, scheme)) = signer {
-        // CertificateVerify signs every handshake message so far (RFC 5246 §7.4.8).
-        let sig = id.key.sign(scheme, &hs.transcript).ok_or(Error::Internal("signing CertificateVerify failed"))?;
+        // CertificateVerify covers every handshake message so far (RFC 5246 §7.4.8, RFC 6101 §5.6.8).
+        let sig = hs.sign_certificate_verify(&id.key, scheme).ok_or(Error::Internal("signing CertificateVerify failed"))?;
         let mut body = Vec::new();
         encode_digitally_signed(scheme.id().filter(|_| hs.is_tls12()), &sig, &mut body);
         hs.send(rl, HandshakeType::CertificateVerify, &body)?;

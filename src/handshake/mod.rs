@@ -13,6 +13,7 @@ use crate::cache::Session;
 use crate::crypto::cipher::Direction;
 use crate::crypto::hash::md5_sha1;
 use crate::crypto::prf::prf;
+use crate::crypto::sign::{SignatureScheme, SigningKey};
 use crate::engine::error::Error;
 use crate::msgs::enums::{ContentType, HandshakeType, ProtocolVersion};
 use crate::msgs::handshake::frame;
@@ -296,6 +297,35 @@ impl HandshakeData {
         let mut out = [0u8; VERIFY_DATA_LEN];
         self.prf(&self.master_secret[..], label, &self.transcript_hash()?, &mut out)?;
         Ok(out.to_vec())
+    }
+
+    /// Signs CertificateVerify with `key`: TLS signs the handshake messages so far with the
+    /// scheme's hash (RFC 5246 §7.4.8); SSL 3.0 signs its own MD5/SHA-1 construction over them
+    /// and the master secret (RFC 6101 §5.6.8).
+    pub fn sign_certificate_verify(&self, key: &SigningKey, scheme: SignatureScheme) -> Option<Vec<u8>> {
+        match self.ssl3_certificate_verify_digest(scheme) {
+            Some(digest) => key.sign_prehashed(scheme, &digest),
+            None => key.sign(scheme, &self.transcript),
+        }
+    }
+
+    /// Checks the peer's CertificateVerify `sig` with the key in `spki` (the counterpart of
+    /// [`HandshakeData::sign_certificate_verify`]).
+    pub fn verify_certificate_verify(&self, scheme: SignatureScheme, spki: &[u8], sig: &[u8]) -> bool {
+        match self.ssl3_certificate_verify_digest(scheme) {
+            Some(digest) => crate::crypto::sign::verify_prehashed(scheme, spki, &digest, sig),
+            None => crate::crypto::sign::verify(scheme, spki, &self.transcript, sig),
+        }
+    }
+
+    /// SSL 3.0: the 36 bytes of MD5 || SHA-1 hashes for an RSA key, the SHA-1 half for DSA and
+    /// ECDSA (RFC 6101 §5.6.8 and §5.6.3's `Signature`). None at TLS.
+    fn ssl3_certificate_verify_digest(&self, scheme: SignatureScheme) -> Option<Vec<u8>> {
+        if !self.is_ssl3() {
+            return None;
+        }
+        let hashes = crate::crypto::ssl3::certificate_verify_hashes(&self.master_secret[..], &self.transcript);
+        Some(if scheme.is_rsa() { hashes.to_vec() } else { hashes[16..].to_vec() })
     }
 
     /// SSL 3.0 was negotiated.

@@ -9,7 +9,7 @@ use crate::cache::{Key, Session};
 use crate::crypto::kx::NamedGroup;
 use crate::crypto::random;
 use crate::crypto::rsa::PREMASTER_LEN;
-use crate::crypto::sign::{self, SignatureScheme, SigningKey};
+use crate::crypto::sign::{SignatureScheme, SigningKey};
 use crate::engine::config::{Config, ServerIdentity};
 use crate::engine::error::Error;
 use crate::msgs::enums::{HandshakeType, ProtocolVersion};
@@ -25,7 +25,8 @@ use crate::x509;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ServerState {
     ExpectClientHello,
-    /// We sent a CertificateRequest: the client's Certificate (maybe empty) comes first.
+    /// We sent a CertificateRequest: the client's Certificate (maybe empty) comes first, or at
+    /// SSL 3.0 a `no_certificate` warning alert ([`no_certificate_alert`]).
     ExpectClientCertificate,
     ExpectClientKeyExchange,
     /// The client sent a certificate: it proves the key after ClientKeyExchange.
@@ -217,9 +218,8 @@ fn client_hello(hs: &mut HandshakeData, cfg: &Config, rl: &mut RecordLayer, body
         }
     }
     hs.identity = Some(choice.identity.clone());
-    // Client authentication is implemented for TLS only (SSL 3.0's CertificateVerify hash is
-    // not): an SSL 3.0 client is not asked.
-    if (hs.request_client_cert || cfg.require_client_cert) && !hs.is_ssl3() {
+    // At SSL 3.0 too: the request has no signature algorithms before TLS 1.2 (RFC 6101 §5.6.4).
+    if hs.request_client_cert || cfg.require_client_cert {
         let mut body = Vec::new();
         certificate_request(cfg).encode(hs.is_tls12(), &mut body);
         hs.send(rl, HandshakeType::CertificateRequest, &body)?;
@@ -253,10 +253,7 @@ fn certificate_request(cfg: &Config) -> CertificateRequest {
 fn client_certificate(hs: &mut HandshakeData, cfg: &Config, body: &[u8]) -> Result<(), Error> {
     let chain = read_certificate_list(body)?;
     if chain.is_empty() {
-        if cfg.require_client_cert {
-            return Err(Error::HandshakeFailure("client sent no certificate"));
-        }
-        return Ok(());
+        return no_client_certificate(cfg);
     }
     let opts = x509::VerifyOptions { purpose: x509::Purpose::ClientAuth, ..cfg.verify.clone() };
     x509::verify_chain_with(&chain, &cfg.trust, (cfg.clock)(), &opts).map_err(Error::Certificate)?;
@@ -265,7 +262,28 @@ fn client_certificate(hs: &mut HandshakeData, cfg: &Config, body: &[u8]) -> Resu
     Ok(())
 }
 
-/// CertificateVerify: the client's signature over the transcript so far (RFC 5246 §7.4.8).
+/// The client has no certificate (an empty Certificate, or SSL 3.0's `no_certificate`): the
+/// handshake goes on anonymously unless the credential requires one.
+fn no_client_certificate(cfg: &Config) -> Result<(), Error> {
+    if cfg.require_client_cert {
+        return Err(Error::HandshakeFailure("client sent no certificate"));
+    }
+    Ok(())
+}
+
+/// A `no_certificate` warning alert from the client (RFC 6101 §5.4.2, §5.6.6): SSL 3.0's way
+/// of answering our CertificateRequest without a certificate, in place of the Certificate
+/// message. Anywhere else the warning means nothing and the state is kept.
+pub fn no_certificate_alert(state: ServerState, hs: &HandshakeData, cfg: &Config) -> Result<ServerState, Error> {
+    if state != ServerState::ExpectClientCertificate || !hs.is_ssl3() {
+        return Ok(state);
+    }
+    no_client_certificate(cfg)?;
+    Ok(ServerState::ExpectClientKeyExchange)
+}
+
+/// CertificateVerify: the client's signature over the transcript so far (RFC 5246 §7.4.8,
+/// RFC 6101 §5.6.8).
 fn certificate_verify(hs: &mut HandshakeData, body: &[u8]) -> Result<(), Error> {
     let (id, sig) = read_digitally_signed(body, hs.is_tls12())?;
     let leaf = hs.peer_certs.first().ok_or(Error::Internal("no client certificate"))?;
@@ -277,7 +295,7 @@ fn certificate_verify(hs: &mut HandshakeData, body: &[u8]) -> Result<(), Error> 
             .ok_or(Error::IllegalParameter("CertificateVerify with a scheme we did not offer"))?,
         None => SignatureScheme::legacy_for(key),
     };
-    if !sign::verify(scheme, &spki, &hs.transcript, sig) {
+    if !hs.verify_certificate_verify(scheme, &spki, sig) {
         return Err(Error::BadSignature);
     }
     Ok(())

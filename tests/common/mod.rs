@@ -140,3 +140,38 @@ pub fn handshake_versions(
     feed(&mut c, &f, usize::MAX)?;
     Ok((c, s))
 }
+
+/// The handshake messages (offset in `flight`, whole message) of the plaintext handshake
+/// records at the start of a flight, up to a ChangeCipherSpec. Messages do not span records
+/// in our flights.
+pub fn plaintext_handshake_messages(flight: &[u8]) -> Vec<(usize, &[u8])> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    while at + 5 <= flight.len() && flight[at] == 22 {
+        let len = u16::from_be_bytes([flight[at + 3], flight[at + 4]]) as usize;
+        let mut m = at + 5;
+        while m < at + 5 + len {
+            let body_len = u32::from_be_bytes([0, flight[m + 1], flight[m + 2], flight[m + 3]]) as usize;
+            out.push((m, &flight[m..m + 4 + body_len]));
+            m += 4 + body_len;
+        }
+        at += 5 + len;
+    }
+    out
+}
+
+/// The offset of the first handshake message of type `typ` in a flight's plaintext records.
+pub fn find_message(flight: &[u8], typ: u8) -> Option<usize> {
+    plaintext_handshake_messages(flight).into_iter().find(|(_, m)| m[0] == typ).map(|(at, _)| at)
+}
+
+/// Flips the last byte of the first handshake message of type `typ` in a flight (the low byte
+/// of a signature: still well-formed, no longer valid).
+pub fn flip_last_byte_of(flight: &mut [u8], typ: u8) {
+    let (at, len) = plaintext_handshake_messages(flight)
+        .into_iter()
+        .find(|(_, m)| m[0] == typ)
+        .map(|(at, m)| (at, m.len()))
+        .unwrap_or_else(|| panic!("no handshake message of type {typ} in the flight"));
+    flight[at + len - 1] ^= 0x01;
+}
