@@ -113,7 +113,7 @@ bench: deps build
 	$(MAKE) -C bench run
 
 ## dudect-style timing tests (Lucky13 records, RSA premaster) through the C API, TIMING_SECS
-## (default 20) per pair, about 3 min; not in `make bench` or `make test` (docs/security.md).
+## (default 20) per pair, about 3.5 min; not in `make bench` or `make test` (docs/security.md).
 bench-timing: build
 	$(MAKE) -C bench timing-run
 

@@ -18,6 +18,9 @@
  *                            1018 bytes: the Lucky13 length difference)
  *     tls10_pad16_vs_bad256  valid padding, bad MAC vs padding byte 255 (invalid, long)
  *     tls10_pad16_vs_bad2    valid padding, bad MAC vs padding byte 1 (invalid, short)
+ *     tls10_blocks_*         the first two with 1052 plaintext bytes (record 1093), where the
+ *                            two MAC lengths differ by one hash block, so the check's dummy
+ *                            compressions must make up the difference
  *   SSL 3.0 CBC (only the padding length byte is checked, RFC 6101 5.2.3.2), same record:
  *     ssl3_pad16_vs_pad1     length byte 15 vs 0 (both valid, bad MAC)
  *     ssl3_pad16_vs_bad      length byte 15 vs 255 (invalid)
@@ -203,8 +206,13 @@ static void pair_new(h_pair *p)
 /* Lucky13: DecryptMessage on edited records                                                   */
 /* ------------------------------------------------------------------------------------------ */
 
-#define DATA_LEN 1004 /* + 20 MAC = 1024: the last 16-byte block is all padding */
-#define REC_LEN (5 + 1040)
+/* Plaintext lengths n with n + 20 (MAC) a multiple of 16, so the last 16-byte block is all
+ * padding: 1004 (record 1045 bytes) and 1052 (1093). With HMAC-SHA1 (64-byte key block + 13-byte
+ * header + 9 bytes of length padding) MACs over 1004 and 1019 bytes take the same number of
+ * compressions, over 1052 and 1067 bytes one more for the longer: the second length makes the
+ * record check's dummy compressions do the equalising, the Lucky 13 situation proper. */
+#define MAX_DATA 1052
+#define REC_LEN(n) (5 + (n) + 36)
 
 /* What the last plaintext block of a class becomes: its padding length byte (set through
  * C[n-1][15]); or, with `garble_first`, the padding is left valid (16 x 0x0f) and the MAC is
@@ -215,9 +223,9 @@ typedef struct {
     int garble_first;
 } edit;
 
-static void apply(uint8_t *rec, const edit *e)
+static void apply(uint8_t *rec, size_t rec_len, const edit *e)
 {
-    uint8_t *prev = rec + REC_LEN - 32; /* C[n-1]: its bits flip P[n] */
+    uint8_t *prev = rec + rec_len - 32; /* C[n-1]: its bits flip P[n] */
     if (e->garble_first == 2)
         prev[0] ^= 0x01; /* P[n][0]: a padding byte SSL 3.0 does not check */
     else if (e->garble_first)
@@ -226,25 +234,25 @@ static void apply(uint8_t *rec, const edit *e)
         prev[15] ^= (uint8_t)(0x0f ^ e->last_byte);
 }
 
-/* One record of DATA_LEN bytes from the client context (EncryptMessage, stream layout); the
- * harness's h_encrypt checks TLS record versions, so SSL 3.0 records need this plain one. */
-static int encrypt_record(CtxtHandle *ctx, uint8_t *rec)
+/* One record of `n` plaintext bytes from the client context (EncryptMessage, stream layout);
+ * the harness's h_encrypt checks TLS record versions, so SSL 3.0 records need this plain one. */
+static int encrypt_record(CtxtHandle *ctx, uint8_t *rec, size_t n)
 {
     SecPkgContext_StreamSizes sz;
     if (QueryContextAttributesA(ctx, SECPKG_ATTR_STREAM_SIZES, &sz) != SEC_E_OK || sz.cbHeader != 5 ||
-        sz.cbHeader + DATA_LEN + sz.cbTrailer < REC_LEN)
+        sz.cbHeader + n + sz.cbTrailer < REC_LEN(n))
         return 0;
-    uint8_t buf[REC_LEN + 64];
+    uint8_t buf[REC_LEN(MAX_DATA) + 64];
     memset(buf, 0, sizeof buf);
     SecBuffer b[4] = {{sz.cbHeader, SECBUFFER_STREAM_HEADER, buf},
-                      {DATA_LEN, SECBUFFER_DATA, buf + sz.cbHeader},
-                      {sz.cbTrailer, SECBUFFER_STREAM_TRAILER, buf + sz.cbHeader + DATA_LEN},
+                      {(ULONG)n, SECBUFFER_DATA, buf + sz.cbHeader},
+                      {sz.cbTrailer, SECBUFFER_STREAM_TRAILER, buf + sz.cbHeader + n},
                       {0, SECBUFFER_EMPTY, NULL}};
     SecBufferDesc d = {SECBUFFER_VERSION, 4, b};
-    if (sz.cbHeader + DATA_LEN + sz.cbTrailer > sizeof buf || EncryptMessage(ctx, 0, &d, 0) != SEC_E_OK ||
-        b[0].cbBuffer + b[1].cbBuffer + b[2].cbBuffer != REC_LEN)
+    if (sz.cbHeader + n + sz.cbTrailer > sizeof buf || EncryptMessage(ctx, 0, &d, 0) != SEC_E_OK ||
+        b[0].cbBuffer + b[1].cbBuffer + b[2].cbBuffer != REC_LEN(n))
         return 0;
-    memcpy(rec, buf, REC_LEN);
+    memcpy(rec, buf, REC_LEN(n));
     return 1;
 }
 
@@ -261,27 +269,27 @@ static int report(const char *name, ttest *t, int bad)
     return leak;
 }
 
-static int lucky13(const char *name, const edit classes[2])
+static int lucky13(const char *name, size_t n, const edit classes[2])
 {
     ttest *t = calloc(1, sizeof *t);
     double end = mono() + g_secs;
     int bad = 0;
     while (mono() < end && !bad) {
         h_pair pairs[BATCH];
-        uint8_t recs[BATCH][REC_LEN];
+        uint8_t recs[BATCH][REC_LEN(MAX_DATA)];
         int cls[BATCH];
         for (int i = 0; i < BATCH && !bad; i++) {
             pair_new(&pairs[i]);
-            if (!h_handshake(&pairs[i]) || !encrypt_record(&pairs[i].cctx, recs[i])) {
+            if (!h_handshake(&pairs[i]) || !encrypt_record(&pairs[i].cctx, recs[i], n)) {
                 fprintf(stderr, "%s: setup failed\n", name);
                 bad = 1;
             } else {
                 cls[i] = (int)(rnd() & 1);
-                apply(recs[i], &classes[cls[i]]);
+                apply(recs[i], REC_LEN(n), &classes[cls[i]]);
             }
         }
         for (int i = 0; i < BATCH && !bad; i++) {
-            SecBuffer b[4] = {{REC_LEN, SECBUFFER_DATA, recs[i]}, {0, SECBUFFER_EMPTY, NULL}, {0, SECBUFFER_EMPTY, NULL}, {0, SECBUFFER_EMPTY, NULL}};
+            SecBuffer b[4] = {{(ULONG)REC_LEN(n), SECBUFFER_DATA, recs[i]}, {0, SECBUFFER_EMPTY, NULL}, {0, SECBUFFER_EMPTY, NULL}, {0, SECBUFFER_EMPTY, NULL}};
             SecBufferDesc d = {SECBUFFER_VERSION, 4, b};
             double t0 = mono();
             SECURITY_STATUS st = DecryptMessage(&pairs[i].sctx, &d, 0, NULL);
@@ -395,20 +403,23 @@ int main(void)
     static const struct {
         int ssl3;
         const char *name;
+        size_t n;
         edit c[2];
     } records[] = {
-        {0, "tls10_pad16_vs_pad1", {{0x0f, 1}, {0x00, 0}}},
-        {0, "tls10_pad16_vs_bad256", {{0x0f, 1}, {0xff, 0}}},
-        {0, "tls10_pad16_vs_bad2", {{0x0f, 1}, {0x01, 0}}},
-        {1, "ssl3_pad16_vs_pad1", {{0x0f, 2}, {0x00, 0}}},
-        {1, "ssl3_pad16_vs_bad", {{0x0f, 2}, {0xff, 0}}},
+        {0, "tls10_pad16_vs_pad1", 1004, {{0x0f, 1}, {0x00, 0}}},
+        {0, "tls10_pad16_vs_bad256", 1004, {{0x0f, 1}, {0xff, 0}}},
+        {0, "tls10_pad16_vs_bad2", 1004, {{0x0f, 1}, {0x01, 0}}},
+        {0, "tls10_blocks_pad16_vs_pad1", 1052, {{0x0f, 1}, {0x00, 0}}},
+        {0, "tls10_blocks_pad16_vs_bad256", 1052, {{0x0f, 1}, {0xff, 0}}},
+        {1, "ssl3_pad16_vs_pad1", 1004, {{0x0f, 2}, {0x00, 0}}},
+        {1, "ssl3_pad16_vs_bad", 1004, {{0x0f, 2}, {0xff, 0}}},
     };
     for (int ssl3 = 0; ssl3 <= 1; ssl3++) {
         if (!(ssl3 ? creds(SP_PROT_SSL3_SERVER, SP_PROT_SSL3_CLIENT, 1) : creds(SP_PROT_TLS1_0_SERVER, SP_PROT_TLS1_0_CLIENT, 1)))
             return fprintf(stderr, "timing: %s credentials failed\n", ssl3 ? "SSL 3.0" : "TLS 1.0"), 2;
         for (size_t i = 0; i < sizeof records / sizeof records[0]; i++)
             if (records[i].ssl3 == ssl3 && selected(records[i].name))
-                leaks += lucky13(records[i].name, records[i].c);
+                leaks += lucky13(records[i].name, records[i].n, records[i].c);
         free_creds();
     }
 
