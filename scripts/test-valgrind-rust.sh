@@ -12,6 +12,7 @@
 #   Doctests are not binaries cargo keeps, so they are not run here (they run in `cargo test`).
 #
 # Suppressions: scripts/valgrind-rust.supp, each entry with the reason it is not ours.
+# Self-test: a small Rust program that loses a block must fail under the same options.
 # VG_RUST_FILTER=<substring> passes a test-name filter to every binary (for a quick look).
 set -eu
 cd "$(dirname "$0")/.."
@@ -50,4 +51,22 @@ for b in $bins; do
         echo "test-valgrind-rust: $name FAILED (valgrind log: $log)" >&2
     fi
 done
+# Self-test: a Rust program that loses one 48-byte block must make valgrind, with the same
+# options, exit non-zero and report it as definitely lost, or these runs prove nothing.
+cat >"$out/leak_selftest.rs" <<'EOF'
+fn main() {
+    let lost = std::hint::black_box(vec![0x5au8; 48]);
+    std::mem::forget(lost);
+}
+EOF
+rustc -O -g -o "$out/leak_selftest" "$out/leak_selftest.rs"
+if $VG --log-file="$out/leak_selftest.log" "$out/leak_selftest" >/dev/null 2>&1; then
+    echo "test-valgrind-rust: self-test FAILED: valgrind exited 0 on a definite leak" >&2
+    failed=1
+elif ! grep -q 'definitely lost: 48 bytes in 1 blocks' "$out/leak_selftest.log"; then
+    echo "test-valgrind-rust: self-test FAILED: the lost block was not reported" >&2
+    failed=1
+else
+    echo "test-valgrind-rust: self-test ok (a lost 48-byte block fails the run)"
+fi
 exit $failed
