@@ -5,7 +5,7 @@ CARGO ?= cargo
 PYTHON ?= python3
 
 .PHONY: all build deps demo test lint test-rust test-c test-compat test-interop test-install install uninstall test-soak test-asan test-valgrind \
-	fuzz-smoke fuzz-replay bench header clean
+	test-valgrind-rust fuzz-smoke fuzz-replay fuzz-campaign bench bench-timing header clean
 
 all: build
 
@@ -23,7 +23,7 @@ demo: deps build
 ## Every test: Rust unit/integration tests (header freshness included), the C harness and the
 ## Windows-header programs, the C harness under ASan and under valgrind, interop, the installed
 ## package, and each fuzz target briefly (issue 8).
-test: deps build lint test-rust test-c test-soak test-asan test-valgrind test-interop test-install fuzz-smoke
+test: deps build lint test-rust test-c test-soak test-asan test-valgrind test-valgrind-rust test-interop test-install fuzz-smoke
 
 ## Formatting and lints are part of the test command.
 lint:
@@ -57,13 +57,23 @@ test-asan: build
 test-valgrind: build
 	sh scripts/test-valgrind.sh
 
+## The Rust test binaries (unit + integration) under valgrind memcheck, --leak-check=full
+## --error-exitcode=1 (~75 s here); suppressions in scripts/valgrind-rust.supp, each explained.
+test-valgrind-rust:
+	sh scripts/test-valgrind-rust.sh
+
 ## Each cargo-fuzz target ~20 s (FUZZ_SECONDS) from the seed corpus, ASan on; see fuzz/README.md.
 fuzz-smoke: deps
 	sh scripts/fuzz-smoke.sh
 
 ## The seed corpus and deterministic mutants of it through every target, without libFuzzer.
 fuzz-replay:
-	cd fuzz && $(CARGO) run --release --example replay -- --mutate $${FUZZ_MUTANTS:-200}
+	cd fuzz && RUSTFLAGS="--cfg fuzzing" $(CARGO) run --release --example replay -- --mutate $${FUZZ_MUTANTS:-200}
+
+## One long fuzzing run: `make fuzz-campaign TARGET=sspi_accept SECS=3600` (persistent corpus,
+## niced, one line appended to fuzz/campaign-log.md; see fuzz/README.md). Not part of `make test`.
+fuzz-campaign:
+	sh scripts/fuzz-campaign.sh $(TARGET) $(SECS)
 
 ## Packaging: `make install PREFIX=/usr/local [DESTDIR=...]`, `make uninstall` (same variables).
 ## The library is installed as libopenschannel.so.$(VERSION) with the soname link .so.0 (set by
@@ -101,6 +111,11 @@ test-install: build
 ## Our engine and OpenSSL side by side in one process run; prints ratios (see bench/README.md).
 bench: deps build
 	$(MAKE) -C bench run
+
+## dudect-style timing tests (Lucky13 records, RSA premaster) through the C API, TIMING_SECS
+## (default 20) per pair, about 3.5 min; not in `make bench` or `make test` (docs/security.md).
+bench-timing: build
+	$(MAKE) -C bench timing-run
 
 ## Regenerate include/openschannel.h from the Rust source (cbindgen).
 header:

@@ -1,10 +1,12 @@
 //! Writes the seed corpus fuzz/corpus/<target>/ from real handshakes of our own client and
 //! server (TLS 1.0, 1.1 and 1.2; RSA, ECDHE-RSA, ECDHE-ECDSA and DHE-RSA key exchange; CBC,
 //! RC4, 3DES, GCM and ChaCha20-Poly1305), renegotiations, application data and close_notify,
-//! plus the test PKI. Randoms differ on every run, so re-running rewrites the engine seeds;
-//! they are committed as generated once.
+//! plus the test PKI. Built with `--cfg fuzzing`, whose random stream is deterministic
+//! (src/crypto/random.rs): each end of a conversation draws from its own stream, started as
+//! the engine targets start theirs, so the engine seeds replay as complete handshakes and a
+//! re-run writes the same bytes.
 //!
-//!   cd fuzz && cargo run --release --example gen_corpus
+//!   cd fuzz && RUSTFLAGS='--cfg fuzzing' cargo run --release --example gen_corpus
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -26,7 +28,7 @@ fn write(target: &str, name: &str, bytes: &[u8]) {
     std::fs::write(out_dir(target).join(name), bytes).unwrap();
 }
 
-/// Feeds `bytes` to `conn`'s handshake; returns false on error.
+/// Feeds `bytes` to `conn`'s handshake the way the engine targets do; returns false on error.
 fn feed(conn: &mut Connection, mut bytes: &[u8]) -> bool {
     while !bytes.is_empty() {
         match conn.process_handshake(bytes) {
@@ -50,26 +52,48 @@ struct Transcript {
     server_flights: Vec<Vec<u8>>,
 }
 
-/// Runs a handshake between `client` and `server`, both started; records every flight.
-fn handshake(client: &mut Connection, server: &mut Connection, t: &mut Transcript, first: Vec<u8>) -> bool {
+/// The two ends, each with its own random stream (fuzzing builds): every call an end makes
+/// runs with its stream, so the end that a target replays draws exactly what it draws there.
+/// What the targets never do themselves (sealing application data) runs with `scratch`.
+struct Ends {
+    client: Connection,
+    server: Connection,
+    client_rng: Stream,
+    server_rng: Stream,
+    scratch: Stream,
+}
+
+impl Ends {
+    fn client<R>(&mut self, f: impl FnOnce(&mut Connection) -> R) -> R {
+        let c = &mut self.client;
+        self.client_rng.run(|| f(c))
+    }
+    fn server<R>(&mut self, f: impl FnOnce(&mut Connection) -> R) -> R {
+        let s = &mut self.server;
+        self.server_rng.run(|| f(s))
+    }
+}
+
+/// Runs a handshake until both ends are established; records every flight.
+fn handshake(e: &mut Ends, t: &mut Transcript, first: Vec<u8>) -> bool {
     let mut to_server = first;
     for _ in 0..8 {
         if !to_server.is_empty() {
             t.client_flights.push(to_server.clone());
-            if !feed(server, &to_server) {
+            if !e.server(|s| feed(s, &to_server)) {
                 return false;
             }
         }
-        let to_client = server.take_output();
+        let to_client = e.server(|s| s.take_output());
         if !to_client.is_empty() {
             t.server_flights.push(to_client.clone());
-            if !feed(client, &to_client) {
+            if !e.client(|c| feed(c, &to_client)) {
                 return false;
             }
         }
-        to_server = client.take_output();
-        if client.is_established() && server.is_established() && !client.renegotiating() && !server.renegotiating() && to_server.is_empty()
-        {
+        to_server = e.client(|c| c.take_output());
+        let done = |c: &Connection| c.is_established() && !c.renegotiating();
+        if done(&e.client) && done(&e.server) && to_server.is_empty() {
             return true;
         }
     }
@@ -89,39 +113,86 @@ fn open_all(conn: &mut Connection, wire: &[u8]) {
     }
 }
 
-fn conversation(suite: &'static suites::CipherSuite, version: ProtocolVersion, renegotiate: bool) -> Option<Transcript> {
+/// Which engine target a conversation is recorded for: that end runs the target's own
+/// configuration (every suite and version), the other end is restricted to `suite`/`version`
+/// so that it is what gets negotiated, and a renegotiation starts from the other end (the
+/// targets never start one).
+#[derive(Clone, Copy, PartialEq)]
+enum For {
+    Server,
+    Client,
+}
+
+fn conversation(suite: &'static suites::CipherSuite, version: ProtocolVersion, renegotiate: bool, target: For) -> Option<Transcript> {
     let (cc, sc) = engine_configs();
-    let mut ccfg: Config = Config::clone(cc);
-    ccfg.suites = vec![suite];
-    ccfg.versions = vec![version];
-    let mut client = Connection::new_client(Arc::new(ccfg), Some("localhost".into()));
-    let mut server = Connection::new_server(sc.clone());
+    let restrict = |cfg: &Arc<Config>| {
+        let mut c: Config = Config::clone(cfg);
+        c.suites = vec![suite];
+        c.versions = vec![version];
+        Arc::new(c)
+    };
+    let (ccfg, scfg) = match target {
+        For::Server => (restrict(cc), sc.clone()),
+        For::Client => (cc.clone(), restrict(sc)),
+    };
+    let mut e = Ends {
+        client: Connection::new_client(ccfg, Some("localhost".into())),
+        server: Connection::new_server(scfg),
+        client_rng: Stream::new(ENGINE_RNG_SEED),
+        server_rng: Stream::new(ENGINE_RNG_SEED),
+        scratch: Stream::new(1),
+    };
     let mut t = Transcript::default();
-    client.start().ok()?;
-    let first = client.take_output();
-    if !handshake(&mut client, &mut server, &mut t, first) {
+    e.client(|c| c.start()).ok()?;
+    let first = e.client(|c| c.take_output());
+    if !handshake(&mut e, &mut t, first) {
         return None;
     }
-    // Application data both ways.
+    // Application data both ways (the receiving end opens it as its target does).
     for client_sends in [true, false] {
-        let (from, to) = if client_sends { (&mut client, &mut server) } else { (&mut server, &mut client) };
-        let mut wire = from.seal(b"GET / HTTP/1.0\r\n\r\n").ok()?;
-        wire.extend(from.seal(&[0x5a; 3000]).ok()?);
-        open_all(to, &wire);
-        if client_sends { &mut t.client_flights } else { &mut t.server_flights }.push(wire);
+        let Ends { client, server, scratch, .. } = &mut e;
+        let from = if client_sends { client } else { server };
+        let wire = scratch.run(|| -> Option<Vec<u8>> {
+            let mut wire = from.seal(b"GET / HTTP/1.0\r\n\r\n").ok()?;
+            wire.extend(from.seal(&[0x5a; 3000]).ok()?);
+            Some(wire)
+        })?;
+        if client_sends {
+            e.server(|s| open_all(s, &wire));
+            t.client_flights.push(wire);
+        } else {
+            e.client(|c| open_all(c, &wire));
+            t.server_flights.push(wire);
+        }
     }
     if renegotiate {
-        client.request_renegotiation().ok()?;
-        let hello = client.take_output();
+        let hello = match target {
+            For::Server => {
+                e.client(|c| c.request_renegotiation()).ok()?;
+                e.client(|c| c.take_output())
+            }
+            For::Client => {
+                // The server's HelloRequest; the client answers it in its data path.
+                e.server(|s| s.request_renegotiation()).ok()?;
+                let request = e.server(|s| s.take_output());
+                let mut probe = request.clone();
+                assert!(matches!(e.client(|c| c.open(&mut probe)), Ok(Opened::Renegotiate)));
+                t.server_flights.push(request.clone());
+                if !e.client(|c| feed(c, &request)) {
+                    return None;
+                }
+                e.client(|c| c.take_output())
+            }
+        };
         // The server meets the ClientHello in its data path first.
         let mut probe = hello.clone();
-        assert!(matches!(server.open(&mut probe), Ok(Opened::Renegotiate)));
-        if !handshake(&mut client, &mut server, &mut t, hello) {
+        assert!(matches!(e.server(|s| s.open(&mut probe)), Ok(Opened::Renegotiate)));
+        if !handshake(&mut e, &mut t, hello) {
             return None;
         }
     }
-    t.client_flights.push(client.close_notify());
-    t.server_flights.push(server.close_notify());
+    t.client_flights.push(e.client(|c| c.close_notify()));
+    t.server_flights.push(e.server(|s| s.close_notify()));
     Some(t)
 }
 
@@ -153,6 +224,10 @@ fn plaintext_messages(flight: &[u8]) -> Vec<(u8, Vec<u8>)> {
 }
 
 fn main() {
+    assert!(
+        openschannel::crypto::random::DETERMINISTIC,
+        "build with RUSTFLAGS='--cfg fuzzing' so the engine seeds replay (see fuzz/README.md)"
+    );
     let versions = [(ProtocolVersion::TLS1_0, "tls10"), (ProtocolVersion::TLS1_1, "tls11"), (ProtocolVersion::TLS1_2, "tls12")];
     let mut n = 0;
     let mut seen_msgs = std::collections::HashSet::new();
@@ -168,17 +243,18 @@ fn main() {
                 continue;
             }
             let reneg = matches!(suite.id, 0x002f | 0xc02f) && version != ProtocolVersion::TLS1_1;
-            let Some(t) = conversation(suite, version, reneg) else {
+            let (Some(t), Some(tc)) = (conversation(suite, version, reneg, For::Server), conversation(suite, version, reneg, For::Client))
+            else {
                 eprintln!("skipped {} {vname}: no handshake", suite.name);
                 continue;
             };
             let name = format!("{vname}-{}{}", suite.name, if reneg { "-reneg" } else { "" });
             write("server_engine", &name, &encode_tokens(&t.client_flights));
-            write("client_engine", &name, &encode_tokens(&t.server_flights));
+            write("client_engine", &name, &encode_tokens(&tc.server_flights));
             // SSPI: the same flights through AcceptSecurityContext (allocated and caller
             // buffers) and, flags bit 7, the server's through InitializeSecurityContextA.
             let hs_client: Vec<&Vec<u8>> = t.client_flights.iter().take(3).collect();
-            let hs_server: Vec<&Vec<u8>> = t.server_flights.iter().take(2).collect();
+            let hs_server: Vec<&Vec<u8>> = tc.server_flights.iter().take(2).collect();
             write("sspi_accept", &format!("{name}-alloc"), &[&[0x08u8, 0][..], &encode_tokens(&hs_client)].concat());
             write("sspi_accept", &format!("{name}-caller"), &[&[0x00u8, 0][..], &encode_tokens(&hs_client)].concat());
             write("sspi_accept", &format!("{name}-client"), &[&[0x88u8, 0][..], &encode_tokens(&hs_server)].concat());
@@ -311,7 +387,7 @@ fn main() {
         write("sspi_decrypt", &format!("{name}-edit"), &[&[i as u8, 0, 1, 0, 9, 0x80][..], &plain].concat());
     }
     // A raw wire: records as they look to DecryptMessage (fails MAC, exercises the framing).
-    let t = conversation(suites::by_id(0x002f).unwrap(), ProtocolVersion::TLS1_0, false).unwrap();
+    let t = conversation(suites::by_id(0x002f).unwrap(), ProtocolVersion::TLS1_0, false, For::Server).unwrap();
     let app = t.client_flights.iter().rev().nth(1).unwrap();
     write("sspi_decrypt", "raw-wire", &[&[0u8, 0x80, 0][..], &encode_tokens(&[app])].concat());
     eprintln!("corpus written under {}", out_dir("").display());

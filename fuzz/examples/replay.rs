@@ -3,7 +3,11 @@
 //! coverage-free mutation fuzzer (N mutants per seed, fixed xorshift seed, so a failure
 //! reproduces; a failing input is written to fuzz/artifacts/replay-crash before the abort).
 //!
-//!   cd fuzz && cargo run --release --example replay [--mutate N] [TARGET...]
+//! `--reached` instead counts how far the engine targets' seeds get (established, application
+//! data, renegotiation, close_notify): the figure fuzz/README.md reports.
+//!
+//!   cd fuzz && RUSTFLAGS='--cfg fuzzing' cargo run --release --example replay [--mutate N] [TARGET...]
+//!   cd fuzz && RUSTFLAGS='--cfg fuzzing' cargo run --release --example replay -- --reached [CORPUS_DIR]
 use std::path::Path;
 use std::sync::Mutex;
 use std::time::Instant;
@@ -13,7 +17,7 @@ static CURRENT: Mutex<Vec<u8>> = Mutex::new(Vec::new());
 
 type Target = fn(&[u8]);
 
-const TARGETS: [(&str, Target); 7] = [
+const TARGETS: [(&str, Target); 8] = [
     ("record_open", openschannel_fuzz::record_open),
     ("handshake_msgs", openschannel_fuzz::handshake_msgs),
     ("server_engine", openschannel_fuzz::server_engine),
@@ -21,6 +25,7 @@ const TARGETS: [(&str, Target); 7] = [
     ("x509", openschannel_fuzz::x509),
     ("sspi_accept", openschannel_fuzz::sspi_accept),
     ("sspi_decrypt", openschannel_fuzz::sspi_decrypt),
+    ("pkcs12", openschannel_fuzz::pkcs12),
 ];
 
 struct Rng(u64);
@@ -90,6 +95,11 @@ fn main() {
         mutants = args.get(1).and_then(|n| n.parse().ok()).expect("--mutate N");
         args.drain(..2);
     }
+    if args.first().map(String::as_str) == Some("--reached") {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
+        reached(args.get(1).map_or(root.as_path(), Path::new));
+        return;
+    }
     // A panic anywhere (also inside the library's catch_unwind at the C boundary) is a failure.
     let hook = std::panic::take_hook();
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -133,5 +143,32 @@ fn main() {
             runs += 1;
         }
         println!("{name}: {} seeds, {runs} runs, {:.1} s", seeds.len(), start.elapsed().as_secs_f64());
+    }
+}
+
+/// Every engine seed under `corpus` (`<corpus>/server_engine`, `<corpus>/client_engine`)
+/// through its target, counting how far each got.
+fn reached(corpus: &Path) {
+    let targets: [(&str, fn(&[u8]) -> openschannel_fuzz::Reached); 2] =
+        [("server_engine", openschannel_fuzz::server_engine_reached), ("client_engine", openschannel_fuzz::client_engine_reached)];
+    for (name, target) in targets {
+        let mut paths: Vec<_> = std::fs::read_dir(corpus.join(name)).map(|rd| rd.flatten().map(|e| e.path()).collect()).unwrap_or_default();
+        paths.sort();
+        let (mut est, mut data, mut reneg, mut closed) = (0, 0, 0, 0);
+        for p in &paths {
+            let r = target(&std::fs::read(p).unwrap());
+            est += usize::from(r.established);
+            data += usize::from(r.data_records > 0);
+            reneg += usize::from(r.renegotiated);
+            closed += usize::from(r.closed);
+            if !r.established {
+                println!("  {name}: {} does not reach the established state", p.file_name().unwrap().to_string_lossy());
+            }
+        }
+        println!(
+            "{name}: {} seeds (random stream: {}); established {est}, application data opened {data}, renegotiated {reneg}, close_notify read {closed}",
+            paths.len(),
+            if openschannel::crypto::random::DETERMINISTIC { "deterministic" } else { "OS" },
+        );
     }
 }

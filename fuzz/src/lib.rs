@@ -9,6 +9,7 @@
 //! - handshake_msgs: `[parser selector][body]`.
 //! - server_engine / client_engine: tokens, each one read() from the peer.
 //! - x509: `[selector][body]` (chains: body is tokens, one DER certificate each).
+//! - pkcs12: `[selector: bits 0-1 password, bit 2 PFXImportCertStore][PKCS#12 DER]`.
 //! - sspi_accept: `[flags][output size selector][tokens]`.
 //! - sspi_decrypt: `[connection selector][flags][edit count][edits: u16 position, u8 xor]*[tokens]`.
 //!
@@ -21,6 +22,7 @@
 use std::ffi::{c_void, CString};
 use std::sync::{Arc, OnceLock};
 
+use openschannel::cache::tickets::{TicketKeys, DEFAULT_ROTATION_SECS};
 use openschannel::crypto::cipher::Direction;
 use openschannel::crypto::kx::{DhKeyShare, DhParams, EcdhKeyShare, NamedGroup};
 use openschannel::crypto::sign::SigningKey;
@@ -260,6 +262,9 @@ pub fn handshake_msgs(data: &[u8]) {
 pub fn engine_configs() -> &'static (Arc<Config>, Arc<Config>) {
     static C: OnceLock<(Arc<Config>, Arc<Config>)> = OnceLock::new();
     C.get_or_init(|| {
+        // Fuzzing builds: the ticket keys (and anything else drawn here) are the same in every
+        // process, so a recorded NewSessionTicket replays.
+        reset_rng(CONFIG_RNG_SEED);
         let mut trust = TrustStore::empty();
         trust.add_pem_or_der(&read("ca.pem")).unwrap();
         let trust = Arc::new(trust);
@@ -280,17 +285,57 @@ pub fn engine_configs() -> &'static (Arc<Config>, Arc<Config>) {
                 key: Arc::new(SigningKey::from_pem_or_der(&read(&format!("{n}.key"))).unwrap()),
             })
             .collect();
+        // Created at the fixed clock's "now", so it never rotates during a run (a rotation
+        // draws a new key, which would make the first input differ from the others).
+        server.tickets = Some(Arc::new(TicketKeys::new(NOW, DEFAULT_ROTATION_SECS)));
         (Arc::new(client), Arc::new(server))
     })
 }
 
+/// How far [`drive_engine`] got (the instrumented replay counts it).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Reached {
+    /// The handshake completed (both Finished verified).
+    pub established: bool,
+    /// Application data records opened after it.
+    pub data_records: usize,
+    /// A renegotiation handshake completed.
+    pub renegotiated: bool,
+    /// The peer's close_notify was read.
+    pub closed: bool,
+}
+
 /// Feeds each token as the next read from the socket: handshake first, then (established)
-/// application records, renegotiation handshakes included. Output is taken and dropped.
-fn drive_engine(mut conn: Connection, data: &[u8]) {
+/// application records, renegotiation handshakes included. Output is taken and dropped; one
+/// record is sealed at the end, in whatever state the input left (not after every record, so
+/// that a recorded conversation replays: sealing draws random IVs the peer never saw).
+fn drive_engine(mut conn: Connection, data: &[u8]) -> Reached {
+    let mut reached = Reached::default();
+    drive_tokens(&mut conn, data, &mut reached);
+    let _ = conn.seal(b"echo");
+    let _ = conn.info();
+    let _ = conn.request_renegotiation();
+    let _ = conn.take_output();
+    reached
+}
+
+/// Records a handshake (or renegotiation) that has just completed.
+fn note_progress(conn: &Connection, reached: &mut Reached, in_handshake: &mut bool) {
+    let now = !conn.is_established() || conn.renegotiating();
+    if !now && *in_handshake {
+        reached.renegotiated |= reached.established;
+        reached.established = true;
+    }
+    *in_handshake = now;
+}
+
+fn drive_tokens(conn: &mut Connection, data: &[u8], reached: &mut Reached) {
     let mut pending: Vec<u8> = Vec::new();
+    let mut in_handshake = true;
     for tok in tokens(data) {
         pending.extend_from_slice(tok);
         for _ in 0..64 {
+            note_progress(conn, reached, &mut in_handshake);
             if pending.is_empty() {
                 break;
             }
@@ -328,10 +373,11 @@ fn drive_engine(mut conn: Connection, data: &[u8]) {
                     Ok(Opened::Data { plaintext, record_len }) => {
                         assert!(plaintext.end <= record_len && record_len <= pending.len());
                         pending.drain(..record_len);
-                        let _ = conn.seal(b"echo");
+                        reached.data_records += 1;
                     }
                     Ok(Opened::Closed { record_len }) => {
                         assert!(record_len <= pending.len());
+                        reached.closed = true;
                         let _ = conn.close_notify();
                         return;
                     }
@@ -349,25 +395,85 @@ fn drive_engine(mut conn: Connection, data: &[u8]) {
                 while conn.take_queued().is_some() {}
             }
         }
+        note_progress(conn, reached, &mut in_handshake);
     }
-    let _ = conn.info();
-    let _ = conn.request_renegotiation();
-    let _ = conn.take_output();
 }
 
 /// A server fed the tokens (a client's flights).
 pub fn server_engine(data: &[u8]) {
-    drive_engine(Connection::new_server(engine_configs().1.clone()), data);
+    server_engine_reached(data);
+}
+
+/// [`server_engine`], reporting how far the input got.
+pub fn server_engine_reached(data: &[u8]) -> Reached {
+    let cfg = engine_configs().1.clone();
+    reset_rng(ENGINE_RNG_SEED);
+    drive_engine(Connection::new_server(cfg), data)
 }
 
 /// A client (target "localhost") whose ClientHello went out, fed the tokens (a server's flights).
 pub fn client_engine(data: &[u8]) {
-    let mut c = Connection::new_client(engine_configs().0.clone(), Some("localhost".into()));
+    client_engine_reached(data);
+}
+
+/// [`client_engine`], reporting how far the input got.
+pub fn client_engine_reached(data: &[u8]) -> Reached {
+    let cfg = engine_configs().0.clone();
+    reset_rng(ENGINE_RNG_SEED);
+    let mut c = Connection::new_client(cfg, Some("localhost".into()));
     if c.start().is_err() {
-        return;
+        return Reached::default();
     }
     let _ = c.take_output();
-    drive_engine(c, data);
+    drive_engine(c, data)
+}
+
+// ------------------------------------------------------------------------------------------
+// Deterministic randomness (fuzzing builds)
+// ------------------------------------------------------------------------------------------
+
+/// The stream the engine targets restart at for every input (`crypto::random`, fuzzing builds).
+pub const ENGINE_RNG_SEED: u64 = 0x0e5c_4a22_e1f0_0001;
+/// The stream the engine configurations (ticket keys) are built with.
+pub const CONFIG_RNG_SEED: u64 = 0x0e5c_4a22_e1f0_0002;
+
+/// Restarts this thread's random stream at `seed` (fuzzing builds; nothing otherwise).
+pub fn reset_rng(seed: u64) {
+    #[cfg(fuzzing)]
+    openschannel::crypto::random::fuzzing::reset(seed);
+    #[cfg(not(fuzzing))]
+    let _ = seed;
+}
+
+/// One end's random stream, for recording a conversation in one thread: [`Stream::run`] makes
+/// it this thread's stream for the call, so each end draws exactly what it would draw alone
+/// (as the engine targets replay it). Without `--cfg fuzzing` it only runs the call.
+#[derive(Clone)]
+pub struct Stream {
+    #[cfg(fuzzing)]
+    state: openschannel::crypto::random::fuzzing::State,
+}
+
+impl Stream {
+    pub fn new(seed: u64) -> Self {
+        #[cfg(not(fuzzing))]
+        let _ = seed;
+        Stream {
+            #[cfg(fuzzing)]
+            state: openschannel::crypto::random::fuzzing::State::new(seed),
+        }
+    }
+
+    pub fn run<R>(&mut self, f: impl FnOnce() -> R) -> R {
+        #[cfg(fuzzing)]
+        openschannel::crypto::random::fuzzing::restore(self.state.clone());
+        let r = f();
+        #[cfg(fuzzing)]
+        {
+            self.state = openschannel::crypto::random::fuzzing::save();
+        }
+        r
+    }
 }
 
 // ------------------------------------------------------------------------------------------
@@ -438,6 +544,70 @@ pub fn x509(data: &[u8]) {
                 let _ = x509::verify::verify_chain(&chain, &t, NOW);
             }
         }
+    }
+}
+
+// ------------------------------------------------------------------------------------------
+// pkcs12: crypto::pkcs12 and the exported PFXImportCertStore / PFXIsPFXBlob
+// ------------------------------------------------------------------------------------------
+
+/// Passwords [`pkcs12`] picks from (selector bits 0-1); None is a NULL password.
+pub const PKCS12_PASSWORDS: [Option<&str>; 4] = [Some("test"), None, Some(""), Some("wrong")];
+
+/// `[selector][PKCS#12 DER]`: bits 0-1 the password ([`PKCS12_PASSWORDS`]); bit 2 clear:
+/// `pkcs12::parse`, whose certificates must be DER the library parses back and whose key must
+/// produce a SubjectPublicKeyInfo; bit 2 set: the exported `PFXImportCertStore` (UTF-16
+/// password) with every certificate of the store enumerated and read, then `CertCloseStore`.
+/// `looks_like_pfx` and `PFXIsPFXBlob` must agree, and a blob that is not PFX-shaped never opens.
+pub fn pkcs12(data: &[u8]) {
+    use openschannel::crypto::pkcs12 as p12;
+    use openschannel::sspi::ffi::capi::pfx::{PFXImportCertStore, PFXIsPFXBlob};
+    use openschannel::sspi::ffi::capi::store::CertEnumCertificatesInStore;
+    use openschannel::sspi::ffi::capi::types::CRYPT_DATA_BLOB;
+    let Some((&s, body)) = data.split_first() else { return };
+    let password = PKCS12_PASSWORDS[usize::from(s & 3)];
+    let shaped = p12::looks_like_pfx(body);
+    let mut copy = body.to_vec();
+    let blob = CRYPT_DATA_BLOB { cbData: copy.len() as DWORD, pbData: copy.as_mut_ptr() };
+    // SAFETY: `blob` describes `copy`, alive for the call.
+    let is_pfx = unsafe { PFXIsPFXBlob(&blob) };
+    assert_eq!(is_pfx != 0, shaped, "PFXIsPFXBlob and looks_like_pfx disagree");
+    if s & 4 == 0 {
+        let Ok(c) = p12::parse(body, password) else { return };
+        assert!(shaped, "a blob that is not PFX-shaped opened");
+        for der in &c.certs {
+            // aws-lc re-encoded every certificate; it is one DER certificate.
+            assert_eq!(x509::pem::certs_from_pem_or_der(der).map(|v| v.len()).ok(), Some(1), "certificate from PKCS#12 does not parse");
+        }
+        if let Some(key) = &c.key {
+            assert!(key.public_key_spki().is_some(), "key from PKCS#12 has no public key");
+        }
+        return;
+    }
+    let wide: Option<Vec<u16>> = password.map(|p| p.encode_utf16().chain([0]).collect());
+    let pw = wide.as_ref().map_or(std::ptr::null(), |w| w.as_ptr());
+    // SAFETY: `blob` describes `copy`; `pw` is NULL or NUL-terminated UTF-16, alive for the call.
+    let store = unsafe { PFXImportCertStore(&blob, pw, 0) };
+    if store.is_null() {
+        return;
+    }
+    assert!(shaped, "a blob that is not PFX-shaped opened");
+    // SAFETY: a store we own; each context returned is valid until the next enumeration call,
+    // which releases it; the store is closed once.
+    unsafe {
+        let mut ctx: PCCERT_CONTEXT = std::ptr::null();
+        for _ in 0..1000 {
+            ctx = CertEnumCertificatesInStore(store, ctx);
+            if ctx.is_null() {
+                break;
+            }
+            let c = &*ctx;
+            std::hint::black_box(std::slice::from_raw_parts(c.pbCertEncoded, c.cbCertEncoded as usize));
+        }
+        if !ctx.is_null() {
+            CertFreeCertificateContext(ctx);
+        }
+        assert_ne!(CertCloseStore(store, 0), 0, "CertCloseStore");
     }
 }
 

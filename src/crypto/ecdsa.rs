@@ -80,6 +80,7 @@ impl EcdsaPrivateKey {
 
     /// DER `Ecdsa-Sig-Value` over `digest`. Digests longer than the order are truncated by ECDSA
     /// itself (FIPS 186-4 §6.4), so any of SHA-1/256/384/512 works on either curve.
+    #[cfg(not(fuzzing))]
     pub fn sign_digest(&self, digest: &[u8]) -> Option<Vec<u8>> {
         // SAFETY: valid key object.
         let max = unsafe { aws_lc_sys::ECDSA_size(self.key.as_ptr()) };
@@ -93,6 +94,39 @@ impl EcdsaPrivateKey {
         }
         out.truncate(out_len as usize);
         Some(out)
+    }
+
+    /// Fuzzing builds only: the nonce comes from `random`'s deterministic stream, so a recorded
+    /// ServerKeyExchange replays byte for byte (aws-lc's own nonces come from its generator).
+    /// aws-lc's function for this is meant for tests and fuzzing, never for a shipped build.
+    #[cfg(fuzzing)]
+    pub fn sign_digest(&self, digest: &[u8]) -> Option<Vec<u8>> {
+        let mut nonce = zeroize::Zeroizing::new(vec![0u8; if self.curve == NamedGroup::Secp384r1 { 48 } else { 32 }]);
+        crate::crypto::random::fill(&mut nonce);
+        nonce[0] &= 0x7f; // below the group order
+        let last = nonce.len() - 1;
+        nonce[last] |= 1; // not zero
+                          // SAFETY: the pointer/length pairs describe `digest` and `nonce`; the key is valid.
+        let sig = NonNull::new(unsafe {
+            aws_lc_sys::ECDSA_sign_with_nonce_and_leak_private_key_for_testing(
+                digest.as_ptr(),
+                digest.len(),
+                self.key.as_ptr(),
+                nonce.as_ptr(),
+                nonce.len(),
+            )
+        })?;
+        let mut buf: *mut u8 = core::ptr::null_mut();
+        let mut len = 0usize;
+        // SAFETY: valid signature object; on success aws-lc stores an OPENSSL_malloc'd buffer.
+        let ok = unsafe { aws_lc_sys::ECDSA_SIG_to_bytes(&mut buf, &mut len, sig.as_ptr()) } == 1 && !buf.is_null();
+        // SAFETY: `buf` holds `len` bytes when ok; both objects are freed once.
+        unsafe {
+            let out = ok.then(|| core::slice::from_raw_parts(buf, len).to_vec());
+            aws_lc_sys::OPENSSL_free(buf.cast());
+            aws_lc_sys::ECDSA_SIG_free(sig.as_ptr());
+            out
+        }
     }
 
     /// The public key as an uncompressed SEC1 point (0x04 || X || Y).

@@ -9,7 +9,10 @@
 
 use core::ptr::NonNull;
 
-use aws_lc_rs::agreement::{self, EphemeralPrivateKey, PublicKey, UnparsedPublicKey};
+#[cfg(not(fuzzing))]
+use aws_lc_rs::agreement::EphemeralPrivateKey;
+use aws_lc_rs::agreement::{self, PublicKey, UnparsedPublicKey};
+#[cfg(not(fuzzing))]
 use aws_lc_rs::rand::SystemRandom;
 use zeroize::Zeroizing;
 
@@ -64,15 +67,30 @@ impl NamedGroup {
 
 /// An ephemeral ECDH key (aws-lc-rs `agreement::EphemeralPrivateKey`).
 pub struct EcdhKeyShare {
-    private: EphemeralPrivateKey,
+    private: EcdhPrivate,
     public: PublicKey,
     group: NamedGroup,
 }
 
+#[cfg(not(fuzzing))]
+type EcdhPrivate = EphemeralPrivateKey;
+/// Fuzzing builds: a key from `random`'s deterministic stream (aws-lc-rs's ephemeral keys come
+/// from aws-lc's own generator, which the stream does not reach).
+#[cfg(fuzzing)]
+type EcdhPrivate = agreement::PrivateKey;
+
 impl EcdhKeyShare {
     /// A fresh key pair; None only if aws-lc fails internally.
     pub fn generate(group: NamedGroup) -> Option<Self> {
+        #[cfg(not(fuzzing))]
         let private = EphemeralPrivateKey::generate(group.algorithm(), &SystemRandom::new()).ok()?;
+        #[cfg(fuzzing)]
+        let private = {
+            let mut scalar = Zeroizing::new(vec![0u8; if group == NamedGroup::Secp384r1 { 48 } else { 32 }]);
+            crate::crypto::random::fill(&mut scalar);
+            scalar[0] &= 0x7f; // below the P-256/P-384 group order
+            agreement::PrivateKey::from_private_key(group.algorithm(), &scalar).ok()?
+        };
         let public = private.compute_public_key().ok()?;
         Some(EcdhKeyShare { private, public, group })
     }
@@ -102,15 +120,19 @@ impl EcdhKeyShare {
             return None;
         }
         let peer = UnparsedPublicKey::new(self.group.algorithm(), peer_public);
-        agreement::agree_ephemeral(self.private, peer, (), |secret| {
-            // aws-lc already refuses an all-zero X25519 output; checked again because accepting
-            // one would let a peer force a known premaster. OR-fold: no early exit on secret data.
+        // aws-lc already refuses an all-zero X25519 output; checked again because accepting
+        // one would let a peer force a known premaster. OR-fold: no early exit on secret data.
+        let kdf = |secret: &[u8]| {
             if secret.iter().fold(0u8, |acc, b| acc | b) == 0 {
                 return Err(());
             }
             Ok(Zeroizing::new(secret.to_vec()))
-        })
-        .ok()
+        };
+        #[cfg(not(fuzzing))]
+        let shared = agreement::agree_ephemeral(self.private, peer, (), kdf);
+        #[cfg(fuzzing)]
+        let shared = agreement::agree(&self.private, peer, (), kdf);
+        shared.ok()
     }
 }
 
@@ -253,6 +275,20 @@ impl DhKeyShare {
         // On failure ownership stays with us, but it only fails for null p/g, which we never pass.
         if unsafe { aws_lc_sys::DH_set0_pqg(share.dh.as_ptr(), p.into_raw(), core::ptr::null_mut(), g.into_raw()) } != 1 {
             return None;
+        }
+        // Fuzzing builds: a 256-bit private exponent from `random`'s deterministic stream, which
+        // DH_generate_key keeps (it draws one from aws-lc's generator only when none is set).
+        #[cfg(fuzzing)]
+        {
+            let mut x = Zeroizing::new([0u8; 32]);
+            crate::crypto::random::fill(&mut x[..]);
+            x[0] |= 0x80;
+            let x = Bn::from_be(&x[..])?;
+            // SAFETY: valid DH; DH_set0_key takes ownership of the private BIGNUM on success.
+            if unsafe { aws_lc_sys::DH_set0_key(share.dh.as_ptr(), core::ptr::null_mut(), x.0.as_ptr()) } != 1 {
+                return None;
+            }
+            core::mem::forget(x);
         }
         // SAFETY: valid DH with p and g set; DH_generate_key stores the key pair in it.
         if unsafe { aws_lc_sys::DH_generate_key(share.dh.as_ptr()) } != 1 {

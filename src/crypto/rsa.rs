@@ -343,8 +343,36 @@ fn pkcs1_type2_premaster_ok(em: &[u8], client_version: [u8; 2]) -> Choice {
 
 /// Encrypts `msg` with PKCS#1 v1.5 type-2 padding under the public key `pkcs1_der`
 /// (an `RSAPublicKey`). Returns None for an unusable key.
+#[cfg(not(fuzzing))]
 pub fn public_encrypt_pkcs1(pkcs1_der: &[u8], msg: &[u8]) -> Option<Vec<u8>> {
     public_encrypt(pkcs1_der, msg, aws_lc_sys::RSA_PKCS1_PADDING)
+}
+
+/// Fuzzing builds only: the same block, `00 02 PS 00 msg` (RFC 8017 §7.2.1), with the nonzero
+/// padding bytes PS from `random`'s deterministic stream so that a recorded ClientKeyExchange
+/// replays (aws-lc draws PS from its own generator); aws-lc does the raw RSA operation.
+#[cfg(fuzzing)]
+pub fn public_encrypt_pkcs1(pkcs1_der: &[u8], msg: &[u8]) -> Option<Vec<u8>> {
+    // SAFETY: pointer/length describe `pkcs1_der`; aws-lc copies what it needs.
+    let rsa = NonNull::new(unsafe { aws_lc_sys::RSA_public_key_from_bytes(pkcs1_der.as_ptr(), pkcs1_der.len()) })?;
+    // SAFETY: valid key object, freed once right after.
+    let k = unsafe {
+        let k = aws_lc_sys::RSA_size(rsa.as_ptr()) as usize;
+        aws_lc_sys::RSA_free(rsa.as_ptr());
+        k
+    };
+    if msg.len() + 11 > k {
+        return None;
+    }
+    let mut em = Zeroizing::new(vec![0u8; k]);
+    em[1] = 2;
+    let ps = k - msg.len() - 3;
+    crate::crypto::random::fill(&mut em[2..2 + ps]);
+    for b in &mut em[2..2 + ps] {
+        *b |= (*b == 0) as u8;
+    }
+    em[k - msg.len()..].copy_from_slice(msg);
+    public_encrypt_raw(pkcs1_der, &em)
 }
 
 /// Raw RSA public operation on a full-width block (`msg` as long as the modulus, numerically
