@@ -3,7 +3,7 @@
 #![forbid(unsafe_code)]
 
 use ::cipher::array::Array;
-use ::cipher::{BlockModeDecrypt, BlockModeEncrypt, InnerIvInit, KeyInit, KeyIvInit, StreamCipher};
+use ::cipher::{BlockModeDecrypt, BlockModeEncrypt, InnerIvInit, KeyIvInit};
 use zeroize::Zeroize;
 
 /// Which bulk algorithm a suite uses.
@@ -74,7 +74,7 @@ pub enum RecordCipher {
     Aes256Enc(cbc::Encryptor<aes::Aes256>),
     Aes256Dec(cbc::Decryptor<aes::Aes256>),
     Tdes(Box<super::tdes::TripleDesCbc>),
-    Rc4(Box<rc4::Rc4>),
+    Rc4(Box<super::rc4::Rc4Stream>),
     Rc2Enc(Box<cbc::Encryptor<rc2::Rc2>>),
     Rc2Dec(Box<cbc::Decryptor<rc2::Rc2>>),
     /// NULL suites: the record is only MAC'd.
@@ -100,7 +100,7 @@ impl RecordCipher {
             (BulkAlg::Aes256Cbc, Decrypt) => Self::Aes256Dec(KeyIvInit::new_from_slices(key, iv).expect(MSG)),
             (BulkAlg::TripleDesCbc | BulkAlg::DesCbc, dir) => Self::Tdes(Box::new(super::tdes::TripleDesCbc::new(key, iv, dir == Encrypt))),
             (BulkAlg::Null, _) => Self::Null,
-            (BulkAlg::Rc4_128, _) => Self::Rc4(Box::new(rc4::Rc4::new_from_slice(key).expect(MSG))),
+            (BulkAlg::Rc4_128, _) => Self::Rc4(Box::new(super::rc4::Rc4Stream::new(key))),
             // OpenSSL (EVP_rc2_cbc) and so its peers run RC2 with as many effective key bits as
             // the key has, export suites included: 128 for the 16-byte final key.
             (BulkAlg::Rc2Cbc, dir) => Self::rc2(key, iv, key.len() * 8, dir),
@@ -128,7 +128,7 @@ impl RecordCipher {
             Self::Aes256Enc(c) => c.encrypt_blocks(blocks(buf)),
             Self::Aes256Dec(c) => c.decrypt_blocks(blocks(buf)),
             Self::Tdes(c) => c.apply(buf),
-            Self::Rc4(c) => c.apply_keystream(buf),
+            Self::Rc4(c) => c.apply(buf),
             Self::Rc2Enc(c) => c.encrypt_blocks(blocks(buf)),
             Self::Rc2Dec(c) => c.decrypt_blocks(blocks(buf)),
             Self::Null => {}

@@ -15,6 +15,7 @@ pub mod kx;
 pub mod pkcs12;
 pub mod prf;
 pub mod random;
+pub mod rc4;
 pub mod rsa;
 pub mod sign;
 pub mod signature;

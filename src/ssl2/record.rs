@@ -4,7 +4,7 @@
 #![forbid(unsafe_code)]
 
 use ::cipher::array::Array;
-use ::cipher::{BlockModeDecrypt, BlockModeEncrypt, KeyIvInit, StreamCipher};
+use ::cipher::{BlockModeDecrypt, BlockModeEncrypt, KeyIvInit};
 use md5::{Digest, Md5};
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
@@ -23,7 +23,7 @@ const MAX_BODY_3: usize = 0x3fff;
 pub const MAX_DATA: usize = (1 << 14) - MAC_LEN - 8;
 
 enum Bulk {
-    Rc4(Box<rc4::Rc4>),
+    Rc4(Box<crate::crypto::rc4::Rc4Stream>),
     Rc2Enc(Box<cbc::Encryptor<rc2::Rc2>>),
     Rc2Dec(Box<cbc::Decryptor<rc2::Rc2>>),
     Des(Box<TripleDesCbc>),
@@ -32,7 +32,7 @@ enum Bulk {
 impl Bulk {
     fn apply(&mut self, buf: &mut [u8]) {
         match self {
-            Bulk::Rc4(c) => c.apply_keystream(buf),
+            Bulk::Rc4(c) => c.apply(buf),
             Bulk::Rc2Enc(c) => c.encrypt_blocks(blocks(buf)),
             Bulk::Rc2Dec(c) => c.decrypt_blocks(blocks(buf)),
             Bulk::Des(c) => c.apply(buf),
@@ -66,7 +66,7 @@ impl Direction {
     pub fn set_keys(&mut self, kind: &Ssl2Kind, key: &[u8], iv: &[u8], encrypt: bool) {
         const MSG: &str = "key and IV lengths come from the SSL 2.0 kind table";
         let bulk = match (kind.cipher, encrypt) {
-            (Ssl2Cipher::Rc4, _) => Bulk::Rc4(Box::new(<rc4::Rc4 as ::cipher::KeyInit>::new_from_slice(key).expect(MSG))),
+            (Ssl2Cipher::Rc4, _) => Bulk::Rc4(Box::new(crate::crypto::rc4::Rc4Stream::new(key))),
             (Ssl2Cipher::Rc2Cbc, true) => Bulk::Rc2Enc(Box::new(KeyIvInit::new_from_slices(key, iv).expect(MSG))),
             (Ssl2Cipher::Rc2Cbc, false) => Bulk::Rc2Dec(Box::new(KeyIvInit::new_from_slices(key, iv).expect(MSG))),
             (Ssl2Cipher::DesCbc | Ssl2Cipher::TripleDesCbc, enc) => Bulk::Des(Box::new(TripleDesCbc::new(key, iv, enc))),
