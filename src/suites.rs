@@ -297,6 +297,10 @@ pub static SUITES: &[CipherSuite] = &[
     row(0x0063, "TLS_DHE_DSS_EXPORT1024_WITH_DES_CBC_SHA", DheDss, DesCbc, Sha1, SSL3, ExplicitOnly).export(Export1024),
     row(0x0003, "TLS_RSA_EXPORT_WITH_RC4_40_MD5", Rsa, Rc4_128, Md5, SSL3, ExplicitOnly).export(Export40),
     row(0x0006, "TLS_RSA_EXPORT_WITH_RC2_CBC_40_MD5", Rsa, Rc2Cbc, Md5, SSL3, ExplicitOnly).export(Export40),
+    // Not in Schannel's table: the 40-bit DES export suites (RFC 2246 §A.5), for peers that still
+    // offer them and for export DHE with a 512-bit group.
+    row(0x0008, "TLS_RSA_EXPORT_WITH_DES40_CBC_SHA", Rsa, DesCbc, Sha1, SSL3, ExplicitOnly).export(Export40),
+    row(0x0011, "TLS_DHE_DSS_EXPORT_WITH_DES40_CBC_SHA", DheDss, DesCbc, Sha1, SSL3, ExplicitOnly).export(Export40),
     row(0x0002, "TLS_RSA_WITH_NULL_SHA", Rsa, Null, Sha1, SSL3, ExplicitOnly),
     row(0x0001, "TLS_RSA_WITH_NULL_MD5", Rsa, Null, Md5, SSL3, ExplicitOnly),
 ];
@@ -522,6 +526,8 @@ mod tests {
             (0x0063, 0x6601, 56, 8, 1024, "DES"),
             (0x0003, 0x6801, 40, 5, 512, "RC4"),
             (0x0006, 0x6602, 40, 5, 512, "RC2"),
+            (0x0008, 0x6601, 40, 5, 512, "DES"),
+            (0x0011, 0x6601, 40, 5, 512, "DES"),
         ];
         for (id, calg, bits, material, kx, cng) in rows {
             let s = by_id(id).unwrap();
@@ -532,8 +538,8 @@ mod tests {
             assert!(s.name.contains("EXPORT"));
         }
         // Schannel's order: EXPORT1024 after single DES, 40-bit before NULL.
-        let order: Vec<u16> = SUITES.iter().rev().take(7).rev().map(|s| s.id).collect();
-        assert_eq!(order, vec![0x0064, 0x0062, 0x0063, 0x0003, 0x0006, 0x0002, 0x0001]);
+        let order: Vec<u16> = SUITES.iter().rev().take(9).rev().map(|s| s.id).collect();
+        assert_eq!(order, vec![0x0064, 0x0062, 0x0063, 0x0003, 0x0006, 0x0008, 0x0011, 0x0002, 0x0001]);
         assert_eq!(by_alg_ids(&[0x6602]).iter().map(|s| s.id).collect::<Vec<_>>(), vec![0x0006], "CALG_RC2");
         assert_eq!(by_name("TLS_RSA_EXPORT_WITH_RC2_CBC_40_MD5").map(|s| s.id), Some(0x0006));
         assert_eq!(Export::None.max_kx_bits(), None);

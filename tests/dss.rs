@@ -21,6 +21,7 @@ const DHE_DSS_DES: u16 = 0x0012;
 const DHE_DSS_AES128: u16 = 0x0032;
 const DHE_DSS_AES256: u16 = 0x0038;
 const DHE_DSS_EXPORT1024_DES: u16 = 0x0063;
+const DHE_DSS_EXPORT_DES40: u16 = 0x0011;
 
 fn suite(id: u16) -> &'static CipherSuite {
     suites::by_id(id).unwrap()
@@ -33,7 +34,7 @@ fn dss_suites() -> Vec<&'static CipherSuite> {
 #[test]
 fn the_table_has_the_five_dhe_dss_rows_off_by_default() {
     let ids: Vec<u16> = dss_suites().iter().map(|s| s.id).collect();
-    assert_eq!(ids, vec![DHE_DSS_AES128, DHE_DSS_AES256, DHE_DSS_3DES, DHE_DSS_DES, DHE_DSS_EXPORT1024_DES]);
+    assert_eq!(ids, vec![DHE_DSS_AES128, DHE_DSS_AES256, DHE_DSS_3DES, DHE_DSS_DES, DHE_DSS_EXPORT1024_DES, DHE_DSS_EXPORT_DES40]);
     for s in dss_suites() {
         assert_eq!(s.policy, suites::Policy::ExplicitOnly, "{}", s.name);
         assert_eq!(s.kx.calg(), 0xaa02, "CALG_DH_EPHEM as Schannel reports for DHE");
@@ -57,8 +58,8 @@ fn dhe_dss_at_ssl3_tls10_and_tls12_with_the_dsa_certificate() {
             let (mut c, mut srv) = handshake_versions(s, &[version], &[version]).unwrap();
             let info = c.info().unwrap();
             assert_eq!((info.version, info.suite.id), (version, s.id), "{}", s.name);
-            // ffdhe2048, or Oakley group 2 within the EXPORT1024 limit.
-            let bits = if s.is_export() { 1024 } else { 2048 };
+            // ffdhe2048, or an export group at the export limit (Oakley group 2, our 512-bit one).
+            let bits = s.export.max_kx_bits().unwrap_or(2048);
             assert_eq!(info.kx_bits, Some(bits), "{}", s.name);
             assert_eq!(srv.info().unwrap().suite.id, s.id);
             // The server chose its DSA identity among RSA, ECDSA and DSA.

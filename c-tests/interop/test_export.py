@@ -28,6 +28,8 @@ VERSION_IDS = [v[0] for v in VERSIONS]
 EXPORT40 = [
     ("TLS_RSA_EXPORT_WITH_RC4_40_MD5", "EXP-RC4-MD5"),
     ("TLS_RSA_EXPORT_WITH_RC2_CBC_40_MD5", "EXP-RC2-CBC-MD5"),
+    # Not a table row (Schannel 2003 did not have it): DES with a 40-bit secret.
+    ("TLS_RSA_EXPORT_WITH_DES40_CBC_SHA", "EXP-DES-CBC-SHA"),
 ]
 # What scapy's server serves us: (our IANA name, its temporary RSA key): the 40-bit export suites,
 # and single DES (no server but scapy's has it for our client).
@@ -54,7 +56,8 @@ def test_our_server_vs_nassl_export_client(iana, openssl, protocol, proto, nassl
     assert srv.wait(PEER_TIMEOUT) == 0, srv.describe()
     assert "protocol: %s" % shown in srv.output.splitlines(), srv.describe()
     assert "cipher: %s" % iana in srv.output.splitlines(), srv.describe()
-    legacy_row(iana, protocol, "our server", NASSL_PEER)
+    if iana in legacy_table.TLS_SUITES:
+        legacy_row(iana, protocol, "our server", NASSL_PEER)
 
 
 @pytest.mark.parametrize("protocol, proto, _n, shown, wire", VERSIONS, ids=VERSION_IDS)
@@ -75,7 +78,8 @@ def test_our_client_vs_scapy_export_server(iana, temporary, protocol, proto, _n,
     assert "version: %s" % wire in lines and "cipher: %s" % iana in lines, srv.describe()
     # The certificate key is 2048 bits: an export handshake used scapy's 512-bit temporary key.
     assert "temporary key: %s" % temporary in lines, srv.describe()
-    legacy_row(iana, protocol, "our client", SCAPY_PEER)
+    if iana in legacy_table.TLS_SUITES:
+        legacy_row(iana, protocol, "our client", SCAPY_PEER)
 
 
 @pytest.mark.parametrize("protocol, proto, _n, shown, _w", VERSIONS, ids=VERSION_IDS)

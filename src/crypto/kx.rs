@@ -156,6 +156,13 @@ const OAKLEY2_P: &str = "\
     EF9519B3CD3A431B302B0A6DF25F14374FE1356D6D51C245E485B576625E7EC6F44C42E9A637ED6B0BFF5CB6F406B7ED\
     EE386BFB5A899FA5AE9F24117C4B1FE649286651ECE65381FFFFFFFFFFFFFFFF";
 
+/// A 512-bit safe prime (g = 2) made for this project with `openssl dhparam 512`: there is no
+/// standard 512-bit group. Only the 40-bit export DHE suite uses it (its key exchange may not
+/// exceed 512 bits, RFC 2246 §A.5); `export512_is_a_checked_safe_prime` says how it is checked.
+const EXPORT512_P: &str = "\
+    9970EE8AAEE390F8BDE2DE13B6E1EE8BA8B04699EF60E74C1687CD4EE6EF7932A788AD58BAE5D199877BE93CDC7CF4FD\
+    D637AC5DE9BCF8E78F4A9A2DF76072BF";
+
 /// Finite-field DH group parameters for DHE suites, as carried in ServerKeyExchange
 /// (RFC 5246 §7.4.3): big-endian, no leading zeros.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -175,6 +182,11 @@ impl DhParams {
     /// RFC 2409 Oakley group 2 (1024 bits, g=2): the export-limited DHE group.
     pub fn oakley_group2() -> Self {
         Self::with_generator_2(OAKLEY2_P)
+    }
+
+    /// The 512-bit export group (g=2) for 40-bit export DHE.
+    pub fn export512() -> Self {
+        Self::with_generator_2(EXPORT512_P)
     }
 
     fn with_generator_2(hex_prime: &str) -> Self {
@@ -413,6 +425,20 @@ mod tests {
                 assert!(fresh().agree(&vec![0u8; other.len()]).is_none());
             }
         }
+    }
+
+    #[test]
+    fn export512_is_a_checked_safe_prime() {
+        let params = DhParams::export512();
+        assert_eq!(params.g, [2]);
+        assert_eq!(params.p.len(), 64);
+        assert_eq!(params.p[0] & 0x80, 0x80, "512 bits exactly");
+        // SHA-256 of the prime as `openssl dhparam 512` wrote it; p and (p-1)/2 were checked to be
+        // probable primes (40 Miller-Rabin rounds each, Python) when it was made.
+        let digest = Sha256::digest(&params.p);
+        let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(hex, "d01585cdc63c73f59a870d103b88cb8a0e59e80f90796506ac305cae0731ab6f");
+        assert!(DhKeyShare::generate(&params, 512).is_some());
     }
 
     #[test]

@@ -271,13 +271,14 @@ pub fn read_client_key_exchange(hs: &mut HandshakeData, body: &[u8]) -> Result<Z
     premaster.ok_or(Error::IllegalParameter("invalid client key share"))
 }
 
-/// Server: the finite-field group for a DHE suite: ffdhe2048, or for the DHE-DSS EXPORT1024
-/// suite (key exchange of at most 1024 bits) RFC 2409's 1024-bit Oakley group 2. The table has
-/// no 40-bit export DHE suite, which would need a 512-bit group.
+/// Server: the finite-field group for a DHE suite: ffdhe2048; for the DHE-DSS EXPORT1024 suite
+/// (key exchange of at most 1024 bits) RFC 2409's 1024-bit Oakley group 2; for the 40-bit export
+/// DHE suite (at most 512 bits) our 512-bit group.
 fn dh_group(suite: &CipherSuite) -> DhParams {
     match suite.export {
         Export::Export1024 => DhParams::oakley_group2(),
-        _ => DhParams::ffdhe2048(),
+        Export::Export40 => DhParams::export512(),
+        Export::None => DhParams::ffdhe2048(),
     }
 }
 

@@ -382,7 +382,7 @@ mod tests {
         let c = acquire(CredRequest { algs: vec![CALG_RC4], max_strength: 56, ..Default::default() }).ok().unwrap();
         assert_eq!(ids(&c), vec![0x0064, 0x0003]);
         let c = acquire(CredRequest { algs: vec![CALG_RC4, CALG_DES], max_strength: 40, ..Default::default() }).ok().unwrap();
-        assert_eq!(ids(&c), vec![0x0003]);
+        assert_eq!(ids(&c), vec![0x0003, 0x0008, 0x0011], "the 40-bit RC4 and DES export suites");
     }
 
     #[test]
