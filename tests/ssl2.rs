@@ -4,8 +4,7 @@
 
 use std::sync::Arc;
 
-use openschannel::crypto::sign::SigningKey;
-use openschannel::engine::config::{Config, ServerIdentity};
+use openschannel::engine::config::Config;
 use openschannel::engine::error::Error;
 use openschannel::engine::{Connection, Opened, Step};
 use openschannel::msgs::codec::InvalidMessage;
@@ -13,21 +12,15 @@ use openschannel::msgs::enums::ProtocolVersion;
 use openschannel::ssl2::hello::V2ClientHello;
 use openschannel::ssl2::{self, Session};
 use openschannel::suites::{self, Ssl2Kind};
-use openschannel::x509::{self, TrustStore};
+use openschannel::x509::TrustStore;
 
-const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data");
-
-fn read(name: &str) -> Vec<u8> {
-    std::fs::read(format!("{DATA}/{name}")).unwrap()
-}
+mod common;
+use common::{feed, identity, read};
 
 /// A server with the default protocols and suites and the RSA test identity.
 fn default_server() -> Arc<Config> {
     let mut server = Config::new(Arc::new(TrustStore::empty()));
-    server.identities = vec![ServerIdentity {
-        chain: x509::pem::certs_from_pem_or_der(&read("server.pem")).unwrap(),
-        key: Arc::new(SigningKey::from_pem_or_der(&read("server.key")).unwrap()),
-    }];
+    server.identities = vec![identity("server")];
     Arc::new(server)
 }
 
@@ -98,38 +91,6 @@ fn ssl2_configs(kind: &'static Ssl2Kind) -> (Arc<Config>, Arc<Config>) {
     server.ssl2 = true;
     server.ssl2_kinds = vec![kind];
     (Arc::new(client), Arc::new(server))
-}
-
-/// Feeds `bytes` `chunk` at a time the way an SSPI caller does; true once established.
-fn feed(conn: &mut Connection, bytes: &[u8], chunk: usize) -> Result<bool, Error> {
-    let mut pending: Vec<u8> = Vec::new();
-    let mut offered = 0;
-    loop {
-        if pending.is_empty() && offered == bytes.len() {
-            return Ok(conn.is_established());
-        }
-        match conn.process_handshake(&pending)? {
-            Step::Incomplete { needed } => {
-                assert!(needed > 0);
-                if offered == bytes.len() {
-                    return Ok(false);
-                }
-                let n = chunk.min(bytes.len() - offered);
-                pending.extend_from_slice(&bytes[offered..offered + n]);
-                offered += n;
-            }
-            Step::Continue { consumed } => {
-                assert!(consumed > 0 || offered < bytes.len());
-                pending.drain(..consumed);
-            }
-            Step::Done { consumed } => {
-                pending.drain(..consumed);
-                assert!(pending.is_empty() && offered == bytes.len());
-                return Ok(true);
-            }
-            other => panic!("{other:?}"),
-        }
-    }
 }
 
 fn ssl2_handshake(kind: &'static Ssl2Kind, chunk: usize) -> (Connection, Connection) {

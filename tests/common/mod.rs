@@ -1,4 +1,4 @@
-//! Helpers shared by the in-memory engine tests (`tests/engine.rs`, `tests/dss.rs`): fixtures,
+//! Helpers shared by the in-memory engine tests (`tests/engine.rs`, `tests/dss.rs`, `tests/ssl2.rs`, …): fixtures,
 //! configurations with every server identity, and a caller-style handshake pump.
 #![allow(dead_code)] // each test crate uses its own subset
 
