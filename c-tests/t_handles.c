@@ -451,7 +451,7 @@ static void test_supported_algs_and_strengths(void)
     CHECK_EQ(cs.dwMaximumCipherStrength, 256);
     CHECK_STATUS(FreeCredentialsHandle(&c), SEC_E_OK);
 
-    /* naming CALG_RC4 enables exactly the RC4 suites (export RC4-40 and RC4-56 too), and the report follows */
+    /* naming CALG_RC4 enables exactly the full-strength RC4 suites, and the report follows */
     ALG_ID rc4 = CALG_RC4;
     SCHANNEL_CRED sc;
     memset(&sc, 0, sizeof sc);
@@ -464,7 +464,7 @@ static void test_supported_algs_and_strengths(void)
     CHECK(!has_alg(&algs, CALG_AES_128) && !has_alg(&algs, CALG_3DES));
     CHECK_STATUS(FreeContextBuffer(algs.palgSupportedAlgs), SEC_E_OK);
     CHECK_STATUS(QueryCredentialsAttributesA(&c, SECPKG_ATTR_CIPHER_STRENGTHS, &cs), SEC_E_OK);
-    CHECK_EQ(cs.dwMinimumCipherStrength, 40);
+    CHECK_EQ(cs.dwMinimumCipherStrength, 128);
     CHECK_EQ(cs.dwMaximumCipherStrength, 128);
     CHECK_STATUS(FreeCredentialsHandle(&c), SEC_E_OK);
 
@@ -479,7 +479,7 @@ static void test_supported_algs_and_strengths(void)
     CHECK_STATUS(QueryCredentialsAttributesA(&c, SECPKG_ATTR_CIPHER_STRENGTHS, NULL), SEC_E_INTERNAL_ERROR);
     CHECK_STATUS(FreeCredentialsHandle(&c), SEC_E_OK);
 
-    /* an SSL 2.0-only client: the SSL 2.0 kinds (RC2, 40-bit export RC4, 3DES) are what it reports */
+    /* an SSL 2.0-only client: the SSL 2.0 kinds (RC2, RC4, DES, 3DES; no export kind unless named) are what it reports */
     memset(&sc, 0, sizeof sc);
     sc.dwVersion = SCHANNEL_CRED_VERSION;
     sc.grbitEnabledProtocols = SP_PROT_SSL2_CLIENT;
@@ -489,7 +489,7 @@ static void test_supported_algs_and_strengths(void)
     CHECK(has_alg(&algs, CALG_MD5) && has_alg(&algs, CALG_RSA_KEYX));
     CHECK_STATUS(FreeContextBuffer(algs.palgSupportedAlgs), SEC_E_OK);
     CHECK_STATUS(QueryCredentialsAttributesA(&c, SECPKG_ATTR_CIPHER_STRENGTHS, &cs), SEC_E_OK);
-    CHECK_EQ(cs.dwMinimumCipherStrength, 40);
+    CHECK_EQ(cs.dwMinimumCipherStrength, 56);
     CHECK_EQ(cs.dwMaximumCipherStrength, 168);
     CHECK_STATUS(FreeCredentialsHandle(&c), SEC_E_OK);
 }

@@ -343,6 +343,9 @@ static void negotiated_with_server_policy(ALG_ID *algs, DWORD nalgs, DWORD min_b
     p.have_scred = 1;
     REQUIRE_STATUS(h_client_cred(&p.ccred, 0), SEC_E_OK);
     p.have_ccred = 1;
+    /* A client offers the export kind only when it names it. */
+    if (want == 0x020080)
+        CHECK_STATUS(OpenSchannelSetSsl2CipherKinds(&p.ccred, &want, 1), SEC_E_OK);
     if (h_handshake(&p)) {
         SecPkgContext_CipherInfo cp;
         CHECK_STATUS(QueryContextAttributesA(&p.cctx, SECPKG_ATTR_CIPHER_INFO, &cp), SEC_E_OK);

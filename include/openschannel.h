@@ -51,10 +51,6 @@ typedef struct SecPkgInfoA *PSecPkgInfoA;
 typedef struct SecPkgInfoW *PSecPkgInfoW;
 
 
-#define RSA_SIGN 1
-
-#define ECDSA_SIGN 64
-
 /*
  `UNISP_RPC_ID` (schannel.h): Schannel's `wRPCID`.
  */

@@ -328,6 +328,11 @@ pub struct Ssl2Kind {
 }
 
 impl Ssl2Kind {
+    /// An export kind: part of the master key goes in the clear.
+    pub const fn is_export(&self) -> bool {
+        self.clear_key_len > 0
+    }
+
     /// Length of each direction's key (and of the master key): the cipher's full key size.
     pub const fn key_len(&self) -> usize {
         match self.cipher {

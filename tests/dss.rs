@@ -182,3 +182,18 @@ fn dsa_signed_certificates_verify_with_sha1_and_sha256() {
     let chain = x509::pem::certs_from_pem_or_der(&read("server-dsa.pem")).unwrap();
     assert!(x509::verify_chain(&chain, &rsa_trust, now).is_err());
 }
+
+#[test]
+fn peer_dsa_keys_must_have_a_1024_to_3072_bit_prime() {
+    use openschannel::crypto::dsa::{verify_digest, DsaPrivateKey};
+    let pkcs8 = |name: &str| x509::pem::pem_blocks(&read(name)).remove(0).contents.unwrap().to_vec();
+    let digest = [0x42u8; 20];
+    // Our 2048-bit test key verifies; a 4096-bit one (tests/data/dsa4096.p8.key, made with
+    // Python's cryptography) signs fine but is refused as a peer key: too costly to accept.
+    for (name, bits, accepted) in [("server-dsa.p8.key", 2048, true), ("dsa4096.p8.key", 4096, false)] {
+        let key = DsaPrivateKey::from_pkcs8_der(&pkcs8(name)).unwrap();
+        assert_eq!(key.bits(), bits);
+        let sig = key.sign_digest(&digest).unwrap();
+        assert_eq!(verify_digest(&key.public_key_spki().unwrap(), &digest, &sig), accepted, "{name}");
+    }
+}

@@ -273,6 +273,22 @@ fn no_common_kind_answers_with_an_ssl2_no_cipher_error() {
     assert!(matches!(r, Err(Error::AlertReceived(_))), "{r:?}");
 }
 
+#[test]
+fn a_server_that_requires_a_client_certificate_refuses_ssl2_with_no_certificate_error() {
+    // SSL 2.0 client authentication is not implemented, so such a client can never comply.
+    let rc4 = suites::ssl2_by_name("SSL_CK_RC4_128_WITH_MD5").unwrap();
+    let (cc, sc) = ssl2_configs(rc4);
+    let mut strict = (*sc).clone();
+    strict.require_client_cert = true;
+    let mut client = Connection::new_client(cc, Some("localhost".into()));
+    let mut server = Connection::new_server(Arc::new(strict));
+    client.start().unwrap();
+    let r = server.process_handshake(&client.take_output());
+    assert_eq!(r, Err(Error::HandshakeFailure(ssl2::CLIENT_CERTIFICATE_REQUIRED)));
+    assert_eq!(server.take_output(), vec![0x80, 3, ssl2::msg::ERROR, 0, 2], "NO-CERTIFICATE-ERROR");
+    assert!(!server.is_established());
+}
+
 /// Runs a client [`Session`] (built directly, so that it may have TLS enabled beside SSL 2.0)
 /// against `server`; returns the server's verdict on the client's flight.
 fn session_vs_server(client_cfg: &Config, server: &mut Connection) -> Result<Step, Error> {

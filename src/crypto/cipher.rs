@@ -100,7 +100,7 @@ impl RecordCipher {
             (BulkAlg::Aes256Cbc, Decrypt) => Self::Aes256Dec(KeyIvInit::new_from_slices(key, iv).expect(MSG)),
             (BulkAlg::TripleDesCbc | BulkAlg::DesCbc, dir) => Self::Tdes(Box::new(super::tdes::TripleDesCbc::new(key, iv, dir == Encrypt))),
             (BulkAlg::Null, _) => Self::Null,
-            (BulkAlg::Rc4_128, _) => Self::Rc4(Box::new(super::rc4::Rc4Stream::new(key))),
+            (BulkAlg::Rc4_128, _) => Self::Rc4(super::rc4::Rc4Stream::boxed(key)),
             // OpenSSL (EVP_rc2_cbc) and so its peers run RC2 with as many effective key bits as
             // the key has, export suites included: 128 for the 16-byte final key.
             (BulkAlg::Rc2Cbc, dir) => Self::rc2(key, iv, key.len() * 8, dir),

@@ -119,8 +119,15 @@ impl DsaPrivateKey {
     }
 }
 
+/// Smallest and largest prime p accepted from a peer (certificates, ServerKeyExchange,
+/// CertificateVerify): the same 1024-bit floor as for RSA, and a ceiling that keeps a chain of
+/// huge DSA keys from costing much CPU (aws-lc alone allows p up to 10,000 bits).
+const MIN_PEER_BITS: u32 = 1024;
+const MAX_PEER_BITS: u32 = 3072;
+
 /// Verifies a DER `Dss-Sig-Value` over `digest` with the DSA key in a full SubjectPublicKeyInfo
-/// DER. False for another key type, bad parameters, trailing bytes or a bad signature.
+/// DER. False for another key type, a prime outside 1024..=3072 bits, bad parameters, trailing
+/// bytes or a bad signature.
 pub fn verify_digest(spki_der: &[u8], digest: &[u8], sig: &[u8]) -> bool {
     // SAFETY: the CBS is valid for the call; aws-lc copies what it keeps.
     let (pkey, finished) = parse_all(spki_der, |cbs| unsafe { aws_lc_sys::EVP_parse_public_key(cbs) });
@@ -131,7 +138,10 @@ pub fn verify_digest(spki_der: &[u8], digest: &[u8], sig: &[u8]) -> bool {
     // another key type); pointer/length pairs describe live slices.
     unsafe {
         let dsa = aws_lc_sys::EVP_PKEY_get0_DSA(pkey.as_ptr());
-        let ok = finished && !dsa.is_null() && aws_lc_sys::DSA_verify(0, digest.as_ptr(), digest.len(), sig.as_ptr(), sig.len(), dsa) == 1;
+        let ok = finished
+            && !dsa.is_null()
+            && (MIN_PEER_BITS..=MAX_PEER_BITS).contains(&aws_lc_sys::DSA_bits(dsa))
+            && aws_lc_sys::DSA_verify(0, digest.as_ptr(), digest.len(), sig.as_ptr(), sig.len(), dsa) == 1;
         aws_lc_sys::EVP_PKEY_free(pkey.as_ptr());
         ok
     }

@@ -309,7 +309,10 @@ impl Connection {
     /// and answered in TLS (RFC 2246 Appendix E.1); the transcript covers the SSL 2.0 message
     /// as sent. None when `input` does not start like one.
     fn v2_compatible_hello(&mut self, input: &[u8]) -> Option<Result<Step, Error>> {
-        let first = matches!(self.state, State::Server(ServerState::ExpectClientHello)) && !self.traffic && self.hs_buf.is_empty();
+        let first = matches!(self.state, State::Server(ServerState::ExpectClientHello))
+            && !self.traffic
+            && self.hs_buf.is_empty()
+            && self.ssl2.is_none();
         if !first || !ssl2::hello::looks_like_client_hello(input) {
             return None;
         }

@@ -6,7 +6,7 @@ use super::{new_random, HandshakeData, Side};
 use crate::cache::{Key, Session};
 use crate::crypto::random;
 use crate::crypto::rsa::{public_encrypt_pkcs1, PREMASTER_LEN};
-use crate::crypto::sign::SignatureScheme;
+use crate::crypto::sign::{KeyType, SignatureScheme};
 use crate::engine::config::{Config, ServerIdentity};
 use crate::engine::error::Error;
 use crate::msgs::codec::{put_prefixed, Prefix};
@@ -400,7 +400,11 @@ fn expects_temporary_rsa_key(hs: &HandshakeData) -> Result<bool, Error> {
 /// key type the server lists, a TLS 1.2 scheme it accepts, a chain from a CA it names.
 pub fn signing_scheme(hs: &HandshakeData, id: &ServerIdentity) -> Option<SignatureScheme> {
     let req = hs.cert_request.as_ref()?;
-    let kind = if id.key.is_rsa() { cert_type::RSA_SIGN } else { cert_type::ECDSA_SIGN };
+    let kind = match id.key.key_type() {
+        KeyType::Rsa => cert_type::RSA_SIGN,
+        KeyType::Ecdsa => cert_type::ECDSA_SIGN,
+        KeyType::Dsa => cert_type::DSS_SIGN,
+    };
     if !req.certificate_types.contains(&kind) || !id.chain.iter().any(|c| x509::issued_by_any(c, &req.authorities)) {
         return None;
     }

@@ -278,6 +278,8 @@ pub struct CertificateRequest {
 pub mod cert_type {
     pub const RSA_SIGN: u8 = 1;
     pub const ECDSA_SIGN: u8 = 64;
+    /// RFC 2246 §7.4.4 dss_sign.
+    pub const DSS_SIGN: u8 = 2;
 }
 
 impl CertificateRequest {

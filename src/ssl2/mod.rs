@@ -80,10 +80,15 @@ pub fn key_material(master: &[u8], challenge: &[u8], connection_id: &[u8], len: 
     out
 }
 
+/// Why a server that requires a client certificate refuses SSL 2.0: we implement no SSL 2.0
+/// client authentication (REQUEST-CERTIFICATE), so an SSL 2.0 client can never present one.
+pub const CLIENT_CERTIFICATE_REQUIRED: &str = "a client certificate is required and SSL 2.0 cannot carry one";
+
 /// The ERROR message for an error, if SSL 2.0 has a code for it.
 pub fn error_message(err: &Error) -> Option<[u8; 3]> {
     use crate::x509::CertError;
     let c = match err {
+        Error::HandshakeFailure(m) if *m == CLIENT_CERTIFICATE_REQUIRED => code::NO_CERTIFICATE,
         Error::HandshakeFailure(_) => code::NO_CIPHER,
         Error::Certificate(CertError::UnsupportedKey | CertError::UnsupportedSignatureAlgorithm) => code::UNSUPPORTED_CERTIFICATE_TYPE,
         Error::Certificate(_) => code::BAD_CERTIFICATE,

@@ -66,7 +66,7 @@ impl Direction {
     pub fn set_keys(&mut self, kind: &Ssl2Kind, key: &[u8], iv: &[u8], encrypt: bool) {
         const MSG: &str = "key and IV lengths come from the SSL 2.0 kind table";
         let bulk = match (kind.cipher, encrypt) {
-            (Ssl2Cipher::Rc4, _) => Bulk::Rc4(Box::new(crate::crypto::rc4::Rc4Stream::new(key))),
+            (Ssl2Cipher::Rc4, _) => Bulk::Rc4(crate::crypto::rc4::Rc4Stream::boxed(key)),
             (Ssl2Cipher::Rc2Cbc, true) => Bulk::Rc2Enc(Box::new(KeyIvInit::new_from_slices(key, iv).expect(MSG))),
             (Ssl2Cipher::Rc2Cbc, false) => Bulk::Rc2Dec(Box::new(KeyIvInit::new_from_slices(key, iv).expect(MSG))),
             (Ssl2Cipher::DesCbc | Ssl2Cipher::TripleDesCbc, enc) => Bulk::Des(Box::new(TripleDesCbc::new(key, iv, enc))),

@@ -27,6 +27,9 @@ impl Session {
     }
 
     fn client_hello(&mut self, cfg: &Config, hello: &V2ClientHello) -> Result<(), Error> {
+        if cfg.require_client_cert {
+            return Err(Error::HandshakeFailure(super::CLIENT_CERTIFICATE_REQUIRED));
+        }
         let kind = cfg
             .ssl2_kinds
             .iter()

@@ -118,6 +118,14 @@ pub fn acquire(req: CredRequest) -> Result<Credential, SECURITY_STATUS> {
     }
     let mut ssl2_kinds = if req.algs.is_empty() { suites::SSL2_KINDS.iter().collect() } else { suites::ssl2_by_alg_ids(&req.algs) };
     ssl2_kinds.retain(|k| k.strength_bits() >= req.min_strength && (req.max_strength == 0 || k.strength_bits() <= req.max_strength));
+    // Export grade (the material of FREAK, Logjam and DROWN) only for a caller that asks for weak
+    // keys by strength (dwMaximumCipherStrength <= 56) or names the suites
+    // (OpenSchannelSetCipherSuites / OpenSchannelSetSsl2CipherKinds): enabling SSL 2.0 or naming
+    // CALG_RC4 / CALG_DES selects the full-strength suites and kinds of that cipher only.
+    if !(req.max_strength != 0 && req.max_strength <= 56) {
+        suite_list.retain(|s| !s.is_export());
+        ssl2_kinds.retain(|k| !k.is_export());
+    }
     let usable_tls = !versions.is_empty() && !suite_list.is_empty();
     let usable_ssl2 = ssl2 && !ssl2_kinds.is_empty();
     if !usable_tls && !usable_ssl2 {
@@ -327,8 +335,8 @@ mod tests {
         }
         assert_eq!(c.cipher_strengths(), (128, 256));
         let rc4 = acquire(CredRequest { algs: vec![0x6801], ..Default::default() }).ok().unwrap();
-        // CALG_RC4 names every RC4 suite, the 40-bit export one included.
-        assert_eq!(rc4.cipher_strengths(), (40, 128));
+        // CALG_RC4 names the full-strength RC4 suites (export grade needs a maximum strength).
+        assert_eq!(rc4.cipher_strengths(), (128, 128));
         assert!(rc4.supported_algs().contains(&0x6801) && rc4.supported_algs().contains(&0x8003));
         let strong = acquire(CredRequest { min_strength: 129, ..Default::default() }).ok().unwrap();
         assert_eq!(strong.cipher_strengths(), (168, 256));
@@ -372,13 +380,17 @@ mod tests {
         let c = acquire(CredRequest::default()).ok().unwrap();
         assert!(c.config.suites.iter().all(|s| !s.is_export()), "never by default");
         let ids = |c: &Credential| c.config.suites.iter().map(|s| s.id).collect::<Vec<_>>();
-        // CALG_RC2 names the one RC2 suite, the 40-bit export suite.
-        let c = acquire(CredRequest { algs: vec![CALG_RC2], ..Default::default() }).ok().unwrap();
+        // A cipher ALG_ID names the full-strength suites of that cipher only: the one RC2 suite is
+        // export grade, so CALG_RC2 alone enables nothing; with dwMaximumCipherStrength <= 56
+        // (the caller asks for weak keys) it is the RC2 export suite.
+        assert_eq!(acquire(CredRequest { algs: vec![CALG_RC2], ..Default::default() }).err(), Some(SEC_E_ALGORITHM_MISMATCH));
+        let c = acquire(CredRequest { algs: vec![CALG_RC2], max_strength: 40, ..Default::default() }).ok().unwrap();
         assert_eq!(ids(&c), vec![0x0006]);
-        // CALG_RC4 names every RC4 suite; dwMinimumCipherStrength keeps the export ones out, and
-        // dwMaximumCipherStrength keeps only them.
+        let c = acquire(CredRequest { algs: vec![CALG_RC4], ..Default::default() }).ok().unwrap();
+        assert_eq!(ids(&c), vec![0x0005, 0x0004], "CALG_RC4 alone: no export RC4");
         let c = acquire(CredRequest { algs: vec![CALG_RC4], min_strength: 128, ..Default::default() }).ok().unwrap();
         assert_eq!(ids(&c), vec![0x0005, 0x0004]);
+        // dwMaximumCipherStrength keeps only the export ones.
         let c = acquire(CredRequest { algs: vec![CALG_RC4], max_strength: 56, ..Default::default() }).ok().unwrap();
         assert_eq!(ids(&c), vec![0x0064, 0x0003]);
         let c = acquire(CredRequest { algs: vec![CALG_RC4, CALG_DES], max_strength: 40, ..Default::default() }).ok().unwrap();
