@@ -58,22 +58,51 @@ fn initial_state(alg: HashAlg) -> State {
     }
 }
 
-/// One run of the compression function over `block` (exactly `alg.block_len()` bytes of it).
-fn compress(alg: HashAlg, state: &mut State, block: &[u8; MAX_BLOCK]) {
-    fn run32<const N: usize>(state: &mut State, block: &[u8; MAX_BLOCK], f: fn(&mut [u32; N], &[[u8; 64]])) {
-        let mut s = [0u32; N];
-        s.iter_mut().zip(state.iter()).for_each(|(a, b)| *a = *b as u32);
-        let mut b = [0u8; 64];
-        b.copy_from_slice(&block[..64]);
-        f(&mut s, &[b]);
-        state.iter_mut().zip(s).for_each(|(a, b)| *a = u64::from(b));
+/// A word of a hash state, kept in a `u64` of [`State`].
+trait Word: Copy + Default + Zeroize {
+    fn narrow(w: u64) -> Self;
+    fn widen(self) -> u64;
+}
+
+impl Word for u32 {
+    fn narrow(w: u64) -> Self {
+        w as u32
+    }
+    fn widen(self) -> u64 {
+        u64::from(self)
+    }
+}
+
+impl Word for u64 {
+    fn narrow(w: u64) -> Self {
+        w
+    }
+    fn widen(self) -> u64 {
+        self
+    }
+}
+
+/// The compression function over `bytes`, a whole number of `alg.block_len()` blocks. Blocks
+/// are copied into arrays a batch at a time, so a long record costs one call per batch.
+fn compress(alg: HashAlg, state: &mut State, bytes: &[u8]) {
+    const BATCH: usize = 16;
+    fn run<W: Word, const N: usize, const B: usize>(state: &mut State, bytes: &[u8], f: fn(&mut [W; N], &[[u8; B]])) {
+        let mut s = [W::default(); N];
+        s.iter_mut().zip(state.iter()).for_each(|(a, b)| *a = W::narrow(*b));
+        let mut batch = [[0u8; B]; BATCH];
+        for chunk in bytes.chunks(B * BATCH) {
+            let n = chunk.len() / B;
+            batch.iter_mut().zip(chunk.chunks_exact(B)).for_each(|(d, c)| d.copy_from_slice(c));
+            f(&mut s, &batch[..n]);
+        }
+        state.iter_mut().zip(s).for_each(|(a, b)| *a = b.widen());
         s.zeroize();
     }
     match alg {
-        HashAlg::Md5 => run32::<4>(state, block, md5::block_api::compress),
-        HashAlg::Sha1 => run32::<5>(state, block, sha1::block_api::compress),
-        HashAlg::Sha256 => run32::<8>(state, block, sha2::block_api::compress256),
-        HashAlg::Sha384 => sha2::block_api::compress512(state, &[*block]),
+        HashAlg::Md5 => run::<u32, 4, 64>(state, bytes, md5::block_api::compress),
+        HashAlg::Sha1 => run::<u32, 5, 64>(state, bytes, sha1::block_api::compress),
+        HashAlg::Sha256 => run::<u32, 8, 64>(state, bytes, sha2::block_api::compress256),
+        HashAlg::Sha384 => run::<u64, 8, 128>(state, bytes, sha2::block_api::compress512),
     }
 }
 
@@ -155,9 +184,14 @@ fn digest_ct(alg: HashAlg, start: &State, absorbed: usize, head: &[&[u8]], data:
 
     let mut state = *start;
     let mut block = [0u8; MAX_BLOCK];
-    for j in 0..first_ct {
+    // Blocks that hold head bytes are assembled; the rest of the plain part is data in place.
+    let head_blocks = head_len.div_ceil(b).min(first_ct);
+    for j in 0..head_blocks {
         copy_stream(parts, j * b, &mut block[..b]);
-        compress(alg, &mut state, &block);
+        compress(alg, &mut state, &block[..b]);
+    }
+    if first_ct > head_blocks {
+        compress(alg, &mut state, &data[head_blocks * b - head_len..first_ct * b - head_len]);
     }
     let mut kept: State = [0; 8];
     for j in first_ct..=last {
@@ -175,7 +209,7 @@ fn digest_ct(alg: HashAlg, start: &State, absorbed: usize, head: &[&[u8]], data:
         for (byte, f) in block[b - lf..b].iter_mut().zip(&field[..lf]) {
             *byte |= f & is_final as u8;
         }
-        compress(alg, &mut state, &block);
+        compress(alg, &mut state, &block[..b]);
         let keep = u64::from(is_final) | (u64::from(is_final) << 32);
         kept.iter_mut().zip(&state).for_each(|(k, s)| *k |= s & keep);
     }
@@ -208,7 +242,7 @@ impl CbcMac {
             let mut block = Zeroizing::new([0u8; MAX_BLOCK]);
             block.iter_mut().zip(k.iter()).for_each(|(o, k)| *o = k ^ pad);
             let mut s = Zeroizing::new(initial_state(alg));
-            compress(alg, &mut s, &block);
+            compress(alg, &mut s, &block[..b]);
             s
         };
         CbcMac::Hmac { alg, inner: keyed(0x36), outer: keyed(0x5c) }
