@@ -175,11 +175,13 @@ fn digest_ct(alg: HashAlg, start: &State, absorbed: usize, head: &[&[u8]], data:
     let first_ct = (head_len + min_len) >> shift;
     let last = (head_len + data.len() + lf) >> shift;
 
+    // The message's bit length as the final block carries it: MD5 little-endian, the SHA family
+    // big-endian (SHA-384's 16-byte field has its high half zero).
     let mut field = [0u8; 16];
-    let bits = (((absorbed + end) as u64) << 3).to_be_bytes();
+    let bits = ((absorbed + end) as u64) << 3;
     match alg {
-        HashAlg::Md5 => field[..8].copy_from_slice(&(((absorbed + end) as u64) << 3).to_le_bytes()),
-        _ => field[lf - 8..lf].copy_from_slice(&bits),
+        HashAlg::Md5 => field[..8].copy_from_slice(&bits.to_le_bytes()),
+        _ => field[lf - 8..lf].copy_from_slice(&bits.to_be_bytes()),
     }
 
     let mut state = *start;
