@@ -19,8 +19,8 @@
  *     tls10_pad16_vs_bad256  valid padding, bad MAC vs padding byte 255 (invalid, long)
  *     tls10_pad16_vs_bad2    valid padding, bad MAC vs padding byte 1 (invalid, short)
  *     tls10_blocks_*         the first two with 1052 plaintext bytes (record 1093), where the
- *                            two MAC lengths differ by one hash block, so the check's dummy
- *                            compressions must make up the difference
+ *                            two MAC lengths differ by one hash block, so the check must hash
+ *                            the same blocks whatever the padding (src/record/cbc_mac.rs)
  *   SSL 3.0 CBC (only the padding length byte is checked, RFC 6101 5.2.3.2), same record:
  *     ssl3_pad16_vs_pad1     length byte 15 vs 0 (both valid, bad MAC)
  *     ssl3_pad16_vs_bad      length byte 15 vs 255 (invalid)
@@ -209,8 +209,9 @@ static void pair_new(h_pair *p)
 /* Plaintext lengths n with n + 20 (MAC) a multiple of 16, so the last 16-byte block is all
  * padding: 1004 (record 1045 bytes) and 1052 (1093). With HMAC-SHA1 (64-byte key block + 13-byte
  * header + 9 bytes of length padding) MACs over 1004 and 1019 bytes take the same number of
- * compressions, over 1052 and 1067 bytes one more for the longer: the second length makes the
- * record check's dummy compressions do the equalising, the Lucky 13 situation proper. */
+ * compressions, over 1052 and 1067 bytes one more for the longer: the second length is the Lucky
+ * 13 situation proper, which the record check meets by running the compression function over
+ * every block the longest candidate needs (src/record/cbc_mac.rs). */
 #define MAX_DATA 1052
 #define REC_LEN(n) (5 + (n) + 36)
 

@@ -37,14 +37,6 @@ impl HashAlg {
         }
     }
 
-    /// Bytes of Merkle-Damgard length encoding appended by the final padding (plus the 0x80 byte).
-    pub const fn length_pad(self) -> usize {
-        match self {
-            HashAlg::Sha384 => 17,
-            _ => 9,
-        }
-    }
-
     /// The digest of `data`.
     pub fn digest(self, data: &[u8]) -> Vec<u8> {
         match self {
@@ -98,26 +90,6 @@ impl HmacKey {
             HmacKey::Sha256(k) => run(k, parts, out),
             HmacKey::Sha384(k) => run(k, parts, out),
         }
-    }
-}
-
-/// Runs `blocks` extra compression-function calls of `alg` on throwaway data.
-///
-/// The CBC record check (Lucky 13, AlFardan & Paterson 2013) must cost the same whatever the
-/// padding length; callers add the compressions the MAC did not need.
-pub fn dummy_compressions(alg: HashAlg, blocks: usize) {
-    fn run<D: Digest>(blocks: usize, block: &[u8]) {
-        let mut h = D::new();
-        (0..blocks).for_each(|_| h.update(block));
-        core::hint::black_box(h.finalize());
-    }
-    let zeros = [0u8; 128];
-    let block = &zeros[..alg.block_len()];
-    match alg {
-        HashAlg::Md5 => run::<Md5>(blocks, block),
-        HashAlg::Sha1 => run::<Sha1>(blocks, block),
-        HashAlg::Sha256 => run::<Sha256>(blocks, block),
-        HashAlg::Sha384 => run::<Sha384>(blocks, block),
     }
 }
 

@@ -1,6 +1,7 @@
 //! The record layer: framing (RFC 2246 §6.2) and per-direction protection.
 #![forbid(unsafe_code)]
 
+mod cbc_mac;
 pub mod layer;
 pub mod protect;
 

@@ -5,10 +5,11 @@ use core::ops::Range;
 
 use subtle::ConstantTimeEq;
 
+use super::cbc_mac::{mask_eq, mask_lt, CbcMac};
 use super::{header, HEADER_LEN, MAX_CIPHERTEXT};
 use crate::crypto::aead::{AeadKey, NONCE_LEN, TAG_LEN};
 use crate::crypto::cipher::{BulkAlg, Direction, RecordCipher};
-use crate::crypto::hash::{dummy_compressions, HashAlg, HmacKey, MAX_OUTPUT_LEN};
+use crate::crypto::hash::{HashAlg, HmacKey, MAX_OUTPUT_LEN};
 use crate::crypto::stitched::AesCbcHmacSha1Sealer;
 use crate::msgs::enums::ProtocolVersion;
 
@@ -36,6 +37,8 @@ struct MacKeys {
     bulk: BulkAlg,
     mac: HashAlg,
     mac_key: HmacKey,
+    /// The same MAC key for the constant-time check of MAC-then-encrypt CBC records (Lucky 13).
+    cbc_mac: CbcMac,
     /// SSL 3.0: the pre-HMAC MAC (RFC 6101 §5.2.3.1) over this secret, and arbitrary padding.
     ssl3: Option<zeroize::Zeroizing<Vec<u8>>>,
     /// AES-CBC + HMAC-SHA1 write states use aws-lc's stitched routine when the CPU allows.
@@ -54,15 +57,6 @@ impl MacKeys {
                 header[9..].copy_from_slice(&h[11..]);
                 crate::crypto::ssl3::mac(self.mac, secret, &header, data, out);
             }
-        }
-    }
-
-    /// Bytes the MAC's inner hash consumes before the record data (for Lucky 13 padding of
-    /// the hash work): HMAC's key block + 13-byte header, or SSL 3.0's secret + pad + 11.
-    fn inner_prefix(&self) -> usize {
-        match &self.ssl3 {
-            None => self.mac.block_len() + 13,
-            Some(secret) => secret.len() + crate::crypto::ssl3::pad_len(self.mac) + 11,
         }
     }
 }
@@ -122,6 +116,7 @@ impl DirectionState {
                 bulk,
                 mac,
                 mac_key: HmacKey::new(mac, mac_key),
+                cbc_mac: CbcMac::hmac(mac, mac_key),
                 ssl3: None,
                 sealer: match (bulk, mac, dir) {
                     (BulkAlg::Aes128Cbc | BulkAlg::Aes256Cbc, HashAlg::Sha1, Direction::Encrypt) => {
@@ -152,6 +147,7 @@ impl DirectionState {
     pub fn with_ssl3_mac(mut self, mac_key: &[u8]) -> Self {
         if let Some(Keys::Mac(k)) = self.keys.as_mut() {
             k.ssl3 = Some(zeroize::Zeroizing::new(mac_key.to_vec()));
+            k.cbc_mac = CbcMac::ssl3(k.mac, mac_key);
             // The stitched routine computes TLS's HMAC only.
             k.sealer = None;
         }
@@ -388,22 +384,10 @@ fn mac_header(seq: u64, typ: u8, version: ProtocolVersion, len: usize) -> [u8; 1
     h
 }
 
-/// All ones when `a == b`, else zero; no branch (values below 2^31).
-#[inline(always)]
-fn mask_eq(a: u32, b: u32) -> u32 {
-    let x = a ^ b;
-    ((x | x.wrapping_neg()) >> 31).wrapping_sub(1)
-}
-
-/// All ones when `a < b`, else zero; no branch (values below 2^31).
-#[inline(always)]
-fn mask_lt(a: u32, b: u32) -> u32 {
-    (a.wrapping_sub(b) >> 31).wrapping_neg()
-}
-
 /// Padding and MAC check whose time depends only on the record length, not on the padding
 /// value: every candidate padding byte is examined, the MAC is extracted by scanning every
-/// possible position, and the hash does the compressions the longest possible message needs.
+/// possible position, and the MAC is computed by [`CbcMac::compute`], whose operations are the
+/// same for every candidate data length (Lucky 13).
 /// Masks are plain integer arithmetic; the verdict alone goes through `black_box`, so the
 /// compiler cannot turn the mask logic into branches on secret data.
 fn open_cbc_constant_time(k: &MacKeys, seq: u64, typ: u8, version: ProtocolVersion, payload: &[u8]) -> Result<usize, RecordError> {
@@ -412,6 +396,8 @@ fn open_cbc_constant_time(k: &MacKeys, seq: u64, typ: u8, version: ProtocolVersi
     let pad = u32::from(payload[len - 1]);
     // pad + 1 + m <= len
     let mut good = !mask_lt(len as u32, pad + 1 + m as u32);
+    // The longest padding a good record can have, so the candidate data lengths (public).
+    let max_pad = if k.ssl3.is_some() { k.bulk.block_len() - 1 } else { 255 };
     if k.ssl3.is_some() {
         // SSL 3.0: the padding bytes are arbitrary, only the length is checked (< block size;
         // that it cannot check more is POODLE, why SSL 3.0 stays off by default).
@@ -426,22 +412,26 @@ fn open_cbc_constant_time(k: &MacKeys, seq: u64, typ: u8, version: ProtocolVersi
     let pad_eff = (pad & good) as usize;
     let data_len = len - m - 1 - pad_eff;
 
+    let longest = len - m - 1;
+    let lowest = longest.saturating_sub(max_pad);
+
     let mut expect = [0u8; MAX_OUTPUT_LEN];
     let expect = &mut expect[..m];
-    k.mac_into(seq, typ, version, &payload[..data_len], expect);
-    // Inner hash: key block + 13-byte header (or SSL 3.0's prefix) + data + the final
-    // padding's length encoding.
-    let (hb, lp, prefix) = (k.mac.block_len(), k.mac.length_pad(), k.inner_prefix());
-    let blocks = |n: usize| (prefix + n + lp).div_ceil(hb);
-    dummy_compressions(k.mac, blocks(len - m - 1) - blocks(data_len));
+    k.cbc_mac.compute(&mac_header(seq, typ, version, data_len), &payload[..longest], lowest, data_len, expect);
 
-    let lowest = (len - m - 1).saturating_sub(255);
+    // The received MAC, gathered from every candidate position. One mask per candidate start,
+    // then each MAC byte is an OR over all candidates: the mask varies along the inner loop, so
+    // it stays data (vector AND/OR). The obvious loop (one mask per start, inner loop over the
+    // MAC bytes) was compiled into a branch on `start == data_len`: a secret-dependent jump.
+    let window = longest - lowest + 1;
+    let mut masks = [0u8; 256];
+    for (s, mk) in masks[..window].iter_mut().enumerate() {
+        *mk = mask_eq((lowest + s) as u32, data_len as u32) as u8;
+    }
     let mut received = [0u8; MAX_OUTPUT_LEN];
-    for start in lowest..=len - m - 1 {
-        let here = mask_eq(start as u32, data_len as u32) as u8;
-        for (r, b) in received[..m].iter_mut().zip(&payload[start..start + m]) {
-            *r |= b & here;
-        }
+    for (i, r) in received[..m].iter_mut().enumerate() {
+        let candidates = &payload[lowest + i..lowest + i + window];
+        *r = candidates.iter().zip(&masks[..window]).fold(0, |acc, (b, mk)| acc | (b & mk));
     }
     let mut diff = 0u8;
     for (a, b) in expect.iter().zip(&received[..m]) {
@@ -662,6 +652,66 @@ mod tests {
             let (_, mut r3) = pair(bulk, HashAlg::Sha256);
             let short = bulk.explicit_nonce_len() + TAG_LEN - 1;
             assert_eq!(r3.open(23, ProtocolVersion::TLS1_2, &mut vec![0u8; short]), Err(RecordError::BadRecordMac));
+        }
+    }
+
+    /// MAC-then-encrypt CBC records built by hand with every padding length the protocol allows
+    /// (TLS: any multiple of the block up to 255 bytes; SSL 3.0: less than a block), for every
+    /// CBC cipher and MAC pairing of the suite table: each opens to its data, and flipping a bit
+    /// of any byte (data, MAC, padding, length byte) fails as bad_record_mac.
+    #[test]
+    fn cbc_records_with_any_padding_open_and_any_flipped_bit_fails() {
+        let cases = [
+            (BulkAlg::Aes128Cbc, HashAlg::Sha1, false),
+            (BulkAlg::Aes128Cbc, HashAlg::Sha256, false),
+            (BulkAlg::Aes256Cbc, HashAlg::Sha384, false),
+            (BulkAlg::TripleDesCbc, HashAlg::Sha1, false),
+            (BulkAlg::Rc2Cbc, HashAlg::Md5, false),
+            (BulkAlg::Aes128Cbc, HashAlg::Sha1, true),
+            (BulkAlg::TripleDesCbc, HashAlg::Sha1, true),
+            (BulkAlg::Rc2Cbc, HashAlg::Md5, true),
+        ];
+        for (bulk, mac, ssl3) in cases {
+            let version = if ssl3 { ProtocolVersion::SSL3_0 } else { ProtocolVersion::TLS1_0 };
+            let fresh = || {
+                let (w, r) = pair(bulk, mac);
+                match ssl3 {
+                    true => (w.with_ssl3_mac(&vec![3u8; mac.output_len()]), r.with_ssl3_mac(&vec![3u8; mac.output_len()])),
+                    false => (w, r),
+                }
+            };
+            let bl = bulk.block_len();
+            for n in [0usize, 1, 47, 200] {
+                let data: Vec<u8> = (0..n).map(|i| (i * 5 + 1) as u8).collect();
+                let minimal = bl - (n + mac.output_len()) % bl;
+                let most = if ssl3 { bl } else { 256 };
+                for pad_total in (minimal..=most).step_by(bl) {
+                    let (mut w, _) = fresh();
+                    let mut body = data.clone();
+                    let mut m = [0u8; MAX_OUTPUT_LEN];
+                    mac_keys(&mut w).mac_into(0, 23, version, &data, &mut m[..mac.output_len()]);
+                    body.extend_from_slice(&m[..mac.output_len()]);
+                    body.extend(core::iter::repeat_n((pad_total - 1) as u8, pad_total));
+                    mac_keys(&mut w).cipher.apply(&mut body);
+                    let (_, mut r) = fresh();
+                    assert_eq!(r.open(23, version, &mut body.clone()), Ok(0..n), "{bulk:?} {mac:?} ssl3 {ssl3} n {n} pad {pad_total}");
+                    for i in 0..body.len() {
+                        if ssl3 && pad_total == bl && i >= body.len() - bl {
+                            // A last block of padding alone: SSL 3.0 checks only its length
+                            // byte, so a garbled block can pass (POODLE, why it is off by default).
+                            continue;
+                        }
+                        let mut bad = body.clone();
+                        bad[i] ^= 1 << (i % 8);
+                        let (_, mut r) = fresh();
+                        assert_eq!(
+                            r.open(23, version, &mut bad),
+                            Err(RecordError::BadRecordMac),
+                            "{bulk:?} {mac:?} ssl3 {ssl3} n {n} pad {pad_total} byte {i}"
+                        );
+                    }
+                }
+            }
         }
     }
 
