@@ -170,16 +170,7 @@ impl CipherSuite {
 
     /// wincrypt.h ALG_ID for `aiCipher`.
     pub const fn calg_cipher(&self) -> u32 {
-        match self.bulk {
-            BulkAlg::Aes128Cbc | BulkAlg::Aes128Gcm => 0x660e, // CALG_AES_128
-            BulkAlg::Aes256Cbc | BulkAlg::Aes256Gcm => 0x6610, // CALG_AES_256
-            BulkAlg::TripleDesCbc => 0x6603,                   // CALG_3DES
-            BulkAlg::DesCbc => 0x6601,                         // CALG_DES
-            BulkAlg::Null => 0x6000,                           // CALG_NULLCIPHER
-            BulkAlg::Rc4_128 => 0x6801,                        // CALG_RC4
-            BulkAlg::Rc2Cbc => 0x6602,                         // CALG_RC2
-            BulkAlg::ChaCha20Poly1305 => 0,                    // wincrypt.h has no ChaCha20 id
-        }
+        self.bulk.calg()
     }
     /// wincrypt.h ALG_ID for `aiHash`.
     pub const fn calg_hash(&self) -> u32 {
@@ -193,28 +184,14 @@ impl CipherSuite {
     /// Effective cipher strength in bits (`dwCipherStrength`); 3DES is 168 as Schannel reports,
     /// export suites their secret key bits (40 or 56).
     pub const fn strength_bits(&self) -> u32 {
-        if let Some(bits) = self.export.key_bits() {
-            return bits;
-        }
-        match self.bulk {
-            BulkAlg::Aes128Cbc | BulkAlg::Aes128Gcm | BulkAlg::Rc4_128 | BulkAlg::Rc2Cbc => 128,
-            BulkAlg::Aes256Cbc | BulkAlg::Aes256Gcm | BulkAlg::ChaCha20Poly1305 => 256,
-            BulkAlg::TripleDesCbc => 168,
-            BulkAlg::DesCbc => 56,
-            BulkAlg::Null => 0,
+        match self.export.key_bits() {
+            Some(bits) => bits,
+            None => self.bulk.strength_bits(),
         }
     }
     /// Cipher name for `SecPkgContext_CipherInfo.szCipher` (CNG algorithm id).
     pub const fn cng_cipher(&self) -> &'static str {
-        match self.bulk {
-            BulkAlg::Aes128Cbc | BulkAlg::Aes256Cbc | BulkAlg::Aes128Gcm | BulkAlg::Aes256Gcm => "AES",
-            BulkAlg::TripleDesCbc => "3DES",
-            BulkAlg::DesCbc => "DES",
-            BulkAlg::Null => "NULL",
-            BulkAlg::Rc4_128 => "RC4",
-            BulkAlg::Rc2Cbc => "RC2",
-            BulkAlg::ChaCha20Poly1305 => "CHACHA20_POLY1305",
-        }
+        self.bulk.cng_name()
     }
     /// Hash name for `SecPkgContext_CipherInfo.szHash`.
     pub const fn cng_hash(&self) -> &'static str {
@@ -305,15 +282,6 @@ pub static SUITES: &[CipherSuite] = &[
     row(0x0001, "TLS_RSA_WITH_NULL_MD5", Rsa, Null, Md5, SSL3, ExplicitOnly),
 ];
 
-/// The bulk cipher of an SSL 2.0 cipher kind.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Ssl2Cipher {
-    Rc4,
-    Rc2Cbc,
-    DesCbc,
-    TripleDesCbc,
-}
-
 /// One SSL 2.0 cipher kind (SSL 2.0 spec, Appendix C): one row of [`SSL2_KINDS`]. Every SSL 2.0
 /// kind uses RSA key exchange and an MD5 MAC; ALG_IDs, strengths and key sizes derive from the row.
 #[derive(Debug, PartialEq, Eq)]
@@ -322,7 +290,9 @@ pub struct Ssl2Kind {
     pub id: u32,
     /// Schannel/SSL 2.0 name, e.g. `SSL_CK_RC4_128_WITH_MD5`.
     pub name: &'static str,
-    pub cipher: Ssl2Cipher,
+    /// The bulk cipher, with its full key (RC4 and RC2 keys are 16 bytes, RC2 with 128
+    /// effective bits).
+    pub bulk: BulkAlg,
     /// Bytes of the master key sent in the clear (export kinds: all but 40 bits).
     pub clear_key_len: usize,
 }
@@ -335,39 +305,28 @@ impl Ssl2Kind {
 
     /// Length of each direction's key (and of the master key): the cipher's full key size.
     pub const fn key_len(&self) -> usize {
-        match self.cipher {
-            Ssl2Cipher::Rc4 | Ssl2Cipher::Rc2Cbc => 16,
-            Ssl2Cipher::DesCbc => 8,
-            Ssl2Cipher::TripleDesCbc => 24,
-        }
+        self.bulk.key_len()
     }
     /// KEY-ARG length: the CBC IV (0 for RC4).
     pub const fn key_arg_len(&self) -> usize {
-        match self.cipher {
-            Ssl2Cipher::Rc4 => 0,
-            _ => 8,
-        }
+        self.bulk.block_len()
     }
     /// Block length (0 for RC4).
     pub const fn block_len(&self) -> usize {
-        self.key_arg_len()
+        self.bulk.block_len()
     }
-    /// Secret bits of the key: `dwCipherStrength` (3DES is 168 as Schannel reports).
+    /// Secret bits of the key (`dwCipherStrength`): the cipher's, or for an export kind the
+    /// bytes not sent in the clear.
     pub const fn strength_bits(&self) -> u32 {
-        match self.cipher {
-            Ssl2Cipher::TripleDesCbc => 168,
-            Ssl2Cipher::DesCbc => 56,
-            _ => ((self.key_len() - self.clear_key_len) * 8) as u32,
+        if self.is_export() {
+            ((self.key_len() - self.clear_key_len) * 8) as u32
+        } else {
+            self.bulk.strength_bits()
         }
     }
     /// wincrypt.h ALG_ID for `aiCipher`.
     pub const fn calg_cipher(&self) -> u32 {
-        match self.cipher {
-            Ssl2Cipher::Rc4 => 0x6801,          // CALG_RC4
-            Ssl2Cipher::Rc2Cbc => 0x6602,       // CALG_RC2
-            Ssl2Cipher::DesCbc => 0x6601,       // CALG_DES
-            Ssl2Cipher::TripleDesCbc => 0x6603, // CALG_3DES
-        }
+        self.bulk.calg()
     }
     /// wincrypt.h ALG_ID for `aiHash`: CALG_MD5 for every kind.
     pub const fn calg_hash(&self) -> u32 {
@@ -379,12 +338,7 @@ impl Ssl2Kind {
     }
     /// Cipher name for `SecPkgContext_CipherInfo.szCipher`.
     pub const fn cng_cipher(&self) -> &'static str {
-        match self.cipher {
-            Ssl2Cipher::Rc4 => "RC4",
-            Ssl2Cipher::Rc2Cbc => "RC2",
-            Ssl2Cipher::DesCbc => "DES",
-            Ssl2Cipher::TripleDesCbc => "3DES",
-        }
+        self.bulk.cng_name()
     }
 }
 
@@ -392,11 +346,11 @@ impl Ssl2Kind {
 /// off unless a caller names it, so every row is off by default too.
 #[rustfmt::skip]
 pub static SSL2_KINDS: &[Ssl2Kind] = &[
-    Ssl2Kind { id: 0x010080, name: "SSL_CK_RC4_128_WITH_MD5", cipher: Ssl2Cipher::Rc4, clear_key_len: 0 },
-    Ssl2Kind { id: 0x0700C0, name: "SSL_CK_DES_192_EDE3_CBC_WITH_MD5", cipher: Ssl2Cipher::TripleDesCbc, clear_key_len: 0 },
-    Ssl2Kind { id: 0x030080, name: "SSL_CK_RC2_128_CBC_WITH_MD5", cipher: Ssl2Cipher::Rc2Cbc, clear_key_len: 0 },
-    Ssl2Kind { id: 0x060040, name: "SSL_CK_DES_64_CBC_WITH_MD5", cipher: Ssl2Cipher::DesCbc, clear_key_len: 0 },
-    Ssl2Kind { id: 0x020080, name: "SSL_CK_RC4_128_EXPORT40_WITH_MD5", cipher: Ssl2Cipher::Rc4, clear_key_len: 11 },
+    Ssl2Kind { id: 0x010080, name: "SSL_CK_RC4_128_WITH_MD5", bulk: BulkAlg::Rc4_128, clear_key_len: 0 },
+    Ssl2Kind { id: 0x0700C0, name: "SSL_CK_DES_192_EDE3_CBC_WITH_MD5", bulk: BulkAlg::TripleDesCbc, clear_key_len: 0 },
+    Ssl2Kind { id: 0x030080, name: "SSL_CK_RC2_128_CBC_WITH_MD5", bulk: BulkAlg::Rc2Cbc, clear_key_len: 0 },
+    Ssl2Kind { id: 0x060040, name: "SSL_CK_DES_64_CBC_WITH_MD5", bulk: BulkAlg::DesCbc, clear_key_len: 0 },
+    Ssl2Kind { id: 0x020080, name: "SSL_CK_RC4_128_EXPORT40_WITH_MD5", bulk: BulkAlg::Rc4_128, clear_key_len: 11 },
 ];
 
 /// Looks an SSL 2.0 kind up by its wire value.

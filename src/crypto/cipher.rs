@@ -57,6 +57,42 @@ impl BulkAlg {
             _ => 0,
         }
     }
+    /// wincrypt.h ALG_ID (`aiCipher`).
+    pub const fn calg(self) -> u32 {
+        match self {
+            BulkAlg::Aes128Cbc | BulkAlg::Aes128Gcm => 0x660e, // CALG_AES_128
+            BulkAlg::Aes256Cbc | BulkAlg::Aes256Gcm => 0x6610, // CALG_AES_256
+            BulkAlg::TripleDesCbc => 0x6603,                   // CALG_3DES
+            BulkAlg::DesCbc => 0x6601,                         // CALG_DES
+            BulkAlg::Null => 0x6000,                           // CALG_NULLCIPHER
+            BulkAlg::Rc4_128 => 0x6801,                        // CALG_RC4
+            BulkAlg::Rc2Cbc => 0x6602,                         // CALG_RC2
+            BulkAlg::ChaCha20Poly1305 => 0,                    // wincrypt.h has no ChaCha20 id
+        }
+    }
+    /// Full-key strength in bits (`dwCipherStrength`); 3DES is 168 as Schannel reports. Export
+    /// suites and kinds report fewer: their secret key bits.
+    pub const fn strength_bits(self) -> u32 {
+        match self {
+            BulkAlg::Aes128Cbc | BulkAlg::Aes128Gcm | BulkAlg::Rc4_128 | BulkAlg::Rc2Cbc => 128,
+            BulkAlg::Aes256Cbc | BulkAlg::Aes256Gcm | BulkAlg::ChaCha20Poly1305 => 256,
+            BulkAlg::TripleDesCbc => 168,
+            BulkAlg::DesCbc => 56,
+            BulkAlg::Null => 0,
+        }
+    }
+    /// Name for `SecPkgContext_CipherInfo.szCipher` (CNG algorithm id).
+    pub const fn cng_name(self) -> &'static str {
+        match self {
+            BulkAlg::Aes128Cbc | BulkAlg::Aes256Cbc | BulkAlg::Aes128Gcm | BulkAlg::Aes256Gcm => "AES",
+            BulkAlg::TripleDesCbc => "3DES",
+            BulkAlg::DesCbc => "DES",
+            BulkAlg::Null => "NULL",
+            BulkAlg::Rc4_128 => "RC4",
+            BulkAlg::Rc2Cbc => "RC2",
+            BulkAlg::ChaCha20Poly1305 => "CHACHA20_POLY1305",
+        }
+    }
     /// Cipher block length (0 for stream ciphers).
     pub const fn block_len(self) -> usize {
         match self {

@@ -3,16 +3,14 @@
 //! count every record in each direction, the clear handshake records included.
 #![forbid(unsafe_code)]
 
-use ::cipher::array::Array;
-use ::cipher::{BlockModeDecrypt, BlockModeEncrypt, KeyIvInit};
 use md5::{Digest, Md5};
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
 use super::hello::{frame, Frame};
-use crate::crypto::tdes::TripleDesCbc;
+use crate::crypto::cipher::{Direction as CipherDirection, RecordCipher};
 use crate::engine::error::Error;
-use crate::suites::{Ssl2Cipher, Ssl2Kind};
+use crate::suites::Ssl2Kind;
 
 /// MD5 MAC length.
 pub const MAC_LEN: usize = 16;
@@ -22,33 +20,9 @@ const MAX_BODY_3: usize = 0x3fff;
 /// stays within 2^14, the size SSL 2.0 implementations read in one piece.
 pub const MAX_DATA: usize = (1 << 14) - MAC_LEN - 8;
 
-enum Bulk {
-    Rc4(Box<crate::crypto::rc4::Rc4Stream>),
-    Rc2Enc(Box<cbc::Encryptor<rc2::Rc2>>),
-    Rc2Dec(Box<cbc::Decryptor<rc2::Rc2>>),
-    Des(Box<TripleDesCbc>),
-}
-
-impl Bulk {
-    fn apply(&mut self, buf: &mut [u8]) {
-        match self {
-            Bulk::Rc4(c) => c.apply(buf),
-            Bulk::Rc2Enc(c) => c.encrypt_blocks(blocks(buf)),
-            Bulk::Rc2Dec(c) => c.decrypt_blocks(blocks(buf)),
-            Bulk::Des(c) => c.apply(buf),
-        }
-    }
-}
-
-fn blocks(buf: &mut [u8]) -> &mut [Array<u8, ::cipher::consts::U8>] {
-    let (blocks, rest) = Array::slice_as_chunks_mut(buf);
-    debug_assert!(rest.is_empty(), "record layer passes whole blocks");
-    blocks
-}
-
 /// One direction's keys, once CLIENT-MASTER-KEY is through.
 struct Keys {
-    bulk: Bulk,
+    bulk: RecordCipher,
     /// The direction's write key, which is also its MAC secret.
     secret: Zeroizing<Vec<u8>>,
     block: usize,
@@ -64,13 +38,9 @@ pub struct Direction {
 impl Direction {
     /// Switches this direction to `kind` with `key` and the KEY-ARG `iv`.
     pub fn set_keys(&mut self, kind: &Ssl2Kind, key: &[u8], iv: &[u8], encrypt: bool) {
-        const MSG: &str = "key and IV lengths come from the SSL 2.0 kind table";
-        let bulk = match (kind.cipher, encrypt) {
-            (Ssl2Cipher::Rc4, _) => Bulk::Rc4(crate::crypto::rc4::Rc4Stream::boxed(key)),
-            (Ssl2Cipher::Rc2Cbc, true) => Bulk::Rc2Enc(Box::new(KeyIvInit::new_from_slices(key, iv).expect(MSG))),
-            (Ssl2Cipher::Rc2Cbc, false) => Bulk::Rc2Dec(Box::new(KeyIvInit::new_from_slices(key, iv).expect(MSG))),
-            (Ssl2Cipher::DesCbc | Ssl2Cipher::TripleDesCbc, enc) => Bulk::Des(Box::new(TripleDesCbc::new(key, iv, enc))),
-        };
+        let dir = if encrypt { CipherDirection::Encrypt } else { CipherDirection::Decrypt };
+        // The TLS record layer's ciphers: every SSL 2.0 kind's cipher is a non-AEAD BulkAlg.
+        let bulk = RecordCipher::new(kind.bulk, dir, key, iv).expect("SSL 2.0 kinds use block or stream ciphers");
         self.keys = Some(Keys { bulk, secret: Zeroizing::new(key.to_vec()), block: kind.block_len() });
     }
 
