@@ -197,7 +197,14 @@ impl Session {
     pub fn process(&mut self, input: &[u8], cfg: &Config, server_name: Option<&str>) -> Result<Progress, Error> {
         let mut consumed = 0;
         while !self.is_established() {
-            let mut rec = input[consumed..].to_vec();
+            // Decrypting in place would change the caller's bytes; copy just this record (a
+            // copy of everything after it, per record, would be quadratic in the input).
+            let rest = &input[consumed..];
+            let end = match hello::frame(rest) {
+                hello::Frame::Complete { header, body, .. } => header + body,
+                hello::Frame::Incomplete { .. } => rest.len(),
+            };
+            let mut rec = rest[..end].to_vec();
             let range = match self.read.open(&mut rec)? {
                 Opened::Incomplete { needed } if consumed == 0 => return Ok(Progress::Incomplete { needed }),
                 Opened::Incomplete { .. } => break,
