@@ -254,6 +254,14 @@ impl CbcMac {
         CbcMac::Ssl3 { alg, secret: Zeroizing::new(secret.to_vec()) }
     }
 
+    /// SSL 3.0's MAC secret; None for HMAC (TLS).
+    pub(super) fn ssl3_secret(&self) -> Option<&[u8]> {
+        match self {
+            CbcMac::Ssl3 { secret, .. } => Some(secret),
+            CbcMac::Hmac { .. } => None,
+        }
+    }
+
     /// The MAC of `header13` (seq || type || version || length, the length being `len`) and
     /// `data[..len]` into `out`, where `len` is secret and lies in `min_len..=data.len()`.
     /// SSL 3.0 leaves the version out. The time depends on `min_len` and `data.len()` only.

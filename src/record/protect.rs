@@ -38,16 +38,16 @@ struct MacKeys {
     mac: HashAlg,
     mac_key: HmacKey,
     /// The same MAC key for the constant-time check of MAC-then-encrypt CBC records (Lucky 13).
+    /// For SSL 3.0 it holds the secret of its pre-HMAC MAC (RFC 6101 §5.2.3.1), which also
+    /// means arbitrary padding bytes.
     cbc_mac: CbcMac,
-    /// SSL 3.0: the pre-HMAC MAC (RFC 6101 §5.2.3.1) over this secret, and arbitrary padding.
-    ssl3: Option<zeroize::Zeroizing<Vec<u8>>>,
     /// AES-CBC + HMAC-SHA1 write states use aws-lc's stitched routine when the CPU allows.
     sealer: Option<AesCbcHmacSha1Sealer>,
 }
 
 impl MacKeys {
     fn mac_into(&self, seq: u64, typ: u8, version: ProtocolVersion, data: &[u8], out: &mut [u8]) {
-        match &self.ssl3 {
+        match self.cbc_mac.ssl3_secret() {
             None => self.mac_key.compute(&[&mac_header(seq, typ, version, data.len()), data], out),
             Some(secret) => {
                 // seq_num || type || length: SSL 3.0 does not MAC the version.
@@ -117,7 +117,6 @@ impl DirectionState {
                 mac,
                 mac_key: HmacKey::new(mac, mac_key),
                 cbc_mac: CbcMac::hmac(mac, mac_key),
-                ssl3: None,
                 sealer: match (bulk, mac, dir) {
                     (BulkAlg::Aes128Cbc | BulkAlg::Aes256Cbc, HashAlg::Sha1, Direction::Encrypt) => {
                         AesCbcHmacSha1Sealer::new(key, iv, mac_key)
@@ -146,7 +145,6 @@ impl DirectionState {
     /// arbitrary (RFC 6101 §5.2.3.2).
     pub fn with_ssl3_mac(mut self, mac_key: &[u8]) -> Self {
         if let Some(Keys::Mac(k)) = self.keys.as_mut() {
-            k.ssl3 = Some(zeroize::Zeroizing::new(mac_key.to_vec()));
             k.cbc_mac = CbcMac::ssl3(k.mac, mac_key);
             // The stitched routine computes TLS's HMAC only.
             k.sealer = None;
@@ -397,8 +395,9 @@ fn open_cbc_constant_time(k: &MacKeys, seq: u64, typ: u8, version: ProtocolVersi
     // pad + 1 + m <= len
     let mut good = !mask_lt(len as u32, pad + 1 + m as u32);
     // The longest padding a good record can have, so the candidate data lengths (public).
-    let max_pad = if k.ssl3.is_some() { k.bulk.block_len() - 1 } else { 255 };
-    if k.ssl3.is_some() {
+    let ssl3 = k.cbc_mac.ssl3_secret().is_some();
+    let max_pad = if ssl3 { k.bulk.block_len() - 1 } else { 255 };
+    if ssl3 {
         // SSL 3.0: the padding bytes are arbitrary, only the length is checked (< block size;
         // that it cannot check more is POODLE, why SSL 3.0 stays off by default).
         good &= mask_lt(pad, k.bulk.block_len() as u32);
