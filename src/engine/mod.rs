@@ -396,11 +396,13 @@ impl Connection {
 
     /// The server's certificate: the peer's on a client, ours on a server.
     pub fn server_certificate(&self) -> Option<Vec<u8>> {
+        // SSL 2.0 has one certificate, the server's, in both roles.
+        if let Some(s) = &self.ssl2 {
+            return s.certificate().map(<[u8]>::to_vec);
+        }
         let hs = self.previous.as_deref().unwrap_or(&self.hs);
         match self.side {
-            Side::Client if self.ssl2.is_some() => self.ssl2.as_ref().and_then(|s| s.certificate()).map(<[u8]>::to_vec),
             Side::Client => hs.peer_certs.first().cloned(),
-            Side::Server if self.ssl2.is_some() => self.ssl2.as_ref().and_then(|s| s.certificate()).map(<[u8]>::to_vec),
             Side::Server => hs.identity.as_ref().and_then(|i| i.chain.first().cloned()),
         }
     }

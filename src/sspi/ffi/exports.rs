@@ -883,21 +883,27 @@ unsafe fn with_credential(ph: PCredHandle, change: impl FnOnce(&mut Credential) 
     }
 }
 
+/// The caller's list of `count` ids at `ids`: SEC_E_INVALID_PARAMETER for NULL, none or more
+/// than 1024 (more than any table holds).
+///
+/// # Safety
+/// A non-NULL `ids` must point at `count` readable values that outlive the call.
+unsafe fn caller_ids<'a, T>(ids: *const T, count: u32) -> Result<&'a [T], SECURITY_STATUS> {
+    if ids.is_null() || count == 0 || count > 1024 {
+        return Err(SEC_E_INVALID_PARAMETER);
+    }
+    // SAFETY: non-NULL, and `count` values per the caller's contract.
+    Ok(unsafe { core::slice::from_raw_parts(ids, count as usize) })
+}
+
 /// OpenSchannelSetCipherSuites: restricts a credential to `count` IANA suite ids in preference
 /// order (naming RC4 enables it). Affects contexts created afterwards. Returns SEC_E_OK,
 /// SEC_E_INVALID_HANDLE, SEC_E_INVALID_PARAMETER or SEC_E_ALGORITHM_MISMATCH (no known suite).
 #[no_mangle]
 pub unsafe extern "C" fn OpenSchannelSetCipherSuites(phCredential: PCredHandle, suites: *const u16, count: u32) -> SECURITY_STATUS {
     ffi_guard!(status "OpenSchannelSetCipherSuites", SEC_E_INTERNAL_ERROR, {
-        // SAFETY (closure): `count` ids at `suites`, checked non-NULL.
-        unsafe {
-            with_credential(phCredential, |cred| {
-                if suites.is_null() || count == 0 || count > 1024 {
-                    return Err(SEC_E_INVALID_PARAMETER);
-                }
-                cred.set_suites(core::slice::from_raw_parts(suites, count as usize))
-            })
-        }
+        // SAFETY: `count` ids at `suites` per the contract; checked by `caller_ids`.
+        unsafe { with_credential(phCredential, |cred| cred.set_suites(caller_ids(suites, count)?)) }
     })
 }
 
@@ -908,15 +914,8 @@ pub unsafe extern "C" fn OpenSchannelSetCipherSuites(phCredential: PCredHandle, 
 #[no_mangle]
 pub unsafe extern "C" fn OpenSchannelSetSsl2CipherKinds(phCredential: PCredHandle, kinds: *const u32, count: u32) -> SECURITY_STATUS {
     ffi_guard!(status "OpenSchannelSetSsl2CipherKinds", SEC_E_INTERNAL_ERROR, {
-        // SAFETY (closure): `count` ids at `kinds`, checked non-NULL.
-        unsafe {
-            with_credential(phCredential, |cred| {
-                if kinds.is_null() || count == 0 || count > 1024 {
-                    return Err(SEC_E_INVALID_PARAMETER);
-                }
-                cred.set_ssl2_kinds(core::slice::from_raw_parts(kinds, count as usize))
-            })
-        }
+        // SAFETY: `count` kinds at `kinds` per the contract; checked by `caller_ids`.
+        unsafe { with_credential(phCredential, |cred| cred.set_ssl2_kinds(caller_ids(kinds, count)?)) }
     })
 }
 
