@@ -529,11 +529,19 @@ static inline int h_sizes(CtxtHandle *ctx, SecPkgContext_StreamSizes *sz)
                           "QueryContextAttributesA(STREAM_SIZES)");
 }
 
+/* True when `p[0..len]` is one or more whole TLS application_data records (17 03 0x). */
+static inline int h_whole_tls_records(const uint8_t *p, size_t len)
+{
+    return h_count_records(p, len, 23) >= 1;
+}
+
 /*
  * EncryptMessage [STREAM_HEADER, DATA, STREAM_TRAILER, EMPTY] over one contiguous buffer;
- * checks the returned layout and appends header+data+trailer to `wire`.
+ * checks the returned layout, that header+data+trailer is what `whole_records` accepts, and
+ * appends it to `wire`.
  */
-static inline SECURITY_STATUS h_encrypt(CtxtHandle *ctx, const void *data, size_t len, hbuf *wire)
+static inline SECURITY_STATUS h_encrypt_framed(CtxtHandle *ctx, const void *data, size_t len, hbuf *wire,
+                                               int (*whole_records)(const uint8_t *, size_t))
 {
     SecPkgContext_StreamSizes sz;
     if (!h_sizes(ctx, &sz))
@@ -556,12 +564,17 @@ static inline SECURITY_STATUS h_encrypt(CtxtHandle *ctx, const void *data, size_
         h_check_eq(b[1].cbBuffer, len, __FILE__, __LINE__, "data.cbBuffer", "len");
         h_check(b[2].cbBuffer <= sz.cbTrailer, __FILE__, __LINE__, "trailer.cbBuffer <= cbTrailer");
         size_t used = b[0].cbBuffer + b[1].cbBuffer + b[2].cbBuffer;
-        h_check(used <= total && h_count_records(buf, used, 23) >= 1, __FILE__, __LINE__,
-                "header+data+trailer are whole application_data records (17 03 0x)");
+        h_check(used <= total && whole_records(buf, used), __FILE__, __LINE__, "header+data+trailer are whole records");
         hbuf_put(wire, buf, used);
     }
     free(buf);
     return st;
+}
+
+/* h_encrypt_framed for TLS: the output is whole application_data records. */
+static inline SECURITY_STATUS h_encrypt(CtxtHandle *ctx, const void *data, size_t len, hbuf *wire)
+{
+    return h_encrypt_framed(ctx, data, len, wire, h_whole_tls_records);
 }
 
 /*

@@ -43,32 +43,17 @@ static size_t ssl2_record_total(const uint8_t *p, size_t have)
     return (p[0] & 0x80) ? 2 + (((size_t)(p[0] & 0x7f) << 8) | p[1]) : 3 + (((size_t)(p[0] & 0x3f) << 8) | p[1]);
 }
 
-/* EncryptMessage with [STREAM_HEADER cbHeader, DATA, STREAM_TRAILER cbTrailer, EMPTY]. */
+/* One whole SSL 2.0 record. */
+static int ssl2_one_record(const uint8_t *p, size_t len)
+{
+    return ssl2_record_total(p, len) == len;
+}
+
+/* EncryptMessage with [STREAM_HEADER cbHeader, DATA, STREAM_TRAILER cbTrailer, EMPTY]: the
+ * harness's layout checks, with one whole SSL 2.0 record as the output. */
 static SECURITY_STATUS ssl2_encrypt(CtxtHandle *ctx, const void *data, size_t len, hbuf *wire)
 {
-    SecPkgContext_StreamSizes sz;
-    if (!h_sizes(ctx, &sz))
-        return SEC_E_INTERNAL_ERROR;
-    size_t total = sz.cbHeader + len + sz.cbTrailer;
-    uint8_t *buf = malloc(total ? total : 1);
-    memcpy(buf + sz.cbHeader, data, len);
-    SecBuffer b[4] = {
-        {sz.cbHeader, SECBUFFER_STREAM_HEADER, buf},
-        {(ULONG)len, SECBUFFER_DATA, buf + sz.cbHeader},
-        {sz.cbTrailer, SECBUFFER_STREAM_TRAILER, buf + sz.cbHeader + len},
-        {0, SECBUFFER_EMPTY, NULL},
-    };
-    SecBufferDesc d = {SECBUFFER_VERSION, 4, b};
-    SECURITY_STATUS st = EncryptMessage(ctx, 0, &d, 0);
-    if (st == SEC_E_OK) {
-        size_t used = b[0].cbBuffer + b[1].cbBuffer + b[2].cbBuffer;
-        CHECK_EQ(b[0].cbBuffer, sz.cbHeader);
-        CHECK(b[2].cbBuffer <= sz.cbTrailer);
-        CHECK_EQ(ssl2_record_total(buf, used), used); /* one whole SSL 2.0 record */
-        hbuf_put(wire, buf, used);
-    }
-    free(buf);
-    return st;
+    return h_encrypt_framed(ctx, data, len, wire, ssl2_one_record);
 }
 
 /* DecryptMessage of one record in `wire` (copied); checks the buffer layout, appends plaintext. */

@@ -15,7 +15,7 @@ use openschannel::suites::{self, Ssl2Kind};
 use openschannel::x509::TrustStore;
 
 mod common;
-use common::{feed, identity, read};
+use common::{complete_full_handshake, feed, identity, read, transfer_records};
 
 /// A server with the default protocols and suites and the RSA test identity.
 fn default_server() -> Arc<Config> {
@@ -101,31 +101,14 @@ fn ssl2_handshake(kind: &'static Ssl2Kind, chunk: usize) -> (Connection, Connect
     let hello = client.take_output();
     assert_eq!(hello[2], ssl2::msg::CLIENT_HELLO);
     assert_eq!(&hello[3..5], &[0, 2], "a plain SSL 2.0 hello");
-    assert!(!feed(&mut server, &hello, chunk).unwrap());
-    let flight = server.take_output();
-    assert!(!feed(&mut client, &flight, chunk).unwrap());
-    let flight = client.take_output();
-    assert!(feed(&mut server, &flight, chunk).unwrap());
-    let flight = server.take_output();
-    assert!(feed(&mut client, &flight, chunk).unwrap());
+    complete_full_handshake(&mut client, &mut server, &hello, chunk);
     (client, server)
 }
 
 /// Seals `data` and opens every record it became (one in SSL 2.0; TLS 1.0 may split 1/n-1).
 fn transfer(from: &mut Connection, to: &mut Connection, data: &[u8]) -> Vec<u8> {
-    let mut wire = from.seal(data).unwrap();
-    let (mut out, mut at, mut records) = (Vec::new(), 0, 0);
-    while at < wire.len() {
-        match to.open(&mut wire[at..]).unwrap() {
-            Opened::Data { plaintext, record_len } => {
-                out.extend_from_slice(&wire[at + plaintext.start..at + plaintext.end]);
-                at += record_len;
-                records += 1;
-            }
-            other => panic!("{other:?}"),
-        }
-    }
-    assert!(records == 1 || from.ssl2_kind().is_none(), "SSL 2.0 seals one record");
+    let (out, sizes) = transfer_records(from, to, data);
+    assert!(sizes.len() == 1 || from.ssl2_kind().is_none(), "SSL 2.0 seals one record");
     out
 }
 

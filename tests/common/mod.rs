@@ -85,14 +85,20 @@ pub fn handshake(suite: &'static CipherSuite, chunk: usize) -> (Connection, Conn
     let mut server = Connection::new_server(sc);
     client.start().unwrap();
     let hello = client.take_output();
-    assert!(!feed(&mut server, &hello, chunk).unwrap());
-    let flight = server.take_output();
-    assert!(!feed(&mut client, &flight, chunk).unwrap());
-    let flight = client.take_output();
-    assert!(feed(&mut server, &flight, chunk).unwrap());
-    let flight = server.take_output();
-    assert!(feed(&mut client, &flight, chunk).unwrap());
+    complete_full_handshake(&mut client, &mut server, &hello, chunk);
     (client, server)
+}
+
+/// Runs a full handshake's four flights from the client's `hello` on, `chunk` bytes at a time,
+/// asserting that each end is established exactly after its last flight.
+pub fn complete_full_handshake(client: &mut Connection, server: &mut Connection, hello: &[u8], chunk: usize) {
+    assert!(!feed(server, hello, chunk).unwrap());
+    let flight = server.take_output();
+    assert!(!feed(client, &flight, chunk).unwrap());
+    let flight = client.take_output();
+    assert!(feed(server, &flight, chunk).unwrap());
+    let flight = server.take_output();
+    assert!(feed(client, &flight, chunk).unwrap());
 }
 
 /// Seals `data`, opens every resulting record, and returns (plaintext, record sizes).
