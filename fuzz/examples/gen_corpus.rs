@@ -1,6 +1,7 @@
 //! Writes the seed corpus fuzz/corpus/<target>/ from real handshakes of our own client and
-//! server (TLS 1.0, 1.1 and 1.2; RSA, ECDHE-RSA, ECDHE-ECDSA and DHE-RSA key exchange; CBC,
-//! RC4, 3DES, GCM and ChaCha20-Poly1305), renegotiations, application data and close_notify,
+//! server (SSL 2.0 with every kind, SSL 2.0-compatible hellos, SSL 3.0, TLS 1.0, 1.1 and 1.2;
+//! RSA, export RSA, ECDHE-RSA, ECDHE-ECDSA, DHE-RSA and DHE-DSS key exchange; CBC, RC2, RC4,
+//! DES, 3DES, GCM and ChaCha20-Poly1305), renegotiations, application data and close_notify,
 //! plus the test PKI. Built with `--cfg fuzzing`, whose random stream is deterministic
 //! (src/crypto/random.rs): each end of a conversation draws from its own stream, started as
 //! the engine targets start theirs, so the engine seeds replay as complete handshakes and a
@@ -131,10 +132,34 @@ fn conversation(suite: &'static suites::CipherSuite, version: ProtocolVersion, r
         c.versions = vec![version];
         Arc::new(c)
     };
-    let (ccfg, scfg) = match target {
-        For::Server => (restrict(cc), sc.clone()),
-        For::Client => (cc.clone(), restrict(sc)),
+    match target {
+        For::Server => conversation_between(restrict(cc), sc.clone(), renegotiate, target),
+        For::Client => conversation_between(cc.clone(), restrict(sc), renegotiate, target),
+    }
+}
+
+/// An SSL 2.0 conversation for ssl2_engine in `mode` (its first byte): the target's end runs
+/// [`ssl2_configs`]; the other end speaks SSL 2.0 with `kind` only, or, with `tls` (the
+/// SSL 2.0-compatible hello cases), SSL 2.0 and TLS 1.0, and AES128-SHA.
+fn ssl2_conversation(kind: &'static suites::Ssl2Kind, mode: u8, tls: bool) -> Option<Transcript> {
+    let (cc, sc) = engine_configs();
+    let other = |base: &Arc<Config>| {
+        let mut c: Config = Config::clone(base);
+        c.ssl2 = true;
+        c.ssl2_kinds = vec![kind];
+        c.suites = vec![suites::by_id(0x002f).unwrap()];
+        c.versions = if tls { vec![ProtocolVersion::TLS1_0] } else { Vec::new() };
+        Arc::new(c)
     };
+    let higher = usize::from(mode & SSL2_MODE_HIGHER != 0);
+    if mode & SSL2_MODE_CLIENT == 0 {
+        conversation_between(other(cc), ssl2_configs()[higher].clone(), false, For::Server)
+    } else {
+        conversation_between(ssl2_configs()[2 + higher].clone(), other(sc), false, For::Client)
+    }
+}
+
+fn conversation_between(ccfg: Arc<Config>, scfg: Arc<Config>, renegotiate: bool, target: For) -> Option<Transcript> {
     let mut e = Ends {
         client: Connection::new_client(ccfg, Some("localhost".into())),
         server: Connection::new_server(scfg),
@@ -268,22 +293,22 @@ fn main() {
                             11 => sel::CERTIFICATE,
                             13 => sel::CERTIFICATE_REQUEST,
                             4 => sel::NEW_SESSION_TICKET,
-                            12 => {
-                                sel::SERVER_KEY_EXCHANGE
-                                    + match suite.kx {
-                                        KeyExchange::EcdheRsa => 0,
-                                        KeyExchange::EcdheEcdsa => 1,
-                                        _ => 2,
-                                    }
-                            }
+                            12 => match suite.kx {
+                                KeyExchange::EcdheRsa => sel::SERVER_KEY_EXCHANGE,
+                                KeyExchange::EcdheEcdsa => sel::SERVER_KEY_EXCHANGE + 1,
+                                KeyExchange::DheRsa => sel::SERVER_KEY_EXCHANGE + 2,
+                                KeyExchange::DheDss => sel::SERVER_KEY_EXCHANGE_DSS,
+                                KeyExchange::Rsa => sel::SERVER_KEY_EXCHANGE_RSA_EXPORT,
+                            },
                             16 if suite.kx == KeyExchange::Rsa => sel::RSA_CLIENT_KEY_EXCHANGE,
-                            16 if suite.kx == KeyExchange::DheRsa => sel::CLIENT_KEY_EXCHANGE + 3,
+                            16 if matches!(suite.kx, KeyExchange::DheRsa | KeyExchange::DheDss) => sel::CLIENT_KEY_EXCHANGE + 3,
                             16 => sel::CLIENT_KEY_EXCHANGE + 1,
                             _ => continue,
                         };
                         let mut seed = vec![selector];
                         if typ == 12 {
-                            seed.push(u8::from(version == ProtocolVersion::TLS1_2));
+                            let export1024 = suite.export.max_kx_bits() == Some(1024);
+                            seed.push(u8::from(version == ProtocolVersion::TLS1_2) | u8::from(export1024) << 1);
                         }
                         seed.extend_from_slice(&body);
                         if seen_msgs.insert((selector, from_client, vname, suite.kx as u8)) {
@@ -301,6 +326,83 @@ fn main() {
                         }
                     }
                 }
+            }
+            n += 1;
+        }
+    }
+    // SSL 3.0: a few suites of each kind of key exchange and cipher.
+    for id in [0x002f, 0x000a, 0x0005, 0x0004, 0x0003, 0x0006, 0x0064, 0x0013, 0x0011, 0x0002] {
+        let suite = suites::by_id(id).unwrap();
+        let reneg = id == 0x002f;
+        let (Some(t), Some(tc)) = (
+            conversation(suite, ProtocolVersion::SSL3_0, reneg, For::Server),
+            conversation(suite, ProtocolVersion::SSL3_0, reneg, For::Client),
+        ) else {
+            eprintln!("skipped {} ssl3: no handshake", suite.name);
+            continue;
+        };
+        let name = format!("ssl3-{}{}", suite.name, if reneg { "-reneg" } else { "" });
+        write("server_engine", &name, &encode_tokens(&t.client_flights));
+        write("client_engine", &name, &encode_tokens(&tc.server_flights));
+        n += 1;
+    }
+    // SSPI kinds beyond TLS: the engine's SSL 3.0 AES128-SHA flights through the SSPI SSL 3.0
+    // credentials (connection kind 4, flags bits 4-6).
+    {
+        let suite = suites::by_id(0x002f).unwrap();
+        let t = conversation(suite, ProtocolVersion::SSL3_0, false, For::Server).unwrap();
+        let tc = conversation(suite, ProtocolVersion::SSL3_0, false, For::Client).unwrap();
+        let hs_client: Vec<&Vec<u8>> = t.client_flights.iter().take(3).collect();
+        let hs_server: Vec<&Vec<u8>> = tc.server_flights.iter().take(2).collect();
+        write("sspi_accept", "ssl3-alloc", &[&[0x48u8, 0][..], &encode_tokens(&hs_client)].concat());
+        write("sspi_accept", "ssl3-client", &[&[0xc8u8, 0][..], &encode_tokens(&hs_server)].concat());
+    }
+    // SSL 2.0: every kind against the SSL 2.0-only server and client, the rollback-checking
+    // server, and SSL 2.0-compatible hellos answered in TLS 1.0.
+    for kind in suites::SSL2_KINDS {
+        for mode in 0..4u8 {
+            let Some(t) = ssl2_conversation(kind, mode, false) else {
+                eprintln!("skipped {} ssl2 mode {mode}: no handshake", kind.name);
+                continue;
+            };
+            let flights = if mode & SSL2_MODE_CLIENT == 0 { &t.client_flights } else { &t.server_flights };
+            let name =
+                format!("ssl2-{}-{}{}", kind.name, ["server", "client"][usize::from(mode & 1)], ["", "-higher"][usize::from(mode >> 1)]);
+            write("ssl2_engine", &name, &[&[mode][..], &encode_tokens(flights)].concat());
+            if mode == 0 {
+                let hello = &t.client_flights[0];
+                write(
+                    "handshake_msgs",
+                    &format!("{:02}-{}", sel::V2_CLIENT_HELLO, kind.name),
+                    &[&[sel::V2_CLIENT_HELLO][..], &hello[2..]].concat(),
+                );
+                write(
+                    "handshake_msgs",
+                    &format!("{:02}-{}", sel::V2_FRAME, kind.name),
+                    &[&[sel::V2_FRAME][..], &t.server_flights[0]].concat(),
+                );
+                if kind.id == suites::SSL2_KINDS[0].id {
+                    // SSPI: the SSL 2.0 connection kind 5 (default kinds: RC4-128-MD5 first).
+                    let hs: Vec<&Vec<u8>> = t.client_flights.iter().take(3).collect();
+                    write("sspi_accept", "ssl2-alloc", &[&[0x58u8, 0][..], &encode_tokens(&hs)].concat());
+                }
+            }
+            n += 1;
+        }
+        for mode in [SSL2_MODE_HIGHER, SSL2_MODE_CLIENT | SSL2_MODE_HIGHER] {
+            let Some(t) = ssl2_conversation(kind, mode, true) else {
+                eprintln!("skipped {} v2-compatible mode {mode}: no handshake", kind.name);
+                continue;
+            };
+            let flights = if mode & SSL2_MODE_CLIENT == 0 { &t.client_flights } else { &t.server_flights };
+            let name = format!("v2compat-{}-{}", kind.name, ["server", "client"][usize::from(mode & 1)]);
+            write("ssl2_engine", &name, &[&[mode][..], &encode_tokens(flights)].concat());
+            if mode == SSL2_MODE_HIGHER {
+                write(
+                    "handshake_msgs",
+                    &format!("{:02}-v2compat", sel::V2_CLIENT_HELLO),
+                    &[&[sel::V2_CLIENT_HELLO][..], &t.client_flights[0][2..]].concat(),
+                );
             }
             n += 1;
         }
@@ -331,10 +433,25 @@ fn main() {
             let mut seed = vec![i as u8, vi as u8];
             seed.extend(encode_tokens(&toks));
             write("record_open", &format!("{:04x}-{vi}", suite.id), &seed);
-            let mut rt = vec![i as u8, vi as u8 | 0x80];
+            let mut rt = vec![i as u8, vi as u8 | RECORD_ROUND_TRIP];
             rt.extend(encode_tokens(&[&b""[..], b"x", &[7u8; 1000][..]]));
             write("record_open", &format!("{:04x}-{vi}-roundtrip", suite.id), &rt);
         }
+    }
+    // record_open, SSL 2.0: whole records sealed with the fixed keys of each kind.
+    for (i, kind) in suites::SSL2_KINDS.iter().enumerate() {
+        let mut tx = fixed_ssl2_state(kind, true);
+        let toks: Vec<Vec<u8>> = [&b"hello"[..], &[0u8; 300][..], &[7u8; 5][..]]
+            .iter()
+            .map(|plain| {
+                let mut rec = Vec::new();
+                tx.seal(plain, &mut rec);
+                rec
+            })
+            .collect();
+        write("record_open", &format!("ssl2-{:06x}", kind.id), &[&[i as u8, RECORD_SSL2][..], &encode_tokens(&toks)].concat());
+        let rt = encode_tokens(&[&b"x"[..], &[7u8; 1000][..]]);
+        write("record_open", &format!("ssl2-{:06x}-roundtrip", kind.id), &[&[i as u8, RECORD_SSL2 | RECORD_ROUND_TRIP][..], &rt].concat());
     }
 
     // x509: the test PKI as PEM, DER chains (leaf first) and keys; CRLs.

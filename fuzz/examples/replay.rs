@@ -17,11 +17,12 @@ static CURRENT: Mutex<Vec<u8>> = Mutex::new(Vec::new());
 
 type Target = fn(&[u8]);
 
-const TARGETS: [(&str, Target); 8] = [
+const TARGETS: [(&str, Target); 9] = [
     ("record_open", openschannel_fuzz::record_open),
     ("handshake_msgs", openschannel_fuzz::handshake_msgs),
     ("server_engine", openschannel_fuzz::server_engine),
     ("client_engine", openschannel_fuzz::client_engine),
+    ("ssl2_engine", openschannel_fuzz::ssl2_engine),
     ("x509", openschannel_fuzz::x509),
     ("sspi_accept", openschannel_fuzz::sspi_accept),
     ("sspi_decrypt", openschannel_fuzz::sspi_decrypt),
@@ -146,11 +147,14 @@ fn main() {
     }
 }
 
-/// Every engine seed under `corpus` (`<corpus>/server_engine`, `<corpus>/client_engine`)
+/// Every engine seed under `corpus` (`<corpus>/server_engine`, `client_engine`, `ssl2_engine`)
 /// through its target, counting how far each got.
 fn reached(corpus: &Path) {
-    let targets: [(&str, fn(&[u8]) -> openschannel_fuzz::Reached); 2] =
-        [("server_engine", openschannel_fuzz::server_engine_reached), ("client_engine", openschannel_fuzz::client_engine_reached)];
+    let targets: [(&str, fn(&[u8]) -> openschannel_fuzz::Reached); 3] = [
+        ("server_engine", openschannel_fuzz::server_engine_reached),
+        ("client_engine", openschannel_fuzz::client_engine_reached),
+        ("ssl2_engine", openschannel_fuzz::ssl2_engine_reached),
+    ];
     for (name, target) in targets {
         let mut paths: Vec<_> = std::fs::read_dir(corpus.join(name)).map(|rd| rd.flatten().map(|e| e.path()).collect()).unwrap_or_default();
         paths.sort();

@@ -5,9 +5,11 @@
 //!
 //! Input layouts (seed files follow them):
 //! - tokens: `[u16 big-endian length][bytes]` repeated; a short last length takes what is left.
-//! - record_open: `[suite][flags][tokens: each = record type byte + body]`.
+//! - record_open: `[suite][flags][tokens: each = record type byte + body]`; with flags bit 6,
+//!   SSL 2.0 records: `[kind][flags][tokens: each = one whole record, header included]`.
 //! - handshake_msgs: `[parser selector][body]`.
 //! - server_engine / client_engine: tokens, each one read() from the peer.
+//! - ssl2_engine: `[mode: bit 0 client, bit 1 SSL 3.0/TLS enabled beside SSL 2.0][tokens]`.
 //! - x509: `[selector][body]` (chains: body is tokens, one DER certificate each).
 //! - pkcs12: `[selector: bits 0-1 password, bit 2 PFXImportCertStore][PKCS#12 DER]`.
 //! - sspi_accept: `[flags][output size selector][tokens]`.
@@ -33,6 +35,7 @@ use openschannel::handshake::HandshakeData;
 use openschannel::msgs::enums::ProtocolVersion;
 use openschannel::msgs::handshake as hm;
 use openschannel::record::protect::DirectionState;
+use openschannel::ssl2;
 use openschannel::sspi::ffi::certs::{
     CertCloseStore, CertFreeCertificateContext, OpenSchannelLoadCertificateFiles, OpenSchannelOpenCaFile,
 };
@@ -43,7 +46,7 @@ use openschannel::sspi::ffi::exports::{
 use openschannel::sspi::ffi::messages::{DecryptMessage, EncryptMessage};
 use openschannel::sspi::ffi::packages::FreeContextBuffer;
 use openschannel::sspi::ffi::types::*;
-use openschannel::suites::{self, KeyExchange, SUITES};
+use openschannel::suites::{self, KeyExchange, Ssl2Kind, SSL2_KINDS, SUITES};
 use openschannel::x509::{self, TrustStore};
 
 /// tests/data of the repository.
@@ -94,28 +97,53 @@ pub fn encode_tokens<T: AsRef<[u8]>>(toks: &[T]) -> Vec<u8> {
 // record_open: the decrypt path of DirectionState with fixed keys, every suite
 // ------------------------------------------------------------------------------------------
 
-/// Versions a record target picks from.
-pub const RECORD_VERSIONS: [ProtocolVersion; 3] = [ProtocolVersion::TLS1_0, ProtocolVersion::TLS1_1, ProtocolVersion::TLS1_2];
+/// Versions a record target picks from (flags bits 0-1).
+pub const RECORD_VERSIONS: [ProtocolVersion; 4] =
+    [ProtocolVersion::TLS1_0, ProtocolVersion::TLS1_1, ProtocolVersion::TLS1_2, ProtocolVersion::SSL3_0];
 
-/// The fixed-key state of `suite` for `dir` (explicit IVs from TLS 1.1 on).
+/// record_open's flags bit: SSL 2.0 records (the first byte picks an SSL 2.0 kind).
+pub const RECORD_SSL2: u8 = 0x40;
+/// record_open's flags bit: round-trip mode.
+pub const RECORD_ROUND_TRIP: u8 = 0x80;
+
+/// The fixed-key state of `suite` for `dir` (explicit IVs from TLS 1.1 on, SSL 3.0's MAC).
 pub fn fixed_state(suite: &suites::CipherSuite, version: ProtocolVersion, dir: Direction) -> DirectionState {
     let key = vec![0x11; suite.bulk.key_len()];
     let iv = vec![0x22; suite.bulk.iv_len()];
     let mac_key = vec![0x33; suite.mac_key_len()];
-    DirectionState::new(suite.bulk, suite.mac, dir, &key, &iv, &mac_key).with_explicit_iv(version != ProtocolVersion::TLS1_0)
+    let state = DirectionState::new(suite.bulk, suite.mac, dir, &key, &iv, &mac_key).with_explicit_iv(version > ProtocolVersion::TLS1_0);
+    if version == ProtocolVersion::SSL3_0 {
+        state.with_ssl3_mac(&mac_key)
+    } else {
+        state
+    }
 }
 
-/// `[suite index][flags: bits 0-1 version, bit 7 round-trip mode][tokens]`. Each token is one
-/// record: type byte + body (as on the wire after the 5-byte header). Round-trip mode seals each
-/// token's bytes as plaintext with the encrypting state and checks the opened plaintext.
+/// The fixed-key SSL 2.0 record direction of `kind`.
+pub fn fixed_ssl2_state(kind: &Ssl2Kind, encrypt: bool) -> ssl2::record::Direction {
+    let mut d = ssl2::record::Direction::default();
+    d.set_keys(kind, &vec![0x44; kind.key_len()], &vec![0x55; kind.bulk.iv_len()], encrypt);
+    d
+}
+
+/// `[suite index][flags: bits 0-1 version, bit 6 SSL 2.0, bit 7 round-trip mode][tokens]`. Each
+/// token is one record: type byte + body (as on the wire after the 5-byte header), or for SSL
+/// 2.0 the whole record. Round-trip mode seals each token's bytes as plaintext with the
+/// encrypting state and checks the opened plaintext.
 pub fn record_open(data: &[u8]) {
     if data.len() < 2 {
         return;
     }
+    if data[1] & RECORD_SSL2 != 0 {
+        return ssl2_record_open(data);
+    }
     let suite = &SUITES[usize::from(data[0]) % SUITES.len()];
-    let version = RECORD_VERSIONS[usize::from(data[1] & 3) % 3];
+    let version = RECORD_VERSIONS[usize::from(data[1] & 3)];
+    if version == ProtocolVersion::SSL3_0 && !suite.allows(version) {
+        return; // SSL 3.0's MAC is MD5 or SHA-1 only: the engine never pairs it with other suites
+    }
     let mut rx = fixed_state(suite, version, Direction::Decrypt);
-    if data[1] & 0x80 != 0 {
+    if data[1] & RECORD_ROUND_TRIP != 0 {
         let mut tx = fixed_state(suite, version, Direction::Encrypt);
         for tok in tokens(&data[2..]) {
             let plain = &tok[..tok.len().min(1 << 14)];
@@ -133,6 +161,42 @@ pub fn record_open(data: &[u8]) {
         let mut body = body.to_vec();
         if let Ok(range) = rx.open(typ, version, &mut body) {
             assert!(range.end <= body.len() && range.len() <= 1 << 14);
+        }
+    }
+}
+
+/// record_open's SSL 2.0 half: each token is one record (header included), opened in place;
+/// round-trip mode seals each token (at most [`ssl2::record::MAX_DATA`] bytes) and opens it.
+fn ssl2_record_open(data: &[u8]) {
+    let kind = &SSL2_KINDS[usize::from(data[0]) % SSL2_KINDS.len()];
+    let mut rx = fixed_ssl2_state(kind, false);
+    if data[1] & RECORD_ROUND_TRIP != 0 {
+        let mut tx = fixed_ssl2_state(kind, true);
+        for tok in tokens(&data[2..]) {
+            let plain = &tok[..tok.len().min(ssl2::record::MAX_DATA)];
+            if plain.is_empty() {
+                continue; // SSL 2.0 has no empty records
+            }
+            let mut rec = Vec::new();
+            tx.seal(plain, &mut rec);
+            match rx.open(&mut rec).expect("a record we sealed opens") {
+                ssl2::record::Opened::Record { data, total } => {
+                    assert_eq!(total, rec.len(), "one whole record");
+                    assert_eq!(&rec[data], plain, "round trip");
+                }
+                other => panic!("a whole sealed record reads as {other:?}"),
+            }
+        }
+        return;
+    }
+    for tok in tokens(&data[2..]) {
+        let mut rec = tok.to_vec();
+        match rx.open(&mut rec) {
+            Ok(ssl2::record::Opened::Record { data, total }) => {
+                assert!(data.start <= data.end && data.end <= total && total <= rec.len());
+            }
+            Ok(ssl2::record::Opened::Incomplete { needed }) => assert!(needed > 0),
+            Err(_) => {}
         }
     }
 }
@@ -155,12 +219,21 @@ pub mod sel {
     pub const SERVER_KEY_EXCHANGE: u8 = 8;
     /// 11 + group (X25519, P-256, P-384, ffdhe2048).
     pub const CLIENT_KEY_EXCHANGE: u8 = 11;
-    pub const COUNT: u8 = 15;
+    /// DHE-DSS ServerKeyExchange (DSA certificate), with a TLS 1.2 or 1.0 body flag.
+    pub const SERVER_KEY_EXCHANGE_DSS: u8 = 15;
+    /// Export RSA ServerKeyExchange (temporary key), flags: bit 0 TLS 1.2 body, bit 1 1024-bit limit.
+    pub const SERVER_KEY_EXCHANGE_RSA_EXPORT: u8 = 16;
+    /// SSL 2.0 CLIENT-HELLO (also the SSL 2.0-compatible hello), from its message type on.
+    pub const V2_CLIENT_HELLO: u8 = 17;
+    /// SSL 2.0 record framing.
+    pub const V2_FRAME: u8 = 18;
+    pub const COUNT: u8 = 19;
 }
 
 struct Certs {
     rsa: Vec<u8>,
     ecdsa: Vec<u8>,
+    dsa: Vec<u8>,
 }
 
 fn certs() -> &'static Certs {
@@ -168,7 +241,17 @@ fn certs() -> &'static Certs {
     C.get_or_init(|| Certs {
         rsa: x509::pem::certs_from_pem_or_der(&read("server.pem")).unwrap().remove(0),
         ecdsa: x509::pem::certs_from_pem_or_der(&read("server-ecdsa.pem")).unwrap().remove(0),
+        dsa: x509::pem::certs_from_pem_or_der(&read("server-dsa.pem")).unwrap().remove(0),
     })
+}
+
+/// Handshake state of a client that received `cert` at TLS 1.2 (`tls12`) or TLS 1.0.
+fn client_state(tls12: bool, cert: &[u8]) -> HandshakeData {
+    HandshakeData {
+        version: Some(if tls12 { ProtocolVersion::TLS1_2 } else { ProtocolVersion::TLS1_0 }),
+        peer_certs: vec![cert.to_vec()],
+        ..HandshakeData::default()
+    }
 }
 
 /// `[selector][body]`: runs one parser; a successful parse must re-encode to a fixed point.
@@ -228,16 +311,41 @@ pub fn handshake_msgs(data: &[u8]) {
                 assert!(n <= 0xff_ffff);
             }
         }
-        8..=10 => {
+        8..=10 | sel::SERVER_KEY_EXCHANGE_DSS => {
             let Some((&flags, body)) = body.split_first() else { return };
-            let kx = [KeyExchange::EcdheRsa, KeyExchange::EcdheEcdsa, KeyExchange::DheRsa][usize::from(s % sel::COUNT - 8)];
-            let mut hs = HandshakeData {
-                version: Some(if flags & 1 != 0 { ProtocolVersion::TLS1_2 } else { ProtocolVersion::TLS1_0 }),
-                peer_certs: vec![if kx == KeyExchange::EcdheEcdsa { certs().ecdsa.clone() } else { certs().rsa.clone() }],
-                ..HandshakeData::default()
+            let (kx, cert) = match s % sel::COUNT {
+                8 => (KeyExchange::EcdheRsa, &certs().rsa),
+                9 => (KeyExchange::EcdheEcdsa, &certs().ecdsa),
+                10 => (KeyExchange::DheRsa, &certs().rsa),
+                _ => (KeyExchange::DheDss, &certs().dsa),
             };
-            let _ = key_exchange::read_server_key_exchange(&mut hs, kx, body);
+            let _ = key_exchange::read_server_key_exchange(&mut client_state(flags & 1 != 0, cert), kx, body);
         }
+        sel::SERVER_KEY_EXCHANGE_RSA_EXPORT => {
+            let Some((&flags, body)) = body.split_first() else { return };
+            let mut hs = client_state(flags & 1 != 0, &certs().rsa);
+            let limit = if flags & 2 != 0 { 1024 } else { 512 };
+            if key_exchange::read_rsa_export_key_exchange(&mut hs, limit, body).is_ok() {
+                assert!(hs.kx_bits.is_some_and(|b| b <= limit), "a temporary key within the limit");
+            }
+        }
+        sel::V2_CLIENT_HELLO => {
+            if let Ok(h) = ssl2::hello::V2ClientHello::read(body) {
+                let (mut a, mut b) = (Vec::new(), Vec::new());
+                h.encode(&mut a);
+                ssl2::hello::V2ClientHello::read(&a).expect("our encoding parses").encode(&mut b);
+                assert_eq!(a, b, "V2ClientHello encode/read fixed point");
+                let _ = h.tls_suites();
+                let mut tls = Vec::new();
+                h.to_tls().encode(&mut tls);
+            }
+        }
+        sel::V2_FRAME => match ssl2::hello::frame(body) {
+            ssl2::hello::Frame::Complete { header, body: n, padding } => {
+                assert!(header + n <= body.len() && (header == 3 || padding == 0));
+            }
+            ssl2::hello::Frame::Incomplete { needed } => assert!(needed > 0),
+        },
         _ => {
             let mut hs = HandshakeData::default();
             let eph = match s % sel::COUNT - 11 {
@@ -256,9 +364,9 @@ pub fn handshake_msgs(data: &[u8]) {
 // server_engine / client_engine: engine::Connection fed arbitrary tokens
 // ------------------------------------------------------------------------------------------
 
-/// Engine configurations: every suite and version we implement, RSA and ECDSA server
-/// identities, the test CA, a fixed clock, no session cache (runs must not depend on earlier
-/// inputs).
+/// Engine configurations: every suite and version we implement (SSL 3.0 to TLS 1.2), RSA,
+/// ECDSA and DSA server identities, the test CAs, a fixed clock, no session cache (runs must not
+/// depend on earlier inputs). SSL 2.0 is [`ssl2_configs`]'s.
 pub fn engine_configs() -> &'static (Arc<Config>, Arc<Config>) {
     static C: OnceLock<(Arc<Config>, Arc<Config>)> = OnceLock::new();
     C.get_or_init(|| {
@@ -267,6 +375,7 @@ pub fn engine_configs() -> &'static (Arc<Config>, Arc<Config>) {
         reset_rng(CONFIG_RNG_SEED);
         let mut trust = TrustStore::empty();
         trust.add_pem_or_der(&read("ca.pem")).unwrap();
+        trust.add_pem_or_der(&read("dsa-ca.pem")).unwrap();
         let trust = Arc::new(trust);
         let base = |c: &mut Config| {
             c.suites = SUITES.iter().collect();
@@ -278,7 +387,7 @@ pub fn engine_configs() -> &'static (Arc<Config>, Arc<Config>) {
         base(&mut client);
         let mut server = Config::new(trust);
         base(&mut server);
-        server.identities = ["server", "server-ecdsa"]
+        server.identities = ["server", "server-ecdsa", "server-dsa"]
             .iter()
             .map(|n| ServerIdentity {
                 chain: x509::pem::certs_from_pem_or_der(&read(&format!("{n}.pem"))).unwrap(),
@@ -426,6 +535,51 @@ pub fn client_engine_reached(data: &[u8]) -> Reached {
     }
     let _ = c.take_output();
     drive_engine(c, data)
+}
+
+/// ssl2_engine's configurations, [`engine_configs`] with SSL 2.0 and all its kinds enabled:
+/// server SSL 2.0 only, server with SSL 3.0-TLS 1.2 beside it (the rollback check), client SSL
+/// 2.0 only, client with the later versions (an SSL 2.0-compatible hello).
+pub fn ssl2_configs() -> &'static [Arc<Config>; 4] {
+    static C: OnceLock<[Arc<Config>; 4]> = OnceLock::new();
+    C.get_or_init(|| {
+        let (client, server) = engine_configs();
+        let with_ssl2 = |base: &Arc<Config>, higher: bool| {
+            let mut c = Config::clone(base);
+            c.ssl2 = true;
+            c.ssl2_kinds = SSL2_KINDS.iter().collect();
+            if !higher {
+                c.versions.clear();
+            }
+            Arc::new(c)
+        };
+        [with_ssl2(server, false), with_ssl2(server, true), with_ssl2(client, false), with_ssl2(client, true)]
+    })
+}
+
+/// ssl2_engine's mode byte: bit 0 client (else server), bit 1 later versions enabled too.
+pub const SSL2_MODE_CLIENT: u8 = 1;
+pub const SSL2_MODE_HIGHER: u8 = 2;
+
+/// `[mode][tokens]`: an SSL 2.0-enabled server or client (see [`ssl2_configs`]) fed the tokens.
+pub fn ssl2_engine(data: &[u8]) {
+    ssl2_engine_reached(data);
+}
+
+/// [`ssl2_engine`], reporting how far the input got.
+pub fn ssl2_engine_reached(data: &[u8]) -> Reached {
+    let Some((&mode, rest)) = data.split_first() else { return Reached::default() };
+    let higher = usize::from(mode & SSL2_MODE_HIGHER != 0);
+    reset_rng(ENGINE_RNG_SEED);
+    if mode & SSL2_MODE_CLIENT == 0 {
+        return drive_engine(Connection::new_server(ssl2_configs()[higher].clone()), rest);
+    }
+    let mut c = Connection::new_client(ssl2_configs()[2 + higher].clone(), Some("localhost".into()));
+    if c.start().is_err() {
+        return Reached::default();
+    }
+    let _ = c.take_output();
+    drive_engine(c, rest)
 }
 
 // ------------------------------------------------------------------------------------------
@@ -695,11 +849,14 @@ fn acquire(server: bool, protocols: DWORD, suite: u16) -> CredHandle {
 }
 
 /// Connection kinds of the SSPI targets: (name, protocols client/server, suite).
-pub const SSPI_CONNECTIONS: [(&str, DWORD, DWORD, u16); 4] = [
+/// SSL 2.0 keeps the default kinds (suite 0): RC4-128-MD5 is the first.
+pub const SSPI_CONNECTIONS: [(&str, DWORD, DWORD, u16); 6] = [
     ("TLS1.0 AES128-CBC-SHA", SP_PROT_TLS1_0_CLIENT, SP_PROT_TLS1_0_SERVER, 0x002f),
     ("TLS1.2 ECDHE-RSA-AES128-GCM", SP_PROT_TLS1_2_CLIENT, SP_PROT_TLS1_2_SERVER, 0xc02f),
     ("TLS1.2 ECDHE-RSA-CHACHA20", SP_PROT_TLS1_2_CLIENT, SP_PROT_TLS1_2_SERVER, 0xcca8),
     ("TLS1.2 AES256-CBC-SHA256", SP_PROT_TLS1_2_CLIENT, SP_PROT_TLS1_2_SERVER, 0x003d),
+    ("SSL3 AES128-CBC-SHA", SP_PROT_SSL3_CLIENT, SP_PROT_SSL3_SERVER, 0x002f),
+    ("SSL2 RC4-128-MD5", SP_PROT_SSL2_CLIENT, SP_PROT_SSL2_SERVER, 0),
 ];
 
 fn sspi_creds(i: usize) -> (CredHandle, CredHandle) {
@@ -950,7 +1107,7 @@ const OUT_SIZES: [usize; 5] = [16384, 0, 7, 300, 2000];
 /// input descriptor shape of flags bits 0-2 (an APPLICATION_PROTOCOLS buffer takes the first
 /// token's bytes), allocated (flags bit 3) or caller output buffers of OUT_SIZES[sizes],
 /// unconsumed bytes kept like a caller's loop (EXTRA, INCOMPLETE_MESSAGE). Connection kind:
-/// flags bits 4-5. The context is deleted at the end, whatever state it is in.
+/// flags bits 4-6, modulo the number of [`SSPI_CONNECTIONS`]. The context is deleted at the end, whatever state it is in.
 pub fn sspi_accept(data: &[u8]) {
     if data.len() < 2 {
         return;
@@ -959,7 +1116,7 @@ pub fn sspi_accept(data: &[u8]) {
     let client = flags & 0x80 != 0;
     let allocate = flags & 8 != 0;
     let shape = ACCEPT_SHAPES[usize::from(flags & 7) % ACCEPT_SHAPES.len()];
-    let (mut cc, mut sc) = sspi_creds(usize::from(flags >> 4 & 3));
+    let (mut cc, mut sc) = sspi_creds(usize::from(flags >> 4 & 7) % SSPI_CONNECTIONS.len());
     let mut toks = tokens(&data[2..]).into_iter();
     let alpn: Vec<u8> =
         if shape.contains(&SECBUFFER_APPLICATION_PROTOCOLS) { toks.next().unwrap_or_default().to_vec() } else { Vec::new() };
