@@ -46,6 +46,21 @@ static long rss_kib(void)
     return resident < 0 ? -1 : resident * (sysconf(_SC_PAGESIZE) / 1024);
 }
 
+/* Peak resident set (VmHWM) in KiB, or -1. */
+static long peak_rss_kib(void)
+{
+    char line[128];
+    long kib = -1;
+    FILE *f = fopen("/proc/self/status", "r");
+    if (!f)
+        return -1;
+    while (fgets(line, sizeof line, f))
+        if (sscanf(line, "VmHWM: %ld kB", &kib) == 1)
+            break;
+    fclose(f);
+    return kib;
+}
+
 /* Client-initiated renegotiation on an established pair: the client's new hello goes straight
  * to AcceptSecurityContext (as after DecryptMessage's SEC_I_RENEGOTIATE + EXTRA). */
 static int renegotiate(struct conn *c, struct failure *f)
@@ -108,6 +123,7 @@ static void *soak_worker(void *arg)
                 break;
             }
             w->renegotiated++;
+            w->bytes += (long)strlen("after renegotiation");
         }
         w->bytes += 2 * (long)strlen(text);
         w->connections++;
@@ -198,8 +214,9 @@ int main(void)
     failed += run_phase(w, threads, &ccred, &ccred_full, &scred, seconds, 2000);
     double took = now_s() - t0;
     long rss1 = rss_kib();
-    long conns = 0, resumed = 0, full = 0, reneg = 0, early = 0;
+    long conns = 0, resumed = 0, full = 0, reneg = 0, early = 0, bytes = 0;
     for (int i = 0; i < threads; i++) {
+        bytes += w[i].bytes;
         conns += w[i].connections;
         resumed += w[i].resumed;
         full += w[i].full;
@@ -207,8 +224,8 @@ int main(void)
         early += w[i].deleted_early;
     }
     printf("soak: %d threads, %.1f s: %ld connections (%ld full, %ld resumed, %ld renegotiated), %ld deleted mid-handshake; "
-           "RSS %ld -> %ld KiB\n",
-           threads, took, conns, full, resumed, reneg, early, rss0, rss1);
+           "%ld bytes of application data checked; RSS %ld -> %ld KiB, peak %ld KiB\n",
+           threads, took, conns, full, resumed, reneg, early, bytes, rss0, rss1, peak_rss_kib());
     int ok = failed == 0 && conns > threads && full > 0 && resumed > 0 && reneg > 0 && early > 0;
     if (rss0 > 0 && rss1 > rss0 + rss0 / 4 + 16 * 1024) {
         fprintf(stderr, "soak: resident set grew from %ld to %ld KiB\n", rss0, rss1);
