@@ -1,6 +1,7 @@
 /*
  * t_handles.c: invalid handles (NULL, zero, forged, stale, wrong kind) on every call that takes
- * one, descriptor validation of EncryptMessage/DecryptMessage, and AcquireCredentialsHandle.
+ * one (the project's OpenSchannel* setters too), descriptor validation of EncryptMessage/DecryptMessage,
+ * AcquireCredentialsHandle, and the project exports' argument checks.
  */
 #include "harness.h"
 
@@ -77,6 +78,27 @@ static void expect_bad_credential(CredHandle *h, const char *what)
     SecPkgCred_SupportedProtocols sp;
     CHECK_STATUS(QueryCredentialsAttributesA(h, SECPKG_ATTR_SUPPORTED_PROTOCOLS, &sp), SEC_E_INVALID_HANDLE);
     CHECK_STATUS(QueryCredentialsAttributesW(h, SECPKG_ATTR_SUPPORTED_PROTOCOLS, &sp), SEC_E_INVALID_HANDLE);
+    /* the project's credential setters check the handle before their arguments */
+    const uint16_t suite = 0x002f;
+    const uint32_t kind = 0x010080;
+    CHECK_STATUS(OpenSchannelSetCipherSuites(h, &suite, 1), SEC_E_INVALID_HANDLE);
+    CHECK_STATUS(OpenSchannelSetCipherSuites(h, NULL, 0), SEC_E_INVALID_HANDLE);
+    CHECK_STATUS(OpenSchannelSetSsl2CipherKinds(h, &kind, 1), SEC_E_INVALID_HANDLE);
+    CHECK_STATUS(OpenSchannelSetRecordSplitting(h, FALSE), SEC_E_INVALID_HANDLE);
+    CHECK_STATUS(OpenSchannelSetFallbackScsv(h, TRUE), SEC_E_INVALID_HANDLE);
+    CHECK_STATUS(OpenSchannelSetRenegotiation(h, OPENSCHANNEL_RENEGOTIATION_REFUSE), SEC_E_INVALID_HANDLE);
+    CHECK_STATUS(OpenSchannelSetRenegotiation(h, 99), SEC_E_INVALID_HANDLE);
+    CHECK_STATUS(OpenSchannelSetEncryptThenMac(h, FALSE), SEC_E_INVALID_HANDLE);
+    CHECK_STATUS(OpenSchannelSetSessionTickets(h, FALSE), SEC_E_INVALID_HANDLE);
+    CHECK_STATUS(OpenSchannelRequireClientCertificate(h, TRUE), SEC_E_INVALID_HANDLE);
+    CHECK_STATUS(OpenSchannelAddCrlFile(h, "src/x509/testdata/pki/crl"), SEC_E_INVALID_HANDLE);
+    CHECK_STATUS(OpenSchannelAddCrlFile(h, NULL), SEC_E_INVALID_HANDLE);
+    PCCERT_CONTEXT cert = OpenSchannelLoadCertificateFiles(H_SERVER_PEM, H_SERVER_KEY, NULL);
+    CHECK(cert != NULL);
+    CHECK_STATUS(OpenSchannelAddServerCertificate(h, cert), SEC_E_INVALID_HANDLE);
+    CHECK_STATUS(OpenSchannelAddServerCertificate(h, NULL), SEC_E_INVALID_HANDLE);
+    if (cert)
+        CertFreeCertificateContext(cert);
     CHECK_STATUS(FreeCredentialsHandle(h), SEC_E_INVALID_HANDLE);
     if (h_failed != f0)
         fprintf(stderr, "    (credential handle case: %s)\n", what);
@@ -158,6 +180,7 @@ static void test_null_first_calls(void)
 
 static void test_bad_credential_handles(void)
 {
+    expect_bad_credential(NULL, "NULL");
     CredHandle zero = {0, 0};
     expect_bad_credential(&zero, "zero");
     CredHandle forged = {(ULONG_PTR)0x1234, (ULONG_PTR)0x5678};
@@ -494,6 +517,92 @@ static void test_supported_algs_and_strengths(void)
     CHECK_STATUS(FreeCredentialsHandle(&c), SEC_E_OK);
 }
 
+/* The number of ALG_IDs a credential reports (SUPPORTED_ALGS), or -1. */
+static long alg_count(CredHandle *c)
+{
+    SecPkgCred_SupportedAlgs algs = {0, NULL};
+    if (QueryCredentialsAttributesA(c, SECPKG_ATTR_SUPPORTED_ALGS, &algs) != SEC_E_OK)
+        return -1;
+    long n = (long)algs.cSupportedAlgs;
+    CHECK_STATUS(FreeContextBuffer(algs.palgSupportedAlgs), SEC_E_OK);
+    return n;
+}
+
+/* The project's exports with a live credential and bad arguments: each returns its documented
+ * status and leaves the credential as it was. */
+static void test_project_export_arguments(void)
+{
+    CredHandle client, server;
+    REQUIRE_STATUS(h_client_cred(&client, 0), SEC_E_OK);
+    REQUIRE_STATUS(h_server_cred(&server, 0), SEC_E_OK);
+    long before = alg_count(&client);
+    CHECK(before > 0);
+
+    const uint16_t unknown_suites[2] = {0xfefe, 0x0000};
+    const uint16_t suite = 0x002f;
+    CHECK_STATUS(OpenSchannelSetCipherSuites(&client, NULL, 1), SEC_E_INVALID_PARAMETER);
+    CHECK_STATUS(OpenSchannelSetCipherSuites(&client, &suite, 0), SEC_E_INVALID_PARAMETER);
+    CHECK_STATUS(OpenSchannelSetCipherSuites(&client, &suite, 1025), SEC_E_INVALID_PARAMETER); /* checked before reading */
+    CHECK_STATUS(OpenSchannelSetCipherSuites(&client, unknown_suites, 2), SEC_E_ALGORITHM_MISMATCH);
+    const uint32_t unknown_kinds[2] = {0x123456, 0xffffff};
+    const uint32_t kind = 0x010080;
+    CHECK_STATUS(OpenSchannelSetSsl2CipherKinds(&client, NULL, 1), SEC_E_INVALID_PARAMETER);
+    CHECK_STATUS(OpenSchannelSetSsl2CipherKinds(&client, &kind, 0), SEC_E_INVALID_PARAMETER);
+    CHECK_STATUS(OpenSchannelSetSsl2CipherKinds(&client, &kind, 0xffffffffu), SEC_E_INVALID_PARAMETER);
+    CHECK_STATUS(OpenSchannelSetSsl2CipherKinds(&client, unknown_kinds, 2), SEC_E_ALGORITHM_MISMATCH);
+    CHECK_STATUS(OpenSchannelSetRenegotiation(&client, 3), SEC_E_INVALID_PARAMETER);
+    CHECK_STATUS(OpenSchannelSetRenegotiation(&client, 0xffffffffu), SEC_E_INVALID_PARAMETER);
+    CHECK_STATUS(OpenSchannelAddCrlFile(&client, NULL), SEC_E_INVALID_PARAMETER);
+    CHECK_STATUS(OpenSchannelAddCrlFile(&client, "tests/data/no-such-file.crl"), SEC_E_INVALID_PARAMETER);
+    CHECK_STATUS(OpenSchannelAddCrlFile(&client, H_SERVER_PEM), SEC_E_INVALID_PARAMETER); /* a certificate, not a CRL */
+    CHECK_STATUS(OpenSchannelAddCrlFile(&client, ""), SEC_E_INVALID_PARAMETER);
+    /* server-only setters on a client credential */
+    CHECK_STATUS(OpenSchannelRequireClientCertificate(&client, TRUE), SEC_E_UNKNOWN_CREDENTIALS);
+    PCCERT_CONTEXT cert = OpenSchannelLoadCertificateFiles(H_SERVER_PEM, H_SERVER_KEY, NULL);
+    REQUIRE(cert != NULL);
+    CHECK_STATUS(OpenSchannelAddServerCertificate(&client, cert), SEC_E_UNKNOWN_CREDENTIALS);
+    CHECK_STATUS(OpenSchannelAddServerCertificate(&server, NULL), SEC_E_UNKNOWN_CREDENTIALS);
+    CertFreeCertificateContext(cert);
+    CHECK(OpenSchannelLoadCertificateFiles(H_SERVER_PEM, NULL, NULL) == NULL); /* no key file */
+    /* the failed calls changed nothing */
+    CHECK_EQ(alg_count(&client), before);
+    /* name lookups and loaders with NULL, empty and unknown input */
+    CHECK_EQ(OpenSchannelCipherSuiteFromName(NULL), 0);
+    CHECK_EQ(OpenSchannelCipherSuiteFromName(""), 0);
+    CHECK_EQ(OpenSchannelCipherSuiteFromName("TLS_NO_SUCH_SUITE"), 0);
+    CHECK_EQ(OpenSchannelSsl2CipherKindFromName(NULL), 0);
+    CHECK_EQ(OpenSchannelSsl2CipherKindFromName(""), 0);
+    CHECK_EQ(OpenSchannelSsl2CipherKindFromName("SSL_CK_NO_SUCH_KIND"), 0);
+    CHECK(strcmp(OpenSchannelStatusName((SECURITY_STATUS)0x12345678), "UNKNOWN_STATUS") == 0);
+    CHECK(OpenSchannelLoadCertificateFiles(NULL, NULL, NULL) == NULL);
+    CHECK(OpenSchannelLoadCertificateFiles("tests/data/no-such.pem", H_SERVER_KEY, NULL) == NULL);
+    CHECK(OpenSchannelLoadCertificateFiles(H_SERVER_PEM, "tests/data/no-such.key", NULL) == NULL);
+    CHECK(OpenSchannelLoadCertificateFiles(H_SERVER_PEM, H_CA_PEM, NULL) == NULL); /* a certificate as the key */
+    CHECK(OpenSchannelOpenCaFile(NULL) == NULL);
+    CHECK(OpenSchannelOpenCaFile("tests/data/no-such-ca.pem") == NULL);
+    /* and the credentials still make a working connection */
+    h_pair p;
+    memset(&p, 0, sizeof p);
+    p.creq = H_ISC_REQ;
+    p.sreq = H_ASC_REQ;
+    p.ccred = client;
+    p.scred = server;
+    p.have_ccred = p.have_scred = 1;
+    if (h_handshake(&p)) {
+        const uint8_t msg[] = "after bad arguments";
+        h_roundtrip(&p.cctx, &p.sctx, msg, sizeof msg - 1, "credentials after bad arguments");
+        /* the server's certificate as the client sees it has no private key */
+        PCCERT_CONTEXT bare = NULL;
+        CHECK_STATUS(QueryContextAttributesA(&p.cctx, SECPKG_ATTR_REMOTE_CERT_CONTEXT, (void *)&bare), SEC_E_OK);
+        CHECK(bare != NULL);
+        if (bare) {
+            CHECK_STATUS(OpenSchannelAddServerCertificate(&p.scred, bare), SEC_E_NO_CREDENTIALS);
+            CertFreeCertificateContext(bare);
+        }
+    }
+    h_pair_free(&p);
+}
+
 static void test_package_names(void)
 {
     CHECK_STATUS(acquire(UNISP_NAME_A, SECPKG_CRED_OUTBOUND, NULL, NULL), SEC_E_OK);
@@ -543,4 +652,4 @@ static void test_package_names(void)
 
 TEST_MAIN(test_null_zero_forged_context_handles, test_forged_handle_high_bits, test_null_first_calls, test_bad_credential_handles, test_stale_context_handles,
           test_stale_credential_handles, test_wrong_kind_handles, test_message_descriptors, test_acquire_credentials_errors,
-          test_query_credentials_attributes, test_supported_algs_and_strengths, test_package_names)
+          test_query_credentials_attributes, test_supported_algs_and_strengths, test_project_export_arguments, test_package_names)
