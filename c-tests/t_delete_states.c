@@ -8,10 +8,12 @@
  * every Delete of a live context answers SEC_E_OK, a second Delete SEC_E_INVALID_HANDLE, and a
  * deleted context is refused by ISC/ASC/EncryptMessage.
  *
- * States covered, for TLS 1.0 and TLS 1.2, full and resumed handshakes, allocated and caller
- * output buffers: after every handshake call; after an error or an incomplete token at every
- * call; established with data; after every call of a client-started renegotiation; after a
- * shutdown (close_notify sent and received); after a DecryptMessage failure.
+ * States covered, for TLS 1.0, TLS 1.2 and SSL 3.0, full and resumed handshakes, allocated and
+ * caller output buffers: after every handshake call; after an error or an incomplete token at
+ * every call; established with data; after every call of a client-started renegotiation; after
+ * a shutdown (close_notify sent and received); after a DecryptMessage failure. SSL 2.0 (no
+ * resumption, renegotiation or alerts here): after every call of a full handshake, with the
+ * same breaks in its own record framing.
  */
 #include "harness.h"
 
@@ -26,6 +28,7 @@ enum { ORDER_CLIENT_FIRST, ORDER_SERVER_FIRST, ORDER_CREDS_FIRST, ORDER_COUNT };
 
 typedef struct {
     h_pair p;
+    int ssl2;     /* SSL 2.0 record framing */
     hbuf pending; /* the token the next side gets */
     int next;     /* 0 client, 1 server */
     int steps;
@@ -36,6 +39,7 @@ typedef struct {
 static void drive_setup(drive *d, DWORD cproto, DWORD sproto, int allocate)
 {
     memset(d, 0, sizeof *d);
+    d->ssl2 = (cproto & SP_PROT_SSL2_CLIENT) != 0;
     h_client_protocols = cproto;
     h_server_protocols = sproto;
     h_pair_init(&d->p, 0);
@@ -89,6 +93,16 @@ static void drive_reset(drive *d)
     d->next = d->steps = d->done[0] = d->done[1] = 0;
 }
 
+/* The length of the first record of p[0..have) in SSL 2.0's framing: a 2-byte header when the
+ * top bit is set, else a 3-byte one; 0 while the header is incomplete. */
+static size_t ssl2_record_total(const uint8_t *p, size_t have)
+{
+    if (have < 2)
+        return 0;
+    size_t body = ((size_t)(p[0] & (p[0] & 0x80 ? 0x7f : 0x3f)) << 8) | p[1];
+    return (p[0] & 0x80 ? 2 : 3) + body;
+}
+
 /* Feeds the next side a broken version of its pending token; any status is acceptable except a
  * crash, but garbage and truncation must not be mistaken for a good token. */
 static void drive_break(drive *d, int how)
@@ -97,12 +111,14 @@ static void drive_break(drive *d, int how)
         return;
     hbuf bad = {0};
     hbuf_put(&bad, d->pending.p, d->pending.len);
-    if (how == BREAK_GARBAGE)
+    if (how == BREAK_GARBAGE && d->ssl2)
+        bad.p[2] ^= 0x5a; /* the message type (clear records), padding count or MAC (encrypted ones) */
+    else if (how == BREAK_GARBAGE)
         bad.p[0] = 0x99; /* not a record type */
     else if (how == BREAK_FLIP)
         bad.p[bad.len / 2] ^= 0x41;
     else if (how == BREAK_TRUNCATE)
-        bad.len = h_record_total(bad.p, bad.len) - 1;
+        bad.len = (d->ssl2 ? ssl2_record_total(bad.p, bad.len) : h_record_total(bad.p, bad.len)) - 1;
     else if (how == BREAK_PARTIAL)
         bad.len--;
     hbuf_free(&d->pending);
@@ -169,59 +185,74 @@ static void drive_release(drive *d, int order)
 struct proto {
     const char *name;
     DWORD client, server;
+    int full_calls, resumed_calls; /* handshake calls, both sides; 0: no resumption */
 };
 static const struct proto protos[] = {
-    {"TLS1.0", SP_PROT_TLS1_0_CLIENT, SP_PROT_TLS1_0_SERVER},
-    {"TLS1.2", SP_PROT_TLS1_2_CLIENT, SP_PROT_TLS1_2_SERVER},
+    {"TLS1.0", SP_PROT_TLS1_0_CLIENT, SP_PROT_TLS1_0_SERVER, 5, 4},
+    {"TLS1.2", SP_PROT_TLS1_2_CLIENT, SP_PROT_TLS1_2_SERVER, 5, 4},
+    {"SSL3", SP_PROT_SSL3_CLIENT, SP_PROT_SSL3_SERVER, 5, 4},
 };
+/* SSL 2.0 has its own record framing, no resumption here, no renegotiation and no alerts. */
+static const struct proto ssl2_proto = {"SSL2", SP_PROT_SSL2_CLIENT, SP_PROT_SSL2_SERVER, 5, 0};
 
-/* Every prefix of a full (resumed = 0) or resumed handshake, every break, every order. */
-static void handshake_states(int resumed)
+/* Every prefix of a full (resumed = 0) or resumed handshake of `pr`, every break, every order. */
+static void handshake_states_of(const struct proto *pr, int resumed)
 {
-    for (size_t pi = 0; pi < sizeof protos / sizeof protos[0]; pi++) {
-        /* How many calls does this handshake take? */
-        drive d;
-        drive_setup(&d, protos[pi].client, protos[pi].server, 1);
-        int total = drive_complete(&d);
-        if (resumed) {
-            drive_reset(&d);
-            total = drive_complete(&d);
-        }
-        CHECK_EQ(total, resumed ? 4 : 5);
-        drive_release(&d, ORDER_CLIENT_FIRST);
-        if (!total)
-            continue;
-        int variant = 0;
-        for (int k = 1; k <= total; k++) {
-            for (int how = 0; how < BREAK_COUNT; how++) {
-                if (k == total && how != BREAK_NONE)
-                    continue; /* nothing left to break */
-                for (int order = 0; order < ORDER_COUNT; order++, variant++) {
-                    unsigned long f0 = h_failed;
-                    drive_setup(&d, protos[pi].client, protos[pi].server, variant % 2);
-                    if (resumed) {
-                        drive_complete(&d);
-                        drive_reset(&d);
-                    }
-                    for (int i = 0; i < k; i++) {
-                        SECURITY_STATUS st = drive_step(&d);
-                        CHECK(st == SEC_I_CONTINUE_NEEDED || st == SEC_E_OK);
-                    }
-                    drive_break(&d, how);
-                    drive_release(&d, order);
-                    if (h_failed != f0)
-                        fprintf(stderr, "  in %s %s, after call %d, break %s, order %d, %s buffers\n", protos[pi].name,
-                                resumed ? "resumed" : "full", k, break_names[how], order, variant % 2 ? "allocated" : "caller");
+    /* How many calls does this handshake take? */
+    drive d;
+    drive_setup(&d, pr->client, pr->server, 1);
+    int total = drive_complete(&d);
+    if (resumed) {
+        drive_reset(&d);
+        total = drive_complete(&d);
+    }
+    CHECK_EQ(total, resumed ? pr->resumed_calls : pr->full_calls);
+    drive_release(&d, ORDER_CLIENT_FIRST);
+    if (!total)
+        return;
+    int variant = 0;
+    for (int k = 1; k <= total; k++) {
+        for (int how = 0; how < BREAK_COUNT; how++) {
+            if (k == total && how != BREAK_NONE)
+                continue; /* nothing left to break */
+            for (int order = 0; order < ORDER_COUNT; order++, variant++) {
+                unsigned long f0 = h_failed;
+                drive_setup(&d, pr->client, pr->server, variant % 2);
+                if (resumed) {
+                    drive_complete(&d);
+                    drive_reset(&d);
                 }
+                for (int i = 0; i < k; i++) {
+                    SECURITY_STATUS st = drive_step(&d);
+                    CHECK(st == SEC_I_CONTINUE_NEEDED || st == SEC_E_OK);
+                }
+                drive_break(&d, how);
+                drive_release(&d, order);
+                if (h_failed != f0)
+                    fprintf(stderr, "  in %s %s, after call %d, break %s, order %d, %s buffers\n", pr->name,
+                            resumed ? "resumed" : "full", k, break_names[how], order, variant % 2 ? "allocated" : "caller");
             }
         }
     }
+}
+
+static void handshake_states(int resumed)
+{
+    for (size_t pi = 0; pi < sizeof protos / sizeof protos[0]; pi++)
+        handshake_states_of(&protos[pi], resumed);
     h_client_protocols = SP_PROT_TLS1_0_CLIENT;
     h_server_protocols = SP_PROT_TLS1_0_SERVER;
 }
 
 static void test_full_handshake_states(void) { handshake_states(0); }
 static void test_resumed_handshake_states(void) { handshake_states(1); }
+
+static void test_ssl2_handshake_states(void)
+{
+    handshake_states_of(&ssl2_proto, 0);
+    h_client_protocols = SP_PROT_TLS1_0_CLIENT;
+    h_server_protocols = SP_PROT_TLS1_0_SERVER;
+}
 
 /* The server context ASC creates from a first call that fails or is incomplete. */
 static void test_server_first_call_errors(void)
@@ -343,4 +374,5 @@ static void test_established_states(void)
     h_server_protocols = SP_PROT_TLS1_0_SERVER;
 }
 
-TEST_MAIN(test_full_handshake_states, test_resumed_handshake_states, test_server_first_call_errors, test_established_states)
+TEST_MAIN(test_full_handshake_states, test_resumed_handshake_states, test_ssl2_handshake_states, test_server_first_call_errors,
+          test_established_states)
