@@ -7,7 +7,7 @@ use std::sync::Arc;
 use common::{configs, feed, handshake, handshake_versions, read, transfer, transfer_records};
 use openschannel::engine::config::Config;
 use openschannel::engine::error::Error;
-use openschannel::engine::{Connection, Opened};
+use openschannel::engine::{Connection, Opened, Step, MAX_HANDSHAKE_MESSAGE};
 use openschannel::msgs::enums::ProtocolVersion;
 use openschannel::suites::{self, CipherSuite};
 use openschannel::x509::{self, CertError, TrustStore};
@@ -233,6 +233,19 @@ fn oversized_records_are_record_overflow() {
     big.extend(vec![0u8; 0x4001]);
     let mut server = Connection::new_server(configs(aes128_sha()).1);
     assert_eq!(server.process_handshake(&big), Err(Error::RecordOverflow));
+}
+
+#[test]
+fn a_handshake_message_over_128_kib_is_refused_from_its_header() {
+    let (_, sc) = configs(aes128_sha());
+    // A record holding only a ClientHello header that announces `len` bytes: at the limit the
+    // server waits for the rest; one byte over, it refuses before buffering anything.
+    let header = |len: usize| [22, 3, 1, 0, 4, 1, (len >> 16) as u8, (len >> 8) as u8, len as u8];
+    let mut server = Connection::new_server(sc.clone());
+    assert_eq!(server.process_handshake(&header(MAX_HANDSHAKE_MESSAGE)), Ok(Step::Continue { consumed: 9 }));
+    let mut server = Connection::new_server(sc);
+    assert!(matches!(server.process_handshake(&header(MAX_HANDSHAKE_MESSAGE + 1)), Err(Error::IllegalParameter(_))));
+    assert_eq!(server.take_output(), [21, 3, 1, 0, 2, 2, 47]);
 }
 
 #[test]

@@ -1,11 +1,12 @@
 //! Resumption and renegotiation between our client and server engines in memory.
 
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 
 use openschannel::cache::SessionCache;
 use openschannel::crypto::sign::SigningKey;
 use openschannel::engine::config::{Config, Renegotiation, ServerIdentity};
-use openschannel::engine::{Connection, Opened, Step};
+use openschannel::engine::{Connection, Opened, Step, MAX_PEER_RENEGOTIATIONS, RENEGOTIATION_WINDOW_SECS};
 use openschannel::x509::{self, TrustStore};
 
 const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data");
@@ -296,6 +297,55 @@ fn a_declined_renegotiation_keeps_the_old_keys() {
     assert!(c.is_established() && !c.renegotiating());
     assert_eq!(send(&mut c, &mut s, b"old keys"), b"old keys");
     assert_eq!(send(&mut s, &mut c, b"still"), b"still");
+}
+
+/// The server clock of the rate test, in seconds, moved by the test.
+static RATE_CLOCK: AtomicI64 = AtomicI64::new(1_800_000_000);
+fn rate_clock() -> i64 {
+    RATE_CLOCK.load(Ordering::SeqCst)
+}
+
+/// Starts a client renegotiation and answers whether the server went along (else it declined
+/// with a no_renegotiation warning, and the old keys stay).
+fn renegotiate_once(c: &mut Connection, s: &mut Connection) -> bool {
+    c.request_renegotiation().unwrap();
+    let hello = c.take_output();
+    match s.process_handshake(&hello).unwrap() {
+        Step::Continue { .. } => {
+            pump(c, s);
+            assert!(c.is_established() && s.is_established() && !c.renegotiating());
+            true
+        }
+        Step::Done { .. } => {
+            let warning = s.take_output();
+            assert!(matches!(c.process_handshake(&warning).unwrap(), Step::Declined { .. }));
+            assert!(c.is_established() && !c.renegotiating());
+            false
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn peer_renegotiations_beyond_the_rate_are_declined_until_the_window_passes() {
+    let e = ends(|_, s| s.clock = rate_clock);
+    let (mut c, mut s) = connect(&e);
+    for i in 0..MAX_PEER_RENEGOTIATIONS {
+        assert!(renegotiate_once(&mut c, &mut s), "renegotiation {i} within the rate");
+    }
+    // One more in the same window is declined; the connection carries on with its keys.
+    let before = s.info().unwrap().session_id;
+    assert!(!renegotiate_once(&mut c, &mut s), "over the rate");
+    assert_eq!(s.info().unwrap().session_id, before);
+    assert_eq!(send(&mut c, &mut s, b"still here"), b"still here");
+    assert_eq!(send(&mut s, &mut c, b"and here"), b"and here");
+    // Just before the window ends: still declined. Once it has passed: accepted again.
+    RATE_CLOCK.fetch_add(RENEGOTIATION_WINDOW_SECS - 1, Ordering::SeqCst);
+    assert!(!renegotiate_once(&mut c, &mut s), "same window");
+    RATE_CLOCK.fetch_add(1, Ordering::SeqCst);
+    assert!(renegotiate_once(&mut c, &mut s), "a new window");
+    assert_ne!(s.info().unwrap().session_id, before, "a new full handshake");
+    assert_eq!(send(&mut c, &mut s, b"renegotiated"), b"renegotiated");
 }
 
 #[test]

@@ -26,7 +26,7 @@ use crate::ssl2;
 use crate::suites::CipherSuite;
 
 /// Largest handshake message we accept (a long certificate chain fits easily).
-const MAX_HANDSHAKE_MESSAGE: usize = 1 << 17;
+pub const MAX_HANDSHAKE_MESSAGE: usize = 1 << 17;
 
 /// Result of feeding handshake bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -100,10 +100,22 @@ pub struct Connection {
     /// Client with SSL 2.0 and later versions enabled: the challenge of the SSL 2.0-compatible
     /// hello we sent, until the server's answer shows which protocol it chose.
     v2_challenge: Option<Vec<u8>>,
+    /// Renegotiations the peer started in the current window, and when the window began.
+    peer_renegotiations: u32,
+    renegotiation_window_start: i64,
 }
 
 /// Most application data buffered while a renegotiation is in flight.
 const MAX_QUEUED: usize = 1 << 20;
+
+/// Renegotiations a peer may start per [`RENEGOTIATION_WINDOW_SECS`] on one connection (a
+/// ClientHello on an established server, a HelloRequest on an established client); more are
+/// declined with a no_renegotiation warning, as a refused renegotiation is. Each one costs a full
+/// handshake (an RSA decryption or a key agreement and a signature), so without a bound a peer
+/// could make us do them as fast as it can send hellos.
+pub const MAX_PEER_RENEGOTIATIONS: u32 = 10;
+/// The window of [`MAX_PEER_RENEGOTIATIONS`], in seconds of the configuration's clock.
+pub const RENEGOTIATION_WINDOW_SECS: i64 = 60;
 
 impl Connection {
     /// A client; call [`Connection::start`] for the ClientHello. `server_name` is used for SNI
@@ -136,6 +148,8 @@ impl Connection {
             queued: VecDeque::new(),
             ssl2: None,
             v2_challenge: None,
+            peer_renegotiations: 0,
+            renegotiation_window_start: i64::MIN,
         }
     }
 
@@ -451,6 +465,22 @@ impl Connection {
         }
     }
 
+    /// Counts a renegotiation the peer asks for: false once [`MAX_PEER_RENEGOTIATIONS`] were
+    /// accepted in the current window (a clock that goes backwards starts a new window).
+    fn peer_renegotiation_within_rate(&mut self) -> bool {
+        let now = (self.config.clock)();
+        let start = self.renegotiation_window_start;
+        if now < start || now.saturating_sub(start) >= RENEGOTIATION_WINDOW_SECS {
+            self.renegotiation_window_start = now;
+            self.peer_renegotiations = 0;
+        }
+        if self.peer_renegotiations >= MAX_PEER_RENEGOTIATIONS {
+            return false;
+        }
+        self.peer_renegotiations += 1;
+        true
+    }
+
     fn begin_client_renegotiation(&mut self) -> Result<(), Error> {
         self.start_new_handshake();
         let state = client::start(&mut self.hs, &self.config, &mut self.rl)?;
@@ -539,14 +569,14 @@ impl Connection {
     fn renegotiation_request(&mut self, typ: HandshakeType, body: &[u8], raw: &[u8]) -> Result<(), Error> {
         match (self.side, typ) {
             (Side::Client, HandshakeType::HelloRequest) if body.is_empty() => {
-                if self.may_renegotiate() {
+                if self.may_renegotiate() && self.peer_renegotiation_within_rate() {
                     self.begin_client_renegotiation()
                 } else {
                     Ok(self.rl.send_alert(AlertLevel::Warning, AlertDescription::NoRenegotiation)?)
                 }
             }
             (Side::Server, HandshakeType::ClientHello) => {
-                if !self.may_renegotiate() {
+                if !self.may_renegotiate() || !self.peer_renegotiation_within_rate() {
                     return Ok(self.rl.send_alert(AlertLevel::Warning, AlertDescription::NoRenegotiation)?);
                 }
                 self.start_new_handshake();

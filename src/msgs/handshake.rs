@@ -125,6 +125,10 @@ impl Extension {
     }
 }
 
+/// Most extensions a hello may carry (real clients send about 20). Without it a 64 KiB list of
+/// 16,383 empty extensions would cost the duplicate check 134 million comparisons.
+pub const MAX_EXTENSIONS: usize = 128;
+
 fn read_extensions(r: &mut Reader<'_>) -> Result<Vec<Extension>, InvalidMessage> {
     let mut out = Vec::new();
     if !r.any_left() {
@@ -132,6 +136,9 @@ fn read_extensions(r: &mut Reader<'_>) -> Result<Vec<Extension>, InvalidMessage>
     }
     let mut list = Reader::new(r.vec_u16()?);
     while list.any_left() {
+        if out.len() == MAX_EXTENSIONS {
+            return Err(InvalidMessage::IllegalValue);
+        }
         let typ = list.u16()?;
         let body = list.vec_u16()?.to_vec();
         if out.iter().any(|e: &Extension| e.typ == typ) {
@@ -239,13 +246,22 @@ impl ServerHello {
     }
 }
 
-/// Certificate: a list of DER certificates, sender's first (RFC 2246 §7.4.2).
+/// Most certificates a peer's Certificate message may hold: GnuTLS's default verification depth.
+/// Real chains have 2 to 5; the message size (128 KiB) bounds the bytes, this the count, so tens
+/// of thousands of tiny entries cannot each cost a certificate parse.
+pub const MAX_PEER_CERTIFICATES: usize = 16;
+
+/// Certificate: a list of DER certificates, sender's first (RFC 2246 §7.4.2), at most
+/// [`MAX_PEER_CERTIFICATES`].
 pub fn read_certificate_list(body: &[u8]) -> Result<Vec<Vec<u8>>, InvalidMessage> {
     let mut r = Reader::new(body);
     let mut list = Reader::new(r.vec_u24()?);
     r.expect_empty()?;
     let mut certs = Vec::new();
     while list.any_left() {
+        if certs.len() == MAX_PEER_CERTIFICATES {
+            return Err(InvalidMessage::IllegalValue);
+        }
         let c = list.vec_u24()?;
         if c.is_empty() {
             return Err(InvalidMessage::IllegalValue);
@@ -429,6 +445,33 @@ mod tests {
         let mut out = Vec::new();
         ch.encode(&mut out);
         assert_eq!(ClientHello::read(&out), Err(InvalidMessage::IllegalValue));
+    }
+
+    #[test]
+    fn at_most_max_extensions() {
+        let with = |n: usize| {
+            let mut ch = sample_client_hello();
+            ch.extensions = (0..n).map(|i| Extension { typ: 0x1000 + i as u16, body: Vec::new() }).collect();
+            let mut out = Vec::new();
+            ch.encode(&mut out);
+            ClientHello::read(&out)
+        };
+        assert_eq!(with(MAX_EXTENSIONS).unwrap().extensions.len(), MAX_EXTENSIONS);
+        assert_eq!(with(MAX_EXTENSIONS + 1), Err(InvalidMessage::IllegalValue));
+        // The most a 64 KiB list can hold is refused at the limit, not after the whole list.
+        assert_eq!(with(16_383), Err(InvalidMessage::IllegalValue));
+    }
+
+    #[test]
+    fn at_most_max_peer_certificates() {
+        let list = |n: usize| {
+            let mut out = Vec::new();
+            encode_certificate_list(&vec![vec![0x30, 0]; n], &mut out);
+            read_certificate_list(&out)
+        };
+        assert_eq!(list(MAX_PEER_CERTIFICATES).unwrap().len(), MAX_PEER_CERTIFICATES);
+        assert_eq!(list(MAX_PEER_CERTIFICATES + 1), Err(InvalidMessage::IllegalValue));
+        assert_eq!(list(20_000), Err(InvalidMessage::IllegalValue));
     }
 
     #[test]
