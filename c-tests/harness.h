@@ -413,12 +413,18 @@ static inline h_step h_call(h_pair *p, int server, const uint8_t *in, size_t inl
     return r;
 }
 
-/* Acquires both credentials (suite 0: defaults) with the standard request flags. */
-static inline int h_pair_init(h_pair *p, uint16_t suite)
+/* An empty pair (no credentials or contexts yet) with the standard request flags. */
+static inline void h_pair_blank(h_pair *p)
 {
     memset(p, 0, sizeof *p);
     p->creq = H_ISC_REQ;
     p->sreq = H_ASC_REQ;
+}
+
+/* Acquires both credentials (suite 0: defaults) with the standard request flags. */
+static inline int h_pair_init(h_pair *p, uint16_t suite)
+{
+    h_pair_blank(p);
     if (!h_check_status(h_server_cred(&p->scred, suite), SEC_E_OK, __FILE__, __LINE__, "h_server_cred"))
         return 0;
     p->have_scred = 1;

@@ -120,9 +120,7 @@ static void pfx_handshake(const char *pfx, DWORD expect_key_spec)
     CertFreeCertificateContext(ca);
 
     h_pair p;
-    memset(&p, 0, sizeof p);
-    p.creq = H_ISC_REQ;
-    p.sreq = H_ASC_REQ;
+    h_pair_blank(&p);
     REQUIRE_STATUS(server_cred_from(cert, &p.scred), SEC_E_OK);
     p.have_scred = 1;
     REQUIRE_STATUS(h_client_cred(&p.ccred, 0), SEC_E_OK);

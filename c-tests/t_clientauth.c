@@ -64,9 +64,8 @@ static int client_cred(CredHandle *cred, DWORD protocols, const char *pem, const
 
 static int pair(h_pair *p, DWORD cproto, DWORD sproto, const char *pem, const char *key)
 {
-    memset(p, 0, sizeof *p);
-    p->creq = H_ISC_REQ;
-    p->sreq = H_ASC_REQ | ASC_REQ_MUTUAL_AUTH;
+    h_pair_blank(p);
+    p->sreq |= ASC_REQ_MUTUAL_AUTH;
     p->have_scred = server_cred(&p->scred, sproto);
     p->have_ccred = p->have_scred && client_cred(&p->ccred, cproto, pem, key);
     return p->have_ccred;
@@ -269,9 +268,8 @@ static void test_untrusted_client_certificate(void)
 {
     h_pair p;
     SECURITY_STATUS sst;
-    memset(&p, 0, sizeof p);
-    p.creq = H_ISC_REQ;
-    p.sreq = H_ASC_REQ | ASC_REQ_MUTUAL_AUTH;
+    h_pair_blank(&p);
+    p.sreq |= ASC_REQ_MUTUAL_AUTH;
     /* The server trusts only the ECDSA leaf (CN=localhost); it names that subject as an
      * acceptable CA, which the client's RSA certificate (also CN=localhost) matches by name, so
      * the client sends it and the server, finding no path to its anchor, refuses it. */

@@ -582,9 +582,7 @@ static void test_project_export_arguments(void)
     CHECK(OpenSchannelOpenCaFile("tests/data/no-such-ca.pem") == NULL);
     /* and the credentials still make a working connection */
     h_pair p;
-    memset(&p, 0, sizeof p);
-    p.creq = H_ISC_REQ;
-    p.sreq = H_ASC_REQ;
+    h_pair_blank(&p);
     p.ccred = client;
     p.scred = server;
     p.have_ccred = p.have_scred = 1;
@@ -633,9 +631,7 @@ static void test_package_names(void)
     sc.cCreds = 1;
     sc.paCred = &cert;
     h_pair p;
-    memset(&p, 0, sizeof p);
-    p.creq = H_ISC_REQ;
-    p.sreq = H_ASC_REQ;
+    h_pair_blank(&p);
     CHECK_STATUS(AcquireCredentialsHandleW(NULL, (SEC_WCHAR *)u"Schannel", SECPKG_CRED_INBOUND, NULL, &sc, NULL, NULL, &p.scred, NULL),
                  SEC_E_OK);
     p.have_scred = 1;

@@ -182,9 +182,7 @@ static void test_resumption(void)
 static void test_disable_reconnects(void)
 {
     h_pair p;
-    memset(&p, 0, sizeof p);
-    p.creq = H_ISC_REQ;
-    p.sreq = H_ASC_REQ;
+    h_pair_blank(&p);
     REQUIRE_STATUS(h_server_cred(&p.scred, 0), SEC_E_OK);
     p.have_scred = 1;
     HCERTSTORE roots = OpenSchannelOpenCaFile(H_CA_PEM);

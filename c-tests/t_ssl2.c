@@ -320,9 +320,7 @@ static SECURITY_STATUS ssl2_server_cred_algs(CredHandle *cred, ALG_ID *algs, DWO
 static void negotiated_with_server_policy(ALG_ID *algs, DWORD nalgs, DWORD min_bits, DWORD max_bits, uint32_t want)
 {
     h_pair p;
-    memset(&p, 0, sizeof p);
-    p.creq = H_ISC_REQ;
-    p.sreq = H_ASC_REQ;
+    h_pair_blank(&p);
     h_client_protocols = SP_PROT_SSL2_CLIENT;
     REQUIRE_STATUS(ssl2_server_cred_algs(&p.scred, algs, nalgs, min_bits, max_bits), SEC_E_OK);
     p.have_scred = 1;

@@ -18,9 +18,7 @@ static int pair_defaults(h_pair *p, uint16_t suite, int ecdsa)
     if (!ecdsa) {
         ok = h_pair_init(p, suite);
     } else {
-        memset(p, 0, sizeof *p);
-        p->creq = H_ISC_REQ;
-        p->sreq = H_ASC_REQ;
+        h_pair_blank(p);
         PCCERT_CONTEXT cert = OpenSchannelLoadCertificateFiles(H_SERVER_ECDSA_PEM, H_SERVER_ECDSA_KEY, NULL);
         ok = h_check(cert != NULL, __FILE__, __LINE__, "OpenSchannelLoadCertificateFiles(ECDSA) != NULL");
         if (ok) {
