@@ -348,6 +348,63 @@ fn peer_renegotiations_beyond_the_rate_are_declined_until_the_window_passes() {
     assert_eq!(send(&mut c, &mut s, b"renegotiated"), b"renegotiated");
 }
 
+/// The clocks of both ends in the two-sided rate test (its own: tests run in parallel).
+static BOTH_CLOCK: AtomicI64 = AtomicI64::new(1_800_000_000);
+fn both_clock() -> i64 {
+    BOTH_CLOCK.load(Ordering::SeqCst)
+}
+
+/// The server asks for a renegotiation; answers whether the client went along (else it declined
+/// the HelloRequest with a no_renegotiation warning, which the server reads and goes on).
+fn server_renegotiate_once(c: &mut Connection, s: &mut Connection) -> bool {
+    s.request_renegotiation().unwrap();
+    let mut request = s.take_output();
+    assert_eq!(open_one(c, &mut request), Opened::Renegotiate);
+    match c.process_handshake(&request).unwrap() {
+        Step::Continue { .. } => {
+            let mut hello = c.take_output();
+            assert_eq!(open_one(s, &mut hello), Opened::Renegotiate);
+            assert!(matches!(s.process_handshake(&hello).unwrap(), Step::Continue { .. }));
+            pump(c, s);
+            assert!(c.is_established() && s.is_established() && !c.renegotiating());
+            true
+        }
+        Step::Done { .. } => {
+            let mut warning = c.take_output();
+            assert!(!warning.is_empty(), "a no_renegotiation warning");
+            assert!(matches!(open_one(s, &mut warning), Opened::Data { .. }));
+            assert!(c.is_established() && s.is_established());
+            false
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn each_side_counts_only_the_renegotiations_its_peer_starts() {
+    let e = ends(|c, s| {
+        c.clock = both_clock;
+        s.clock = both_clock;
+    });
+    let (mut c, mut s) = connect(&e);
+    // The server's own requests: the client counts them, the server does not.
+    for i in 0..MAX_PEER_RENEGOTIATIONS {
+        assert!(server_renegotiate_once(&mut c, &mut s), "server request {i}");
+    }
+    for i in 0..MAX_PEER_RENEGOTIATIONS {
+        assert!(renegotiate_once(&mut c, &mut s), "client renegotiation {i}: the server's own requests were not counted");
+    }
+    assert!(!renegotiate_once(&mut c, &mut s), "the server declines the client's eleventh");
+    assert!(!server_renegotiate_once(&mut c, &mut s), "the client declines the server's eleventh request");
+    assert_eq!(send(&mut c, &mut s, b"still here"), b"still here");
+    // The declined request does not make the client's next hello an answer to it.
+    assert!(!renegotiate_once(&mut c, &mut s), "still over the rate");
+    // A clock that goes back starts a new window.
+    BOTH_CLOCK.fetch_sub(1, Ordering::SeqCst);
+    assert!(renegotiate_once(&mut c, &mut s), "new window after the clock went back");
+    assert!(server_renegotiate_once(&mut c, &mut s), "and on the client too");
+}
+
 #[test]
 fn tickets_resume_without_a_server_cache() {
     let e = ticket_ends(|_, _| {});

@@ -103,16 +103,20 @@ pub struct Connection {
     /// Renegotiations the peer started in the current window, and when the window began.
     peer_renegotiations: u32,
     renegotiation_window_start: i64,
+    /// Server: we sent a HelloRequest, so the next ClientHello answers us and is not counted
+    /// as the peer's own renegotiation.
+    hello_request_sent: bool,
 }
 
 /// Most application data buffered while a renegotiation is in flight.
 const MAX_QUEUED: usize = 1 << 20;
 
-/// Renegotiations a peer may start per [`RENEGOTIATION_WINDOW_SECS`] on one connection (a
-/// ClientHello on an established server, a HelloRequest on an established client); more are
-/// declined with a no_renegotiation warning, as a refused renegotiation is. Each one costs a full
-/// handshake (an RSA decryption or a key agreement and a signature), so without a bound a peer
-/// could make us do them as fast as it can send hellos.
+/// Renegotiations a peer may start per fixed window of [`RENEGOTIATION_WINDOW_SECS`] on one
+/// connection (an unrequested ClientHello on an established server, a HelloRequest on an
+/// established client); more are declined as a refused renegotiation is (a no_renegotiation
+/// warning). Each one costs a full handshake (an RSA decryption or a key agreement and a
+/// signature), so without a bound a peer could make us do them as fast as it can send hellos.
+/// A ClientHello that answers our own HelloRequest is not counted.
 pub const MAX_PEER_RENEGOTIATIONS: u32 = 10;
 /// The window of [`MAX_PEER_RENEGOTIATIONS`], in seconds of the configuration's clock.
 pub const RENEGOTIATION_WINDOW_SECS: i64 = 60;
@@ -150,6 +154,7 @@ impl Connection {
             v2_challenge: None,
             peer_renegotiations: 0,
             renegotiation_window_start: i64::MIN,
+            hello_request_sent: false,
         }
     }
 
@@ -450,6 +455,7 @@ impl Connection {
             Side::Client => self.begin_client_renegotiation(),
             Side::Server => {
                 self.hs.send(&mut self.rl, HandshakeType::HelloRequest, &[])?;
+                self.hello_request_sent = true;
                 // A HelloRequest is not part of any handshake's transcript (RFC 2246 §7.4.1.1).
                 self.hs.transcript.clear();
                 Ok(())
@@ -576,7 +582,8 @@ impl Connection {
                 }
             }
             (Side::Server, HandshakeType::ClientHello) => {
-                if !self.may_renegotiate() || !self.peer_renegotiation_within_rate() {
+                let requested = core::mem::take(&mut self.hello_request_sent);
+                if !self.may_renegotiate() || !(requested || self.peer_renegotiation_within_rate()) {
                     return Ok(self.rl.send_alert(AlertLevel::Warning, AlertDescription::NoRenegotiation)?);
                 }
                 self.start_new_handshake();
@@ -614,6 +621,12 @@ impl Connection {
                 }
                 self.state = State::Client(ClientState::Established);
                 self.declined = true;
+                Ok(false)
+            }
+            // Server: the client declined the renegotiation our HelloRequest asked for, so its
+            // next ClientHello is its own again (counted by the rate limit).
+            (1, Some(AlertDescription::NoRenegotiation)) if self.side == Side::Server => {
+                self.hello_request_sent = false;
                 Ok(false)
             }
             // SSL 3.0: a client without a certificate answers our CertificateRequest so.

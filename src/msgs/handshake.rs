@@ -458,7 +458,7 @@ mod tests {
         };
         assert_eq!(with(MAX_EXTENSIONS).unwrap().extensions.len(), MAX_EXTENSIONS);
         assert_eq!(with(MAX_EXTENSIONS + 1), Err(InvalidMessage::IllegalValue));
-        // The most a 64 KiB list can hold is refused at the limit, not after the whole list.
+        // The most a 64 KiB list can hold (16,383 empty extensions) is refused too.
         assert_eq!(with(16_383), Err(InvalidMessage::IllegalValue));
     }
 
