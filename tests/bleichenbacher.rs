@@ -2,7 +2,8 @@
 //! block gets the same answer at the same point as a well-formed block holding a secret the
 //! server cannot know. Covered here: SSL 3.0's ClientKeyExchange (no length prefix), the export
 //! suites' temporary 512- and 1024-bit keys, a 512-bit certificate used directly, and SSL 2.0's
-//! CLIENT-MASTER-KEY (clear and export kinds). TLS 1.0 with a 2048-bit key is in
+//! CLIENT-MASTER-KEY (clear and export kinds; also on a server that speaks TLS too and so checks
+//! the padding for a version rollback). TLS 1.0 with a 2048-bit key is in
 //! `tests/engine.rs::every_bad_premaster_fails_at_finished_like_a_wrong_key`.
 
 mod common;
@@ -126,7 +127,11 @@ fn check_tls_variants(suite: &'static CipherSuite, version: V, cert: &str, tempo
     let hello_version = version.bytes();
     let alert = [21, hello_version[0], hello_version[1], 0, 2, 2, 20];
     for (name, em) in bad_blocks(k, 48, Some(hello_version)) {
-        let (mut server, _, mut flight) = up_to_client_flight(&cc, &sc);
+        let (mut server, server_flight, mut flight) = up_to_client_flight(&cc, &sc);
+        if temporary {
+            // The credential reuses its temporary key, so the block goes to the key in use.
+            assert_eq!(temporary_key(&server_flight), pubkey, "the same temporary key");
+        }
         flight[at..at + k].copy_from_slice(&public_encrypt_raw(&pubkey, &em).unwrap());
         let what = format!("{} {version:?} {name}", suite.name);
         assert_eq!(feed(&mut server, &flight, usize::MAX), Err(Error::BadRecordMac), "{what}");
@@ -158,8 +163,9 @@ fn export_512_bit_certificate_variants_fail_alike() {
     check_tls_variants(suites::by_id(0x0003).unwrap(), V::TLS1_0, "server-512", false);
 }
 
-/// SSL 2.0 client and server with only `kind`.
-fn ssl2_configs(kind: &'static Ssl2Kind) -> (Arc<Config>, Arc<Config>) {
+/// SSL 2.0 client and server with only `kind`; with `higher`, the server speaks TLS 1.0 too
+/// (and so checks CLIENT-MASTER-KEY's padding for a version rollback, RFC 2246 E.2).
+fn ssl2_configs(kind: &'static Ssl2Kind, higher: bool) -> (Arc<Config>, Arc<Config>) {
     let mut trust = TrustStore::empty();
     trust.add_pem_or_der(&read("ca.pem")).unwrap();
     let trust = Arc::new(trust);
@@ -171,6 +177,9 @@ fn ssl2_configs(kind: &'static Ssl2Kind) -> (Arc<Config>, Arc<Config>) {
         c.ssl2_kinds = vec![kind];
     }
     server.identities = vec![identity("server")];
+    if higher {
+        server.versions = vec![V::TLS1_0];
+    }
     (Arc::new(client), Arc::new(server))
 }
 
@@ -179,9 +188,15 @@ fn ssl2_configs(kind: &'static Ssl2Kind) -> (Arc<Config>, Arc<Config>) {
 #[test]
 fn ssl2_client_master_key_variants_fail_alike() {
     let pubkey = x509::rsa_public_key_pkcs1(&x509::pem::certs_from_pem_or_der(&read("server.pem")).unwrap()[0]).unwrap();
-    for name in ["SSL_CK_RC4_128_WITH_MD5", "SSL_CK_RC4_128_EXPORT40_WITH_MD5", "SSL_CK_DES_192_EDE3_CBC_WITH_MD5"] {
+    let cases = [
+        ("SSL_CK_RC4_128_WITH_MD5", false),
+        ("SSL_CK_RC4_128_EXPORT40_WITH_MD5", false),
+        ("SSL_CK_DES_192_EDE3_CBC_WITH_MD5", false),
+        ("SSL_CK_RC4_128_WITH_MD5", true),
+    ];
+    for (name, higher) in cases {
         let kind = suites::ssl2_by_name(name).unwrap();
-        let (cc, sc) = ssl2_configs(kind);
+        let (cc, sc) = ssl2_configs(kind, higher);
         let start = || {
             let mut client = Connection::new_client(cc.clone(), Some("localhost".into()));
             let mut server = Connection::new_server(sc.clone());
@@ -199,7 +214,10 @@ fn ssl2_client_master_key_variants_fail_alike() {
         let at = 12 + clear;
         // Control: the untouched flight gets SERVER-VERIFY and SERVER-FINISHED.
         let (mut server, flight) = start();
-        assert!(matches!(server.process_handshake(&flight), Ok(Step::Done { .. } | Step::Continue { .. })), "{name} control");
+        assert!(
+            matches!(server.process_handshake(&flight), Ok(Step::Done { .. } | Step::Continue { .. })),
+            "{name} higher {higher} control"
+        );
         let control_len = server.take_output().len();
         // Each variant gets what a well-formed foreign key gets: SERVER-VERIFY (the same length)
         // and nothing after the failed CLIENT-FINISHED.
@@ -207,7 +225,7 @@ fn ssl2_client_master_key_variants_fail_alike() {
         for (variant, em) in bad_blocks(k, kind.key_len() - clear, None) {
             let (mut server, mut flight) = start();
             flight[at..at + k].copy_from_slice(&public_encrypt_raw(&pubkey, &em).unwrap());
-            assert_eq!(server.process_handshake(&flight), Err(Error::BadRecordMac), "{name} {variant}");
+            assert_eq!(server.process_handshake(&flight), Err(Error::BadRecordMac), "{name} higher {higher} {variant}");
             let len = server.take_output().len();
             assert_eq!(*answer_len.get_or_insert(len), len, "{name} {variant}: the same answer as the others");
             assert!(len > 0 && len < control_len, "{name} {variant}: SERVER-VERIFY only ({len} of {control_len} bytes)");
