@@ -109,6 +109,9 @@ static void drive_break(drive *d, int how)
 {
     if (how == BREAK_NONE || d->pending.len == 0)
         return;
+    /* Every pending token is a whole flight: at least one whole record. */
+    size_t first = d->ssl2 ? ssl2_record_total(d->pending.p, d->pending.len) : h_record_total(d->pending.p, d->pending.len);
+    REQUIRE(first > 3 && first <= d->pending.len);
     hbuf bad = {0};
     hbuf_put(&bad, d->pending.p, d->pending.len);
     if (how == BREAK_GARBAGE && d->ssl2)
@@ -118,7 +121,7 @@ static void drive_break(drive *d, int how)
     else if (how == BREAK_FLIP)
         bad.p[bad.len / 2] ^= 0x41;
     else if (how == BREAK_TRUNCATE)
-        bad.len = (d->ssl2 ? ssl2_record_total(bad.p, bad.len) : h_record_total(bad.p, bad.len)) - 1;
+        bad.len = first - 1;
     else if (how == BREAK_PARTIAL)
         bad.len--;
     hbuf_free(&d->pending);

@@ -192,12 +192,10 @@ static void test_default_suites_exclude_rc4(void)
     REQUIRE_STATUS(h_server_cred(&sc, 0), SEC_E_OK);
     REQUIRE_STATUS(h_client_cred(&cc, OpenSchannelCipherSuiteFromName("TLS_RSA_WITH_RC4_128_SHA")), SEC_E_OK);
     h_pair q;
-    memset(&q, 0, sizeof q);
+    h_pair_blank(&q);
     q.ccred = cc;
     q.scred = sc;
     q.have_ccred = q.have_scred = 1;
-    q.creq = H_ISC_REQ;
-    q.sreq = H_ASC_REQ;
     hbuf ch = {0}, resp = {0};
     h_step r = h_call(&q, 0, NULL, 0, 1, &ch, 0);
     CHECK_STATUS(r.st, SEC_I_CONTINUE_NEEDED);

@@ -241,15 +241,13 @@ static void test_shutdown_sends_nothing(void)
 static void test_default_credentials_refuse_ssl2(void)
 {
     h_pair p;
-    memset(&p, 0, sizeof p);
+    h_pair_blank(&p);
     h_server_protocols = 0;
     h_client_protocols = SP_PROT_SSL2_CLIENT;
     REQUIRE_STATUS(h_server_cred(&p.scred, 0), SEC_E_OK);
     p.have_scred = 1;
     REQUIRE_STATUS(h_client_cred(&p.ccred, 0), SEC_E_OK);
     p.have_ccred = 1;
-    p.creq = H_ISC_REQ;
-    p.sreq = H_ASC_REQ;
     SecPkgCred_SupportedProtocols sp = {0};
     CHECK_STATUS(QueryCredentialsAttributesA(&p.scred, SECPKG_ATTR_SUPPORTED_PROTOCOLS, &sp), SEC_E_OK);
     CHECK_EQ(sp.grbitProtocol & (SP_PROT_SSL2_SERVER | SP_PROT_SSL2_CLIENT), 0);
