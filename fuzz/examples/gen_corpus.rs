@@ -416,6 +416,8 @@ fn main() {
             if *version < suite.min_version {
                 continue;
             }
+            // SSL 3.0 indexes its own list of suites.
+            let i = if *version == ProtocolVersion::SSL3_0 { ssl3_suites().iter().position(|s| s.id == suite.id).unwrap() } else { i };
             let mut tx = fixed_state(suite, *version, Direction::Encrypt);
             let mut toks = Vec::new();
             for (typ, plain) in [
