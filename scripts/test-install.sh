@@ -42,7 +42,10 @@ LD_LIBRARY_PATH="$lib" "$tmp/tls-client" --help >"$tmp/help.txt" 2>&1 || true
 grep -q -- "--host" "$tmp/help.txt" || { echo "test-install: tls-client --help:" >&2; cat "$tmp/help.txt" >&2; exit 1; }
 LD_LIBRARY_PATH="$lib" "$tmp/headers"
 
-# Against a real peer: openssl s_server -rev on an ephemeral port, stopped by PID.
+# Against a real peer: openssl s_server -rev on an ephemeral port, stopped by PID. The log is
+# created first: the background job opens it only when it is scheduled, and on a loaded machine
+# the first sed came before that (CI of 2026-12-07 here, beside two fuzzers).
+: >"$tmp/server.log"
 openssl s_server -accept 127.0.0.1:0 -cert tests/data/server.pem -key tests/data/server.key \
     -naccept 1 -rev >"$tmp/server.log" 2>&1 &
 server=$!
