@@ -176,5 +176,8 @@ mod tests {
         assert_eq!(from_error(&Error::Certificate(CertError::UnknownIssuer)), SEC_E_UNTRUSTED_ROOT);
         assert_eq!(from_error(&Error::Certificate(CertError::Expired)), SEC_E_CERT_EXPIRED);
         assert_eq!(from_error(&Error::Certificate(CertError::NameMismatch)), SEC_E_WRONG_PRINCIPAL);
+        // The one peer-caused SEC_E_INTERNAL_ERROR: the peer's own fatal internal_error alert,
+        // passed on under the status that names it (the sspi_accept fuzz target allows it then).
+        assert_eq!(from_error(&Error::AlertReceived(A::InternalError)), SEC_E_INTERNAL_ERROR);
     }
 }
