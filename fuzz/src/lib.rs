@@ -788,9 +788,9 @@ fn check_status(st: SECURITY_STATUS, what: &str) {
 }
 
 /// [`check_status`] for a handshake call fed `input`: a peer's fatal internal_error alert is
-/// reported as SEC_E_INTERNAL_ERROR (`sspi::status`), so that status is
-/// expected when `input` holds a plaintext alert record saying so (found by the campaign of
-/// 2026-12-07: `15 03 01 00 02 02 50` as a client's first record).
+/// reported as SEC_E_INTERNAL_ERROR (`sspi::status`), so that status is expected when `input`
+/// holds a plaintext alert record saying so (found by the campaign of 2026-12-07:
+/// `15 03 01 00 02 02 50` as a client's first record).
 fn check_handshake_status(st: SECURITY_STATUS, what: &str, input: &[u8]) {
     let peer_internal_error = input.windows(7).any(|w| w[0] == 0x15 && w[1] == 3 && w[3..7] == [0, 2, 2, 80]);
     if !peer_internal_error {
