@@ -247,7 +247,9 @@ def test_gnutls_cli_rehandshake_safe(pki, procs, our_server):
 def test_gnutls_cli_legacy_rehandshake_refused_by_default(pki, procs, our_server, our_client):
     """A peer without RFC 5746: our default policy answers its new ClientHello
     with a no_renegotiation warning. gnutls-cli retries after every warning
-    (16 times), then gives up with a fatal internal_error alert; the server
+    (16 times), then gives up with a fatal internal_error alert, which the
+    server reports as SEC_E_ILLEGAL_MESSAGE, as Schannel reports a received
+    fatal alert (SEC_E_INTERNAL_ERROR is only ever a fault of ours); the server
     process itself goes on serving."""
     srv, port = our_server(server_args(pki, "--echo"))
     cli = gnutls_rehandshake(procs, pki, port, LEGACY_PRIORITY)
@@ -258,6 +260,8 @@ def test_gnutls_cli_legacy_rehandshake_refused_by_default(pki, procs, our_server
     cli.stop()
     assert srv.wait_for(r"^renegotiation declined$", 5), srv.describe()
     assert "renegotiated" not in lines(srv.output), srv.describe()
+    assert srv.wait_for(r"^error: SEC_E_ILLEGAL_MESSAGE \(0x80090326\)$", 5), srv.describe()
+    assert "SEC_E_INTERNAL_ERROR" not in srv.output, srv.describe()
     # Still serving.
     r = our_client(client_args(port, pki, "--send", "still there"))
     assert r.returncode == 0 and lines(r.stdout)[-1] == "still there", explain(r, srv)

@@ -787,17 +787,6 @@ fn check_status(st: SECURITY_STATUS, what: &str) {
     assert_ne!(st, SEC_E_INTERNAL_ERROR, "{what} returned SEC_E_INTERNAL_ERROR (a panic inside the library, or a bug)");
 }
 
-/// [`check_status`] for a handshake call fed `input`: a peer's fatal internal_error alert is
-/// reported as SEC_E_INTERNAL_ERROR (`sspi::status`), so that status is expected when `input`
-/// holds a plaintext alert record saying so (found by the campaign of 2026-12-07:
-/// `15 03 01 00 02 02 50` as a client's first record).
-fn check_handshake_status(st: SECURITY_STATUS, what: &str, input: &[u8]) {
-    let peer_internal_error = input.windows(7).any(|w| w[0] == 0x15 && w[1] == 3 && w[3..7] == [0, 2, 2, 80]);
-    if !peer_internal_error {
-        check_status(st, what);
-    }
-}
-
 const ISC_REQ: ULONG = ISC_REQ_SEQUENCE_DETECT | ISC_REQ_REPLAY_DETECT | ISC_REQ_CONFIDENTIALITY | ISC_REQ_STREAM;
 const ASC_REQ: ULONG = ASC_REQ_SEQUENCE_DETECT | ASC_REQ_REPLAY_DETECT | ASC_REQ_CONFIDENTIALITY | ASC_REQ_STREAM;
 
@@ -1205,7 +1194,7 @@ pub fn sspi_accept(data: &[u8]) {
                 AcceptSecurityContext(&mut sc, cur, &mut id, req, 0, &mut new, &mut od, &mut attr, std::ptr::null_mut())
             }
         };
-        check_handshake_status(st, if client { "InitializeSecurityContextA" } else { "AcceptSecurityContext" }, &pending);
+        check_status(st, if client { "InitializeSecurityContextA" } else { "AcceptSecurityContext" });
         first = false;
         if ctx.is_none() && new != NULL_HANDLE {
             ctx = Some(new);

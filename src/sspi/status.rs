@@ -49,7 +49,9 @@ pub fn from_error(e: &Error) -> SECURITY_STATUS {
             A::InappropriateFallback => SEC_E_DOWNGRADE_DETECTED,
             A::NoApplicationProtocol => SEC_E_APPLICATION_PROTOCOL_MISMATCH,
             A::CloseNotify | A::UserCanceled => SEC_E_CONTEXT_EXPIRED,
-            A::InternalError => SEC_E_INTERNAL_ERROR,
+            // internal_error included: Schannel reports a received fatal alert it has no closer
+            // status for as SEC_E_ILLEGAL_MESSAGE, and SEC_E_INTERNAL_ERROR stays ours alone (the
+            // panic guard's status), so a caller can tell a peer's failure from a fault here.
             _ => SEC_E_ILLEGAL_MESSAGE,
         },
         Error::ContextExpired | Error::SequenceExhausted => SEC_E_CONTEXT_EXPIRED,
@@ -176,8 +178,10 @@ mod tests {
         assert_eq!(from_error(&Error::Certificate(CertError::UnknownIssuer)), SEC_E_UNTRUSTED_ROOT);
         assert_eq!(from_error(&Error::Certificate(CertError::Expired)), SEC_E_CERT_EXPIRED);
         assert_eq!(from_error(&Error::Certificate(CertError::NameMismatch)), SEC_E_WRONG_PRINCIPAL);
-        // The one peer-caused SEC_E_INTERNAL_ERROR: the peer's own fatal internal_error alert,
-        // passed on under the status that names it (the sspi_accept fuzz target allows it then).
-        assert_eq!(from_error(&Error::AlertReceived(A::InternalError)), SEC_E_INTERNAL_ERROR);
+        // Not even the peer's own internal_error alert: that is the peer's failure, not ours.
+        for d in A::ALL {
+            assert_ne!(from_error(&Error::AlertReceived(d)), SEC_E_INTERNAL_ERROR, "{d:?}");
+        }
+        assert_eq!(from_error(&Error::AlertReceived(A::InternalError)), SEC_E_ILLEGAL_MESSAGE);
     }
 }
